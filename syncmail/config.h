@@ -1,0 +1,71 @@
+/*
+ * The configuration file (SPEC section 3, syncmail.conf(5)).  The parser is
+ * pure: config_parse() works on a buffer so unit tests and the fuzz target
+ * can drive it; config_load() reads the file.
+ */
+#ifndef SYNCMAIL_CONFIG_H
+#define SYNCMAIL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+enum hostkey_check {
+	HOSTKEY_CHECK_YES = 0,
+	HOSTKEY_CHECK_ACCEPT_NEW
+};
+
+struct pull {
+	char		*remote;	/* as written: relative to login dir unless absolute */
+	char		*local;		/* absolute, "~/" expanded */
+	int		 line;		/* line of the "pull" keyword */
+};
+
+struct account {
+	char		*name;
+	char		*host;
+	int		 port;		/* 0 when unset: 22 or ssh-config decides */
+	char		*user;		/* NULL when unset: the local user */
+	char		**identities;	/* "~/" expanded; NULL-terminated, may be empty */
+	size_t		 nidentities;
+	char		*known_hosts;	/* "~/" expanded; default ~/.ssh/known_hosts */
+	enum hostkey_check hostkey_check;
+	struct pull	*pulls;
+	size_t		 npulls;
+	int		 keep;		/* 1: copy, leave on the server */
+	uint64_t	 max_size;	/* bytes; 0: no limit */
+	uint64_t	 max_messages;	/* per pull per run; 0: no limit */
+	int		 timeout;	/* seconds, default 30 */
+	int		 deadline;	/* seconds, default 3600 */
+	char		*file;		/* config file name, for messages */
+	int		 line;		/* line of the "account" keyword */
+};
+
+struct config {
+	struct account	*accounts;
+	size_t		 naccounts;
+};
+
+/*
+ * Parses len bytes of text (need not be NUL-terminated) read from file
+ * "name" (used in messages only).  home replaces a leading "~/" and
+ * localuser is the default user.  On success fills *cfg (free with
+ * config_free) and returns 0; on error returns -1 with err set to
+ * "name:LINE: what" and status STATUS_CONFIG, and *cfg is left empty.
+ */
+int	 config_parse(const char *text, size_t len, const char *name,
+	    const char *home, const char *localuser, struct config *cfg,
+	    struct error *err);
+
+/* Reads and parses the file at path; as config_parse. */
+int	 config_load(const char *path, const char *home,
+	    const char *localuser, struct config *cfg, struct error *err);
+
+/* Returns the account named name, or NULL. */
+struct account *config_account(struct config *, const char *name);
+
+/* Frees everything config_parse allocated; the struct itself is the caller's. */
+void	 config_free(struct config *);
+
+#endif

@@ -1,0 +1,75 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+int
+error_set(struct error *e, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	e->status = status;
+	return -1;
+}
+
+int
+error_errno(struct error *e, int status, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	n = strlen(e->msg);
+	snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", strerror(saved));
+	e->status = status;
+	errno = saved;
+	return -1;
+}
+
+void
+error_prefix(struct error *e, const char *fmt, ...)
+{
+	char prefix[512], old[sizeof(e->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, e->msg, sizeof(old));
+	snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+}
+
+void
+error_clear(struct error *e)
+{
+	e->status = 0;
+	e->msg[0] = '\0';
+}
+
+static int
+status_rank(int s)
+{
+	switch (s) {
+	case STATUS_OK:
+		return 0;
+	case STATUS_TEMPFAIL:
+		return 1;
+	case STATUS_NOPERM:
+		return 2;
+	default:
+		return 3;	/* 1 and anything unexpected rank worst */
+	}
+}
+
+int
+status_worst(int a, int b)
+{
+	return status_rank(a) >= status_rank(b) ? a : b;
+}
