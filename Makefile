@@ -12,7 +12,7 @@ PKG_LIBS !=	pkg-config --libs $(PKGS) 2>/dev/null || true
 WARN =		-Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 		-Wstrict-prototypes -Wpointer-arith -Wformat=2
 CFLAGS ?=	-O2 -g
-ALL_CFLAGS =	$(CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE -I. -Isyncmail \
+ALL_CFLAGS =	$(CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE -I. -Isyncmail -Isftp -Imaildir \
 		$(PKG_CFLAGS)
 LDLIBS =	$(PKG_LIBS)
 
@@ -46,12 +46,15 @@ UNIT =		tests/unit/test_config \
 
 .PHONY: all deps check unit e2e asan demo install clean
 
-all: syncmail
+# The program is built inside its own source directory.
+PROG =		syncmail/syncmail
+
+all: $(PROG)
 
 deps:
 	@sh tests/deps.sh
 
-syncmail: $(OBJS)
+$(PROG): $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 .c.o:
@@ -86,11 +89,11 @@ demo: deps
 	@$(MAKE) -s all
 	@sh tests/demo.sh
 
-install: syncmail
+install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
-	install -m 755 syncmail $(DESTDIR)$(PREFIX)/bin/syncmail
+	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/syncmail
 	install -m 644 syncmail.1 $(DESTDIR)$(MANDIR)/man1/syncmail.1
 	install -m 644 syncmail.conf.5 $(DESTDIR)$(MANDIR)/man5/syncmail.conf.5
 
 clean:
-	rm -f syncmail $(OBJS) $(UNIT) $(UNIT:=.o)
+	rm -f $(PROG) $(OBJS) $(UNIT) $(UNIT:=.o)

@@ -36,14 +36,18 @@ error_errno(struct error *e, int status, const char *fmt, ...)
 void
 error_prefix(struct error *e, const char *fmt, ...)
 {
-	char prefix[512], old[sizeof(e->msg)];
+	char old[sizeof(e->msg)];
 	va_list ap;
+	int n;
 
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+	va_start(ap, fmt);
+	n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(e->msg))
+		return;
+	strlcat(e->msg, ": ", sizeof(e->msg));
+	strlcat(e->msg, old, sizeof(e->msg));
 }
 
 void

@@ -1,0 +1,19 @@
+/*
+ * What differs between platforms, behind one name each.  The Makefile
+ * picks the implementation.
+ */
+#ifndef SYNCMAIL_COMPAT_H
+#define SYNCMAIL_COMPAT_H
+
+/*
+ * Moves fromdir/from to todir/to, never replacing an existing file:
+ * returns 0, or -1 with errno set (EEXIST when to exists).  Where the
+ * file system can, the move is one atomic rename (Linux renameat2 with
+ * RENAME_NOREPLACE), so "from is still there" means "not moved".  Else
+ * link() then unlink(): a crash between the two leaves from with a link
+ * count above 1, which recovery reads as moved.
+ */
+int	 compat_rename_noreplace(int fromdir, const char *from, int todir,
+	    const char *to);
+
+#endif

@@ -1,0 +1,173 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compat/compat.h"
+#include "deliver.h"
+#include "names.h"
+
+int
+deliver_create(const struct maildir *md, const char *tmpname,
+    struct error *err)
+{
+	int fd;
+
+	fd = openat(md->tmpfd, tmpname, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: open",
+		    md->path, tmpname);
+	return fd;
+}
+
+int
+deliver_finish(const struct maildir *md, int fd, const char *tmpname,
+    uint32_t atime, uint32_t mtime, struct error *err)
+{
+	struct timespec ts[2];
+
+	ts[0].tv_sec = atime;
+	ts[0].tv_nsec = 0;
+	ts[1].tv_sec = mtime;
+	ts[1].tv_nsec = 0;
+	if (futimens(fd, ts) == -1) {
+		error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: futimens",
+		    md->path, tmpname);
+		close(fd);
+		return -1;
+	}
+	/* The remote copy goes once this is in new/: the bytes must be on disk. */
+	if (fsync(fd) == -1) {
+		error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: fsync",
+		    md->path, tmpname);
+		close(fd);
+		return -1;
+	}
+	if (close(fd) == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: close",
+		    md->path, tmpname);
+	return 0;
+}
+
+/* Returns 1 if the two files hold the same bytes, 0 if not, -1 on error. */
+static int
+same_bytes(int dira, const char *a, int dirb, const char *b)
+{
+	char bufa[65536], bufb[65536];
+	struct stat sa, sb;
+	ssize_t na, nb;
+	int fa, fb, same = -1;
+
+	fa = openat(dira, a, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fb = openat(dirb, b, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fa == -1 || fb == -1 || fstat(fa, &sa) == -1 ||
+	    fstat(fb, &sb) == -1)
+		goto out;
+	if (sa.st_size != sb.st_size) {
+		same = 0;
+		goto out;
+	}
+	for (;;) {
+		na = read(fa, bufa, sizeof(bufa));
+		if (na <= 0) {
+			same = na == 0;
+			break;
+		}
+		for (nb = 0; nb < na;) {
+			ssize_t n = read(fb, bufb + nb, na - nb);
+
+			if (n <= 0)
+				goto out;
+			nb += n;
+		}
+		if (memcmp(bufa, bufb, na) != 0) {
+			same = 0;
+			break;
+		}
+	}
+out:
+	if (fa != -1)
+		close(fa);
+	if (fb != -1)
+		close(fb);
+	return same;
+}
+
+/* Compares tmp/tmpname with the local file "sub/NAME" given in local. */
+static int
+same_as_local(const struct maildir *md, const char *tmpname,
+    const char *local, struct error *err)
+{
+	int dirfd = strncmp(local, "cur/", 4) == 0 ? md->curfd : md->newfd;
+	int rc;
+
+	rc = same_bytes(md->tmpfd, tmpname, dirfd, local + 4);
+	if (rc == -1 && errno == ENOENT)
+		return 2;	/* the user removed it since we looked */
+	if (rc == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s: comparing with "
+		    "%s", md->path, local);
+	return rc;
+}
+
+int
+deliver_commit(const struct maildir *md, const char *tmpname,
+    const char *name, struct nameset *set, char *final, char *clash,
+    struct error *err)
+{
+	struct nameset_entry *e;
+	char local[300];
+	unsigned int tries;
+	int same;
+
+	clash[0] = '\0';
+	strlcpy(final, name, 256);
+	for (tries = 0; tries < 16; tries++) {
+		e = nameset_get(set, final, names_unique_len(final));
+		if (e != NULL) {
+			strlcpy(local, e->value, sizeof(local));
+		} else {
+			if (compat_rename_noreplace(md->tmpfd, tmpname,
+			    md->newfd, final) == 0) {
+				snprintf(local, sizeof(local), "new/%s", final);
+				if (nameset_put(set, final,
+				    names_unique_len(final), local, 0) == NULL)
+					return error_errno(err, STATUS_PARTIAL,
+					    "nameset");
+				return DELIVER_NEW;
+			}
+			if (errno != EEXIST)
+				return error_errno(err, STATUS_PARTIAL,
+				    "%s: rename tmp/%s to new/%s", md->path,
+				    tmpname, final);
+			snprintf(local, sizeof(local), "new/%s", final);
+		}
+		/* The unique name is taken: same message, or a clash? */
+		if ((same = same_as_local(md, tmpname, local, err)) == -1)
+			return -1;
+		if (same == 2) {
+			nameset_del(set, final, names_unique_len(final));
+			continue;
+		}
+		strlcpy(clash, local, 256);
+		if (same) {
+			deliver_discard(md, tmpname);
+			return DELIVER_DUPLICATE;
+		}
+		if (names_fresh(name, tries, final, 256) == -1)
+			return error_set(err, STATUS_PARTIAL, "%s: no fresh "
+			    "name for %s", md->path, name);
+	}
+	return error_set(err, STATUS_PARTIAL, "%s: no free name for %s",
+	    md->path, name);
+}
+
+void
+deliver_discard(const struct maildir *md, const char *tmpname)
+{
+	(void)unlinkat(md->tmpfd, tmpname, 0);
+}

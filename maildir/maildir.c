@@ -1,0 +1,194 @@
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "maildir.h"
+#include "names.h"
+
+/* mkdir -p with mode 0700 for what is missing. */
+static int
+mkdirs(const char *path, struct error *err)
+{
+	char buf[4096];
+	size_t i;
+
+	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
+		return error_set(err, STATUS_PARTIAL, "%s: path too long", path);
+	for (i = 1; buf[i] != '\0'; i++) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
+			return error_errno(err, STATUS_PARTIAL, "%s: mkdir", buf);
+		buf[i] = '/';
+	}
+	if (mkdir(buf, 0700) == -1 && errno != EEXIST)
+		return error_errno(err, STATUS_PARTIAL, "%s: mkdir", buf);
+	return 0;
+}
+
+static int
+open_sub(struct maildir *md, const char *sub, int create, struct error *err)
+{
+	int fd;
+
+	if (create && mkdirat(md->fd, sub, 0700) == -1 && errno != EEXIST)
+		return error_errno(err, STATUS_PARTIAL, "%s/%s: mkdir",
+		    md->path, sub);
+	fd = openat(md->fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s/%s", md->path, sub);
+	return fd;
+}
+
+int
+maildir_open(struct maildir *md, const char *path, int create,
+    struct error *err)
+{
+	md->fd = md->tmpfd = md->newfd = md->curfd = -1;
+	if ((md->path = strdup(path)) == NULL)
+		return error_errno(err, STATUS_PARTIAL, "strdup");
+	if (create && mkdirs(path, err) == -1)
+		return -1;
+	md->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (md->fd == -1) {
+		if (!create && errno == ENOENT)
+			return 1;
+		return error_errno(err, STATUS_PARTIAL, "%s", path);
+	}
+	if ((md->tmpfd = open_sub(md, "tmp", create, err)) == -1 ||
+	    (md->newfd = open_sub(md, "new", create, err)) == -1 ||
+	    (md->curfd = open_sub(md, "cur", create, err)) == -1) {
+		if (!create && errno == ENOENT) {
+			maildir_close(md);
+			if ((md->path = strdup(path)) == NULL)
+				return error_errno(err, STATUS_PARTIAL, "strdup");
+			return 1;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static int
+scan_dir(const struct maildir *md, int dirfd, const char *sub,
+    struct nameset *set, struct error *err)
+{
+	struct dirent *de;
+	char value[300];
+	DIR *d;
+	int fd;
+
+	if ((fd = dup(dirfd)) == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s/%s", md->path, sub);
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return error_errno(err, STATUS_PARTIAL, "%s/%s", md->path, sub);
+	}
+	rewinddir(d);
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(value, sizeof(value), "%s/%s", sub, de->d_name);
+		if (nameset_put(set, de->d_name, names_unique_len(de->d_name),
+		    value, 0) == NULL) {
+			closedir(d);
+			return error_errno(err, STATUS_PARTIAL, "nameset");
+		}
+		errno = 0;
+	}
+	if (errno != 0) {
+		error_errno(err, STATUS_PARTIAL, "%s/%s: readdir", md->path, sub);
+		closedir(d);
+		return -1;
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+maildir_scan(const struct maildir *md, struct nameset *set,
+    struct error *err)
+{
+	if (scan_dir(md, md->newfd, "new", set, err) == -1 ||
+	    scan_dir(md, md->curfd, "cur", set, err) == -1)
+		return -1;
+	return 0;
+}
+
+int
+maildir_avail(const struct maildir *md, uint64_t *bytes, struct error *err)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(md->fd, &sv) == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s: statvfs", md->path);
+	*bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+	return 0;
+}
+
+int
+maildir_sync(const struct maildir *md, int dirfd, const char *what,
+    struct error *err)
+{
+	if (fsync(dirfd) == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s/%s: fsync",
+		    md->path, what);
+	return 0;
+}
+
+int
+maildir_clean_tmp(const struct maildir *md, const char *prefix,
+    struct error *err)
+{
+	struct dirent *de;
+	size_t plen = strlen(prefix);
+	DIR *d;
+	int fd, n = 0;
+
+	if ((fd = dup(md->tmpfd)) == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s/tmp", md->path);
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return error_errno(err, STATUS_PARTIAL, "%s/tmp", md->path);
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		if (unlinkat(md->tmpfd, de->d_name, 0) == -1) {
+			error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: unlink",
+			    md->path, de->d_name);
+			closedir(d);
+			return -1;
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+void
+maildir_close(struct maildir *md)
+{
+	if (md->curfd != -1)
+		close(md->curfd);
+	if (md->newfd != -1)
+		close(md->newfd);
+	if (md->tmpfd != -1)
+		close(md->tmpfd);
+	if (md->fd != -1)
+		close(md->fd);
+	md->fd = md->tmpfd = md->newfd = md->curfd = -1;
+	free(md->path);
+	md->path = NULL;
+}

@@ -1,0 +1,58 @@
+/*
+ * A local Maildir: its directories, held open so every later operation
+ * is relative to them and cannot be redirected by a rename or symlink.
+ */
+#ifndef SYNCMAIL_MAILDIR_H
+#define SYNCMAIL_MAILDIR_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "nameset.h"
+
+struct maildir {
+	char	*path;
+	int	 fd;		/* the Maildir itself */
+	int	 tmpfd;
+	int	 newfd;
+	int	 curfd;
+};
+
+/*
+ * Opens the Maildir at path.  With create set, the Maildir, its missing
+ * parents and tmp/ new/ cur/ are created mode 0700.  Without it (dry
+ * run) a missing Maildir returns 1 with every fd -1.  Returns 0 or 1, or
+ * -1 with err set (STATUS_PARTIAL).  Close with maildir_close.
+ */
+int	 maildir_open(struct maildir *, const char *path, int create,
+	    struct error *err);
+
+/*
+ * Adds the messages already in new/ and cur/ to set: key the unique part
+ * of the name (before ':'), value "new/NAME" or "cur/NAME".  Returns 0 or
+ * -1 with err set.
+ */
+int	 maildir_scan(const struct maildir *, struct nameset *set,
+	    struct error *err);
+
+/* Bytes free for us in the Maildir's file system.  0 or -1 with err. */
+int	 maildir_avail(const struct maildir *, uint64_t *bytes,
+	    struct error *err);
+
+/*
+ * Flushes the directory dirfd ("tmp" or "new" for messages) to disk, so
+ * the names created or renamed in it survive a power cut.  0 or -1.
+ */
+int	 maildir_sync(const struct maildir *, int dirfd, const char *what,
+	    struct error *err);
+
+/*
+ * Removes the files in tmp/ whose names start with prefix: partial files
+ * a killed run of ours left.  Returns how many, or -1 with err set.
+ */
+int	 maildir_clean_tmp(const struct maildir *, const char *prefix,
+	    struct error *err);
+
+void	 maildir_close(struct maildir *);
+
+#endif

@@ -1,0 +1,363 @@
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "record.h"
+
+void
+record_tag(const char *source, char *tag)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	int i;
+
+	SHA256((const unsigned char *)source, strlen(source), md);
+	for (i = 0; i < 8; i++)
+		snprintf(tag + 2 * i, 3, "%02x", md[i]);
+}
+
+static int
+append(struct record *r, const char *line, size_t len, struct error *err)
+{
+	char *p;
+	size_t cap;
+
+	if (r->pendcap - r->pendlen < len) {
+		cap = r->pendcap ? r->pendcap : 4096;
+		while (cap - r->pendlen < len)
+			cap *= 2;
+		if ((p = realloc(r->pending, cap)) == NULL)
+			return error_errno(err, STATUS_PARTIAL, "realloc");
+		r->pending = p;
+		r->pendcap = cap;
+	}
+	memcpy(r->pending + r->pendlen, line, len);
+	r->pendlen += len;
+	return 0;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Applies one complete line of the file to the entries. */
+static int
+parse_line(struct record *r, char *line, int lineno, struct error *err)
+{
+	char *name, *size, *tmp, *end;
+	unsigned long long sz;
+
+	if (line[0] == '#' || line[0] == '\0')
+		return 0;
+	if (line[0] == '-' && line[1] == '\t') {
+		nameset_del(&r->entries, line + 2, strlen(line + 2));
+		r->lines++;
+		return 0;
+	}
+	if (line[0] != '+' || line[1] != '\t')
+		goto bad;
+	name = line + 2;
+	if ((size = strchr(name, '\t')) == NULL)
+		goto bad;
+	*size++ = '\0';
+	if ((tmp = strchr(size, '\t')) == NULL)
+		goto bad;
+	*tmp++ = '\0';
+	errno = 0;
+	sz = strtoull(size, &end, 10);
+	if (errno != 0 || *end != '\0' || *name == '\0' || *tmp == '\0' ||
+	    strchr(tmp, '/') != NULL || strchr(tmp, '\t') != NULL)
+		goto bad;
+	if (nameset_put(&r->entries, name, strlen(name), tmp, sz) == NULL)
+		return error_errno(err, STATUS_PARTIAL, "nameset");
+	r->lines++;
+	return 0;
+bad:
+	/*
+	 * Never guess: a wrong guess either delivers twice or deletes a
+	 * message that was never delivered.
+	 */
+	return error_set(err, STATUS_PARTIAL, "%s/%s:%d: damaged record "
+	    "line; look at it, or move the file away to start afresh (then "
+	    "messages caught mid-delivery may be delivered twice)",
+	    r->md->path, r->name, lineno);
+}
+
+static int
+load(struct record *r, struct error *err)
+{
+	struct stat st;
+	char *buf = NULL, *line, *nl;
+	size_t len = 0, off, keep;
+	ssize_t n;
+	int lineno = 0, ret = -1;
+
+	if (fstat(r->fd, &st) == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s/%s", r->md->path,
+		    r->name);
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+		return error_errno(err, STATUS_PARTIAL, "malloc");
+	while (len < (size_t)st.st_size) {
+		n = pread(r->fd, buf + len, (size_t)st.st_size - len, len);
+		if (n == -1) {
+			error_errno(err, STATUS_PARTIAL, "%s/%s: read",
+			    r->md->path, r->name);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	for (off = 0; off < len; off = nl - buf + 1) {
+		line = buf + off;
+		if ((nl = memchr(line, '\n', len - off)) == NULL)
+			break;
+		*nl = '\0';
+		if (memchr(line, '\0', nl - line) != NULL) {
+			error_set(err, STATUS_PARTIAL, "%s/%s:%d: NUL byte "
+			    "in record", r->md->path, r->name, lineno + 1);
+			goto out;
+		}
+		if (parse_line(r, line, ++lineno, err) == -1)
+			goto out;
+	}
+	keep = off;
+	/*
+	 * A last line without its newline was being written when a run
+	 * died; it was never flushed, so nothing depended on it.
+	 */
+	if (keep < len && !r->readonly && ftruncate(r->fd, keep) == -1) {
+		error_errno(err, STATUS_PARTIAL, "%s/%s: truncate",
+		    r->md->path, r->name);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(buf);
+	return ret;
+}
+
+/* Opens and locks name in the Maildir; retries if it was replaced meanwhile. */
+static int
+open_locked(struct record *r, struct error *err)
+{
+	struct stat fst, pst;
+	int tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		r->fd = openat(r->md->fd, r->name, O_RDWR | O_CREAT |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (r->fd == -1)
+			return error_errno(err, STATUS_PARTIAL, "%s/%s",
+			    r->md->path, r->name);
+		if (flock(r->fd, LOCK_EX | LOCK_NB) == -1) {
+			if (errno == EWOULDBLOCK)
+				return error_set(err, STATUS_TEMPFAIL,
+				    "%s is locked by another syncmail "
+				    "(%s/%s); skipping", r->md->path,
+				    r->md->path, r->name);
+			return error_errno(err, STATUS_PARTIAL, "%s/%s: flock",
+			    r->md->path, r->name);
+		}
+		/* A compaction by another run may have renamed a new file in. */
+		if (fstat(r->fd, &fst) == 0 &&
+		    fstatat(r->md->fd, r->name, &pst, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    fst.st_ino == pst.st_ino && fst.st_dev == pst.st_dev)
+			return 0;
+		close(r->fd);
+		r->fd = -1;
+	}
+	return error_set(err, STATUS_TEMPFAIL, "%s/%s keeps changing",
+	    r->md->path, r->name);
+}
+
+int
+record_open(struct record *r, const struct maildir *md, const char *source,
+    int readonly, struct error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	r->md = md;
+	record_tag(source, r->tag);
+	snprintf(r->name, sizeof(r->name), "syncmail-state.%s", r->tag);
+	if ((r->source = strdup(source)) == NULL)
+		return error_errno(err, STATUS_PARTIAL, "strdup");
+	r->readonly = readonly;
+	if (readonly) {
+		if (md->fd == -1)
+			return 0;
+		r->fd = openat(md->fd, r->name, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (r->fd == -1)
+			return errno == ENOENT ? 0 : error_errno(err,
+			    STATUS_PARTIAL, "%s/%s", md->path, r->name);
+		/* load() truncates torn lines only when it may write. */
+		return load(r, err);
+	}
+	if (open_locked(r, err) == -1)
+		return -1;
+	return load(r, err);
+}
+
+int
+record_add(struct record *r, const char *name, uint64_t size,
+    const char *tmpname, struct error *err)
+{
+	char line[600];
+	int n;
+
+	n = snprintf(line, sizeof(line), "+\t%s\t%llu\t%s\n", name,
+	    (unsigned long long)size, tmpname);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return error_set(err, STATUS_PARTIAL, "record line too long");
+	if (append(r, line, n, err) == -1)
+		return -1;
+	if (nameset_put(&r->entries, name, strlen(name), tmpname, size) == NULL)
+		return error_errno(err, STATUS_PARTIAL, "nameset");
+	r->lines++;
+	return 0;
+}
+
+/* Writes the pending lines at the end of the file. */
+static int
+flush_pending(struct record *r, struct error *err)
+{
+	if (r->pendlen == 0 || r->fd == -1)
+		return 0;
+	if (lseek(r->fd, 0, SEEK_END) == -1 ||
+	    write_all(r->fd, r->pending, r->pendlen) == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s/%s: write",
+		    r->md->path, r->name);
+	r->pendlen = 0;
+	return 0;
+}
+
+int
+record_sync(struct record *r, struct error *err)
+{
+	if (flush_pending(r, err) == -1)
+		return -1;
+	if (fdatasync(r->fd) == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s/%s: fsync",
+		    r->md->path, r->name);
+	return 0;
+}
+
+int
+record_drop(struct record *r, const char *name, struct error *err)
+{
+	char line[300];
+	int n;
+
+	if (nameset_get(&r->entries, name, strlen(name)) == NULL)
+		return 0;
+	n = snprintf(line, sizeof(line), "-\t%s\n", name);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return error_set(err, STATUS_PARTIAL, "record line too long");
+	if (append(r, line, n, err) == -1)
+		return -1;
+	nameset_del(&r->entries, name, strlen(name));
+	r->lines++;
+	return 0;
+}
+
+/*
+ * Rewrites the record with only its live entries: a new file, locked
+ * before it is renamed over the old one so the lock is never free.
+ */
+static int
+compact(struct record *r, struct error *err)
+{
+	struct nameset_entry *e;
+	char tmpname[80], line[600];
+	size_t pos = 0;
+	int fd, n;
+
+	snprintf(tmpname, sizeof(tmpname), "%s.new", r->name);
+	fd = openat(r->md->fd, tmpname, O_RDWR | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s/%s", r->md->path,
+		    tmpname);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		goto fail;
+	n = snprintf(line, sizeof(line), "# syncmail record for %s\n",
+	    r->source);
+	if (write_all(fd, line, n) == -1)
+		goto fail;
+	while ((e = nameset_next(&r->entries, &pos)) != NULL) {
+		n = snprintf(line, sizeof(line), "+\t%s\t%llu\t%s\n", e->key,
+		    (unsigned long long)e->num, e->value);
+		if (write_all(fd, line, n) == -1)
+			goto fail;
+	}
+	if (fsync(fd) == -1 ||
+	    renameat(r->md->fd, tmpname, r->md->fd, r->name) == -1 ||
+	    fsync(r->md->fd) == -1)
+		goto fail;
+	close(r->fd);
+	r->fd = fd;
+	r->lines = r->entries.count;
+	return 0;
+fail:
+	error_errno(err, STATUS_PARTIAL, "%s/%s: rewriting the record",
+	    r->md->path, tmpname);
+	(void)unlinkat(r->md->fd, tmpname, 0);
+	close(fd);
+	return -1;
+}
+
+int
+record_close(struct record *r, struct error *err)
+{
+	int ret = 0;
+
+	if (r->readonly)
+		r->pendlen = r->lines = 0;
+	if (r->fd != -1 && r->md != NULL && r->pendlen > 0 &&
+	    flush_pending(r, err) == -1)
+		ret = -1;
+	/*
+	 * With nothing live the file can simply be emptied: a crash
+	 * half-way leaves only dropped lines.  Otherwise rewrite it when
+	 * dropped lines dominate.
+	 */
+	if (ret == 0 && r->fd != -1 && r->md != NULL && r->lines > 0) {
+		if (r->entries.count == 0) {
+			if (ftruncate(r->fd, 0) == -1)
+				ret = error_errno(err, STATUS_PARTIAL,
+				    "%s/%s: truncate", r->md->path, r->name);
+		} else if (r->lines > 2 * r->entries.count + 64)
+			ret = compact(r, err);
+	}
+	if (r->fd != -1)
+		close(r->fd);
+	r->fd = -1;
+	nameset_free(&r->entries);
+	free(r->pending);
+	free(r->source);
+	r->pending = r->source = NULL;
+	r->pendlen = r->pendcap = 0;
+	return ret;
+}

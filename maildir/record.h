@@ -1,0 +1,69 @@
+/*
+ * The write-ahead record of one pull (SPEC 4): a small file in the local
+ * Maildir, "syncmail-state.TAG", that names each message before it
+ * appears in new/, and the temporary file it came from.  A recorded
+ * message whose temporary file is gone has been delivered: the atomic
+ * move is what tells a finished delivery from an unfinished one.  The
+ * open record file also carries the lock that keeps two runs apart.
+ *
+ * Lines: "+\tNAME\tSIZE\tTMPNAME" adds, "-\tNAME" drops, "#" comments.
+ */
+#ifndef SYNCMAIL_RECORD_H
+#define SYNCMAIL_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "maildir.h"
+#include "nameset.h"
+
+struct record {
+	const struct maildir *md;
+	char		 name[64];	/* "syncmail-state.TAG" */
+	char		 tag[24];	/* 16 hex digits naming this pull */
+	char		*source;	/* user@host:port:remote, for the header */
+	int		 fd;		/* -1 in a dry run without a record */
+	int		 readonly;	/* dry run: never write */
+	struct nameset	 entries;	/* key NAME, value TMPNAME, num SIZE */
+	char		*pending;	/* lines not yet written */
+	size_t		 pendlen;
+	size_t		 pendcap;
+	size_t		 lines;		/* "+" and "-" lines in the file */
+};
+
+/* The tag of a source: 16 hex digits of its SHA-256, into tag[24]. */
+void	 record_tag(const char *source, char *tag);
+
+/*
+ * Opens (creating) the record of source in md and takes its lock without
+ * waiting: held by another process means -1 with STATUS_TEMPFAIL.  With
+ * readonly set (dry run) nothing is created or locked, and a missing file
+ * is an empty record.  A torn last line (a crash mid-write) is dropped.
+ * Returns 0 or -1 with err set; record_close either way.
+ */
+int	 record_open(struct record *, const struct maildir *md,
+	    const char *source, int readonly, struct error *err);
+
+/* Notes a message about to be moved into new/; durable after record_sync. */
+int	 record_add(struct record *, const char *name, uint64_t size,
+	    const char *tmpname, struct error *err);
+
+/* Writes what is pending and flushes it to disk.  0 or -1 with err. */
+int	 record_sync(struct record *, struct error *err);
+
+/*
+ * Forgets name: its remote copy is gone, or it was never moved.  Written
+ * with the next sync or at close, without a flush of its own: a lost drop
+ * only means the next run looks at the name once more.
+ */
+int	 record_drop(struct record *, const char *name, struct error *err);
+
+/*
+ * Writes what is pending (no flush), shortens the file when most of it
+ * is dropped lines, releases the lock and frees.  Returns 0 or -1 with
+ * err set; safe on a zeroed record.
+ */
+int	 record_close(struct record *, struct error *err);
+
+#endif

@@ -1,0 +1,493 @@
+/*
+ * The SSH transport of one account, on libssh2 in non-blocking mode so
+ * that every wait is ours and bounded (libssh2's blocking calls have no
+ * timeout unless one is set, and would not see our signals).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hostkey.h"
+#include "msg.h"
+#include "session.h"
+
+static long
+ms_until(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (t->tv_sec - now.tv_sec) * 1000 +
+	    (t->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+void
+session_progress(struct session *s)
+{
+	clock_gettime(CLOCK_MONOTONIC, &s->last_progress);
+}
+
+/*
+ * How long a wait may last: until the no-progress timeout or the deadline,
+ * whichever comes first.  Returns -1 with err set if one has passed.
+ */
+static int
+wait_budget(struct session *s, long *ms, struct error *err)
+{
+	struct timespec until = s->last_progress;
+	long left, dl;
+
+	if (s->abort != NULL && *s->abort)
+		return error_set(err, STATUS_TEMPFAIL, "stopped by signal");
+	until.tv_sec += s->timeout;
+	left = ms_until(&until);
+	dl = ms_until(&s->deadline);
+	if (dl <= 0)
+		return error_set(err, STATUS_TEMPFAIL,
+		    "deadline passed: the rest waits for the next run");
+	if (left <= 0)
+		return error_set(err, STATUS_TEMPFAIL,
+		    "%s:%d: no progress for %d seconds", s->host, s->port,
+		    s->timeout);
+	*ms = left < dl ? left : dl;
+	return 0;
+}
+
+/* Waits for fd to be ready for events, within the budget. */
+static int
+wait_fd(struct session *s, int fd, short events, struct error *err)
+{
+	struct pollfd pfd;
+	long ms = 0;
+	int n;
+
+	for (;;) {
+		if (wait_budget(s, &ms, err) == -1)
+			return -1;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, ms > 1000 ? 1000 : (int)ms);
+		if (n > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return error_errno(err, STATUS_TEMPFAIL, "poll");
+	}
+}
+
+int
+session_wait(struct session *s, struct error *err)
+{
+	int dir = libssh2_session_block_directions(s->ssh);
+	short events = 0;
+
+	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
+		events |= POLLIN;
+	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+		events |= POLLOUT;
+	if (events == 0)
+		events = POLLIN;
+	return wait_fd(s, s->fd, events, err);
+}
+
+int
+session_error(struct session *s, struct error *err, int status,
+    const char *what)
+{
+	char *msg = NULL;
+	int len;
+
+	if (s->ssh == NULL ||
+	    libssh2_session_last_error(s->ssh, &msg, &len, 0) == 0 ||
+	    msg == NULL)
+		msg = "unknown error";
+	return error_set(err, status, "%s: %s", what, msg);
+}
+
+/* Non-blocking connect to one address, bounded by the timeout. */
+static int
+connect_one(struct session *s, const struct addrinfo *ai, struct error *err)
+{
+	socklen_t len = sizeof(int);
+	int fd, soerr = 0, one = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		return error_errno(err, STATUS_TEMPFAIL, "socket");
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (errno != EINPROGRESS) {
+			error_errno(err, STATUS_TEMPFAIL, "connect to %s port %d",
+			    s->host, s->port);
+			close(fd);
+			return -1;
+		}
+		if (wait_fd(s, fd, POLLOUT, err) == -1) {
+			error_prefix(err, "connect to %s port %d", s->host,
+			    s->port);
+			close(fd);
+			return -1;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+			soerr = errno;
+		if (soerr != 0) {
+			errno = soerr;
+			error_errno(err, STATUS_TEMPFAIL, "connect to %s port %d",
+			    s->host, s->port);
+			close(fd);
+			return -1;
+		}
+	}
+	/* SFTP is request/reply: Nagle would add latency to every batch. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+static int
+tcp_connect(struct session *s, struct error *err)
+{
+	struct addrinfo hints, *res, *ai;
+	char port[16];
+	int rc, fd = -1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%d", s->port);
+	if ((rc = getaddrinfo(s->host, port, &hints, &res)) != 0)
+		return error_set(err, STATUS_TEMPFAIL, "%s: %s", s->host,
+		    gai_strerror(rc));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = connect_one(s, ai, err)) != -1)
+			break;
+		if (s->abort != NULL && *s->abort)
+			break;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		return -1;
+	s->fd = fd;
+	return 0;
+}
+
+/* Checks the server's key against known_hosts (SPEC 6). */
+static int
+check_hostkey(struct session *s, struct hostkey_set *set,
+    enum hostkey_check mode, struct error *err)
+{
+	const unsigned char *blob;
+	char fp[128], type[64];
+	size_t len;
+	int ktype;
+
+	blob = (const unsigned char *)libssh2_session_hostkey(s->ssh, &len,
+	    &ktype);
+	if (blob == NULL)
+		return session_error(s, err, STATUS_TEMPFAIL, "host key");
+	hostkey_fingerprint(blob, len, fp, sizeof(fp));
+	hostkey_blob_type(blob, len, type, sizeof(type));
+	switch (hostkey_verify(set, blob, len)) {
+	case HOSTKEY_MATCH:
+		msg_info(2, s->account, "host key %s %s matches %s", type, fp,
+		    set->path);
+		return 0;
+	case HOSTKEY_REVOKED:
+		return error_set(err, STATUS_NOPERM, "host key for %s is "
+		    "REVOKED in %s: %s %s; refusing to connect", set->name,
+		    set->path, type, fp);
+	case HOSTKEY_CHANGED:
+		return error_set(err, STATUS_NOPERM, "HOST KEY FOR %s HAS "
+		    "CHANGED: the server offers %s %s, which %s does not hold; "
+		    "this may be an attack.  If the change is expected, remove "
+		    "the old key with: ssh-keygen -R '%s' -f %s", set->name,
+		    type, fp, set->path, set->name, set->path);
+	case HOSTKEY_UNKNOWN:
+		if (mode == HOSTKEY_CHECK_ACCEPT_NEW) {
+			if (hostkey_append(set, blob, len, err) == -1)
+				return -1;
+			msg_warn(s->account, "added host key for %s to %s: "
+			    "%s %s", set->name, set->path, type, fp);
+			return 0;
+		}
+		return error_set(err, STATUS_NOPERM, "host key for %s is "
+		    "unknown: %s %s; if that is the server's key, add it to "
+		    "%s (for instance with ssh), or set host-key-check "
+		    "accept-new", set->name, type, fp, set->path);
+	}
+	return error_set(err, STATUS_NOPERM, "host key check failed");
+}
+
+/* Calls a libssh2 function until it stops saying EAGAIN. */
+#define RETRY(s, call, rc, err) do {					\
+	while (((rc) = (call)) == LIBSSH2_ERROR_EAGAIN)			\
+		if (session_wait((s), (err)) == -1)			\
+			break;						\
+} while (0)
+
+/* Appends ", what" to the list of methods tried, for the failure message. */
+static void
+tried_add(char *tried, size_t size, const char *what)
+{
+	if (tried[0] != '\0')
+		strlcat(tried, ", ", size);
+	strlcat(tried, what, size);
+}
+
+static int
+auth_agent(struct session *s, char *tried, size_t triedsize,
+    struct error *err)
+{
+	LIBSSH2_AGENT *agent;
+	struct libssh2_agent_publickey *id, *prev = NULL;
+	int rc, ok = 0, nkeys = 0;
+	char note[64];
+
+	if (getenv("SSH_AUTH_SOCK") == NULL)
+		return 0;
+	if ((agent = libssh2_agent_init(s->ssh)) == NULL)
+		return 0;
+	if (libssh2_agent_connect(agent) != 0 ||
+	    libssh2_agent_list_identities(agent) != 0) {
+		msg_info(1, s->account, "ssh-agent: cannot use it");
+		goto out;
+	}
+	while (!ok && libssh2_agent_get_identity(agent, &id, prev) == 0) {
+		prev = id;
+		if (id->blob_len >= 11 && memcmp(id->blob + 4, "ssh-rsa", 7) == 0) {
+			msg_info(1, s->account, "ssh-agent: skipping RSA key "
+			    "%s: libssh2 1.10 signs with SHA-1 only", id->comment);
+			continue;
+		}
+		nkeys++;
+		RETRY(s, libssh2_agent_userauth(agent, s->user, id), rc, err);
+		if (rc == LIBSSH2_ERROR_EAGAIN) {
+			ok = -1;
+			break;
+		}
+		if (rc == 0)
+			ok = 1;
+	}
+	snprintf(note, sizeof(note), "ssh-agent (%d usable keys)", nkeys);
+	tried_add(tried, triedsize, note);
+out:
+	libssh2_agent_disconnect(agent);
+	libssh2_agent_free(agent);
+	return ok;
+}
+
+/* Whether the key at path is RSA, judged by its .pub file or PEM header. */
+static int
+key_is_rsa(const char *path)
+{
+	char pub[4096], line[64];
+	FILE *f;
+	int rsa = 0;
+
+	snprintf(pub, sizeof(pub), "%s.pub", path);
+	if ((f = fopen(pub, "r")) != NULL) {
+		if (fgets(line, sizeof(line), f) != NULL)
+			rsa = strncmp(line, "ssh-rsa ", 8) == 0;
+		fclose(f);
+		return rsa;
+	}
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(line, sizeof(line), f) != NULL)
+			rsa = strstr(line, "RSA PRIVATE KEY") != NULL;
+		fclose(f);
+	}
+	return rsa;
+}
+
+/* Returns 1 when authenticated with the key at path, 0 if not, -1 on error. */
+static int
+auth_keyfile(struct session *s, const char *path, char *tried,
+    size_t triedsize, char *hint, size_t hintsize, struct error *err)
+{
+	int rc;
+
+	if (access(path, R_OK) == -1) {
+		char note[4200];
+
+		snprintf(note, sizeof(note), "%s (%s)", path, strerror(errno));
+		tried_add(tried, triedsize, note);
+		return 0;
+	}
+	tried_add(tried, triedsize, path);
+	RETRY(s, libssh2_userauth_publickey_fromfile_ex(s->ssh, s->user,
+	    strlen(s->user), NULL, path, NULL), rc, err);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return -1;
+	if (rc == 0)
+		return 1;
+	session_progress(s);
+	if (rc == LIBSSH2_ERROR_FILE)
+		snprintf(hint, hintsize, "; %s could not be loaded: if it is "
+		    "encrypted, add it to ssh-agent", path);
+	else if (key_is_rsa(path))
+		snprintf(hint, hintsize, "; %s is an RSA key, which libssh2 "
+		    "1.10 can only sign with SHA-1, refused by OpenSSH 8.8 and "
+		    "later: use an ed25519 or ECDSA key", path);
+	msg_info(2, s->account, "key %s refused", path);
+	return 0;
+}
+
+static int
+authenticate(struct session *s, const struct account *a, struct error *err)
+{
+	static const char *defaults[] = {
+		"/.ssh/id_ed25519", "/.ssh/id_ecdsa", "/.ssh/id_rsa"
+	};
+	char tried[2048] = "", hint[1024] = "", path[4096];
+	const char *home = getenv("HOME");
+	char *list;
+	size_t i;
+	int rc;
+
+	do {
+		list = libssh2_userauth_list(s->ssh, s->user, strlen(s->user));
+		if (list != NULL || libssh2_session_last_errno(s->ssh) !=
+		    LIBSSH2_ERROR_EAGAIN)
+			break;
+	} while (session_wait(s, err) == 0);
+	if (list == NULL) {
+		if (libssh2_userauth_authenticated(s->ssh))
+			return 0;
+		if (libssh2_session_last_errno(s->ssh) == LIBSSH2_ERROR_EAGAIN)
+			return -1;
+		return session_error(s, err, STATUS_TEMPFAIL,
+		    "asking for authentication methods");
+	}
+	session_progress(s);
+	if (strstr(list, "publickey") == NULL)
+		return error_set(err, STATUS_NOPERM, "%s@%s offers no public "
+		    "key authentication (only: %s)", s->user, s->host, list);
+
+	if ((rc = auth_agent(s, tried, sizeof(tried), err)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (a->nidentities > 0) {
+		for (i = 0; i < a->nidentities; i++) {
+			rc = auth_keyfile(s, a->identities[i], tried,
+			    sizeof(tried), hint, sizeof(hint), err);
+			if (rc != 0)
+				return rc == 1 ? 0 : -1;
+		}
+	} else if (home != NULL) {
+		for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+			snprintf(path, sizeof(path), "%s%s", home, defaults[i]);
+			if (access(path, F_OK) == -1)
+				continue;
+			rc = auth_keyfile(s, path, tried, sizeof(tried), hint,
+			    sizeof(hint), err);
+			if (rc != 0)
+				return rc == 1 ? 0 : -1;
+		}
+	}
+	return error_set(err, STATUS_NOPERM, "authentication as %s@%s failed; "
+	    "tried: %s%s", s->user, s->host, tried[0] ? tried : "no keys "
+	    "(no agent, no identity file)", hint);
+}
+
+int
+session_open(struct session *s, const struct account *a, const char *user,
+    const struct timespec *deadline, const volatile sig_atomic_t *abort,
+    struct error *err)
+{
+	struct hostkey_set set;
+	const char *algs;
+	int rc, ret = -1;
+
+	memset(&set, 0, sizeof(set));
+	s->fd = -1;
+	s->ssh = NULL;
+	s->account = a->name;
+	s->timeout = a->timeout;
+	s->deadline = *deadline;
+	s->abort = abort;
+	s->port = a->port ? a->port : 22;
+	if ((s->host = strdup(a->host)) == NULL ||
+	    (s->user = strdup(user)) == NULL)
+		return error_errno(err, STATUS_TEMPFAIL, "strdup");
+	session_progress(s);
+
+	if (hostkey_load(a->known_hosts, s->host, s->port, &set, err) == -1)
+		goto out;
+	if (set.skipped > 0)
+		msg_info(1, s->account, "%s: %d lines skipped (unknown key "
+		    "types, markers or unparseable)", set.path, set.skipped);
+
+	if (tcp_connect(s, err) == -1)
+		goto out;
+	if ((s->ssh = libssh2_session_init()) == NULL) {
+		error_set(err, STATUS_TEMPFAIL, "libssh2_session_init failed");
+		goto out;
+	}
+	libssh2_session_set_blocking(s->ssh, 0);
+	/*
+	 * Ask only for the key types known_hosts holds for this host, so
+	 * a host known by its ed25519 key does not look unknown because
+	 * ECDSA was negotiated.
+	 */
+	algs = hostkey_algorithms(&set);
+	if (algs[0] != '\0' && libssh2_session_method_pref(s->ssh,
+	    LIBSSH2_METHOD_HOSTKEY, algs) != 0) {
+		session_error(s, err, STATUS_TEMPFAIL, "host key algorithms");
+		goto out;
+	}
+	session_progress(s);
+	RETRY(s, libssh2_session_handshake(s->ssh, s->fd), rc, err);
+	if (rc == LIBSSH2_ERROR_EAGAIN) {
+		error_prefix(err, "SSH handshake with %s port %d", s->host,
+		    s->port);
+		goto out;
+	}
+	if (rc != 0) {
+		session_error(s, err, STATUS_TEMPFAIL, "SSH handshake");
+		error_prefix(err, "%s port %d", s->host, s->port);
+		goto out;
+	}
+	session_progress(s);
+	if (check_hostkey(s, &set, a->hostkey_check, err) == -1)
+		goto out;
+	if (authenticate(s, a, err) == -1)
+		goto out;
+	session_progress(s);
+	ret = 0;
+out:
+	hostkey_set_free(&set);
+	return ret;
+}
+
+void
+session_close(struct session *s)
+{
+	if (s->ssh != NULL) {
+		/*
+		 * libssh2 frees only in blocking mode (else it may answer
+		 * EAGAIN and keep the memory), and the network may be gone:
+		 * bound the polite goodbye to a second.
+		 */
+		libssh2_session_set_timeout(s->ssh, 1000);
+		libssh2_session_set_blocking(s->ssh, 1);
+		libssh2_session_disconnect(s->ssh, "bye");
+		libssh2_session_free(s->ssh);
+		s->ssh = NULL;
+	}
+	if (s->fd != -1) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	free(s->host);
+	free(s->user);
+	s->host = s->user = NULL;
+}

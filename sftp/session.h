@@ -1,0 +1,61 @@
+/*
+ * The SSH connection of one account: TCP connect, handshake, host key
+ * check against known_hosts, public key authentication (agent, then key
+ * files).  libssh2 runs non-blocking; every wait goes through
+ * session_wait, which enforces the account's timeout and deadline.
+ */
+#ifndef SYNCMAIL_SESSION_H
+#define SYNCMAIL_SESSION_H
+
+#include <signal.h>
+#include <time.h>
+
+#include <libssh2.h>
+
+#include "config.h"
+#include "error.h"
+
+struct session {
+	const char	*account;	/* name, for messages */
+	char		*host;
+	int		 port;
+	char		*user;
+	int		 fd;
+	LIBSSH2_SESSION	*ssh;
+	int		 timeout;	/* seconds without progress */
+	struct timespec	 deadline;	/* monotonic: end of the account's run */
+	struct timespec	 last_progress;
+	/* Set by a second signal: give up waiting at once. */
+	const volatile sig_atomic_t *abort;
+};
+
+/*
+ * Connects and authenticates for account a; user is the remote user to
+ * log in as.  deadline is the monotonic time the account's run must end
+ * by.  Returns 0 with s ready for session_channel, or -1 with err set:
+ * STATUS_NOPERM for host key and authentication failures, STATUS_TEMPFAIL
+ * for network failures and timeouts.  s must be closed with session_close
+ * either way.
+ */
+int	 session_open(struct session *s, const struct account *a,
+	    const char *user, const struct timespec *deadline,
+	    const volatile sig_atomic_t *abort, struct error *err);
+
+/*
+ * Waits until the socket is ready in the direction libssh2 last blocked
+ * on.  Returns 0, or -1 with err set when the timeout passes with no
+ * progress, the deadline passes, or abort was set.
+ */
+int	 session_wait(struct session *s, struct error *err);
+
+/* Notes that data moved, resetting the no-progress timeout. */
+void	 session_progress(struct session *s);
+
+/* Fills err from libssh2's last error, prefixed by what; returns -1. */
+int	 session_error(struct session *s, struct error *err, int status,
+	    const char *what);
+
+/* Disconnects and frees; safe on a half-opened or zeroed session. */
+void	 session_close(struct session *s);
+
+#endif

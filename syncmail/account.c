@@ -1,0 +1,128 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "client.h"
+#include "maildir.h"
+#include "msg.h"
+#include "pull.h"
+#include "record.h"
+#include "session.h"
+
+/* The local end of each pull, locked before anything touches the network. */
+struct local {
+	struct maildir	 md;
+	struct record	 rec;
+	int		 ok;	/* opened and locked */
+};
+
+static int
+open_locals(const struct account *a, const struct run_options *o,
+    const char *user, struct local *loc, struct error *err)
+{
+	char source[8192];
+	size_t i;
+
+	for (i = 0; i < a->npulls; i++) {
+		const struct pull *p = &a->pulls[i];
+
+		if (maildir_open(&loc[i].md, p->local, !o->dryrun, err) == -1)
+			return -1;
+		snprintf(source, sizeof(source), "%s@%s:%d:%s", user, a->host,
+		    a->port ? a->port : 22, p->remote);
+		if (record_open(&loc[i].rec, &loc[i].md, source, o->dryrun,
+		    err) == -1)
+			return -1;
+		loc[i].ok = 1;
+	}
+	return 0;
+}
+
+static int
+close_locals(const struct account *a, struct local *loc, int status)
+{
+	struct error err;
+	size_t i;
+
+	for (i = 0; i < a->npulls; i++) {
+		error_clear(&err);
+		if (loc[i].md.path != NULL &&
+		    record_close(&loc[i].rec, &err) == -1) {
+			msg_warn(a->name, "%s", err.msg);
+			status = status_worst(status, STATUS_PARTIAL);
+		}
+		maildir_close(&loc[i].md);
+	}
+	free(loc);
+	return status;
+}
+
+int
+account_run(const struct account *a, const struct run_options *o)
+{
+	struct session s;
+	struct sftp c;
+	struct local *loc;
+	struct error err;
+	struct pull_stats st;
+	struct pull_job job;
+	struct timespec deadline;
+	const char *user = a->user != NULL ? a->user : o->localuser;
+	size_t i;
+	int status = STATUS_OK, rc;
+
+	memset(&s, 0, sizeof(s));
+	memset(&c, 0, sizeof(c));
+	memset(&st, 0, sizeof(st));
+	s.fd = -1;
+	error_clear(&err);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += a->deadline;
+
+	if ((loc = calloc(a->npulls, sizeof(*loc))) == NULL) {
+		msg_warn(a->name, "out of memory");
+		return STATUS_PARTIAL;
+	}
+	for (i = 0; i < a->npulls; i++)
+		loc[i].md.fd = loc[i].md.tmpfd = loc[i].md.newfd =
+		    loc[i].md.curfd = loc[i].rec.fd = -1;
+	if (open_locals(a, o, user, loc, &err) == -1) {
+		msg_warn(a->name, "%s", err.msg);
+		return close_locals(a, loc, err.status);
+	}
+
+	if (session_open(&s, a, user, &deadline, o->abort, &err) == -1 ||
+	    sftp_open(&c, &s, &err) == -1) {
+		msg_warn(a->name, "%s", err.msg);
+		status = err.status;
+		goto out;
+	}
+	for (i = 0; i < a->npulls && !*o->stop; i++) {
+		job.acct = a;
+		job.pull = &a->pulls[i];
+		job.md = &loc[i].md;
+		job.rec = &loc[i].rec;
+		job.dryrun = o->dryrun;
+		job.stop = o->stop;
+		error_clear(&err);
+		rc = pull_run(&job, &c, &st, &err);
+		if (rc == -1) {
+			msg_warn(a->name, "%s", err.msg);
+			status = status_worst(status, err.status);
+			/* A broken connection ends the account; a bad mailbox does not. */
+			if (err.status != STATUS_PARTIAL)
+				break;
+			continue;
+		}
+		status = status_worst(status, rc);
+	}
+	if (st.moved > 0)
+		msg_info(1, a->name, "%llu messages, %llu bytes",
+		    (unsigned long long)st.moved, (unsigned long long)st.bytes);
+out:
+	sftp_close(&c);
+	session_close(&s);
+	return close_locals(a, loc, status);
+}

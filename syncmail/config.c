@@ -1,0 +1,970 @@
+/*
+ * The configuration file: SPEC section 3 and syncmail.conf(5).
+ *
+ * One pass over one buffer.  Each line is split into words in place
+ * (quotes and escapes removed), and the words go into the current
+ * section: the defaults before the first "account", then each account.
+ * Only once the whole file is read are the defaults copied into the
+ * accounts that did not set a keyword themselves, because an account may
+ * set a keyword after the defaults did and must still win.  The checks
+ * that need every account (unique names, required keywords, one pull per
+ * mailbox) run last, on sorted copies so that a hostile or huge file stays
+ * O(n log n).  Nothing survives an error: the caller sees an empty config.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/*
+ * Far above any real config.  Bounds memory and time when -c names the
+ * wrong file (a mailbox, a disk image), and keeps line numbers in an int.
+ */
+#define CONFIG_MAX_SIZE		(1024 * 1024)
+
+/* Account names become parts of file names (locks, records) and messages. */
+#define CONFIG_NAME_MAX		64
+
+/* A keyword, at most two values, and one more to notice that there are too many. */
+#define CONFIG_MAX_WORDS	4
+
+#define TIMEOUT_DEFAULT		30
+#define TIMEOUT_MAX		86400
+#define DEADLINE_DEFAULT	3600
+#define DEADLINE_MAX		604800
+
+enum keyword {
+	KW_ACCOUNT,
+	KW_HOST,
+	KW_PORT,
+	KW_USER,
+	KW_IDENTITY,
+	KW_KNOWN_HOSTS,
+	KW_HOSTKEY_CHECK,
+	KW_PULL,
+	KW_KEEP,
+	KW_MAX_SIZE,
+	KW_MAX_MESSAGES,
+	KW_TIMEOUT,
+	KW_DEADLINE,
+	KW_SSH_CONFIG,
+	KW_PROXY_COMMAND,
+	KW_LOG,
+	KW_COUNT
+};
+
+static const struct {
+	const char	*name;
+	int		 nvalues;	/* 0: in the SPEC, not in this version */
+	int		 repeat;	/* may be given more than once per section */
+} keywords[KW_COUNT] = {
+	[KW_ACCOUNT] =		{ "account",		1, 0 },
+	[KW_HOST] =		{ "host",		1, 0 },
+	[KW_PORT] =		{ "port",		1, 0 },
+	[KW_USER] =		{ "user",		1, 0 },
+	[KW_IDENTITY] =		{ "identity",		1, 1 },
+	[KW_KNOWN_HOSTS] =	{ "known-hosts",	1, 0 },
+	[KW_HOSTKEY_CHECK] =	{ "host-key-check",	1, 0 },
+	[KW_PULL] =		{ "pull",		2, 1 },
+	[KW_KEEP] =		{ "keep",		1, 0 },
+	[KW_MAX_SIZE] =		{ "max-size",		1, 0 },
+	[KW_MAX_MESSAGES] =	{ "max-messages",	1, 0 },
+	[KW_TIMEOUT] =		{ "timeout",		1, 0 },
+	[KW_DEADLINE] =		{ "deadline",		1, 0 },
+	[KW_SSH_CONFIG] =	{ "ssh-config",		0, 0 },
+	[KW_PROXY_COMMAND] =	{ "proxy-command",	0, 0 },
+	[KW_LOG] =		{ "log",		0, 0 },
+};
+
+#define SET(kw)		(1u << (kw))
+
+struct parser {
+	const char	*name;		/* file name for messages */
+	const char	*home;
+	const char	*localuser;
+	struct error	*err;
+	int		 line;		/* line being read, or named by a check */
+	char		*words;		/* scratch for one line's unquoted words */
+	struct config	 cfg;		/* handed to the caller only on success */
+	struct account	 defaults;	/* keywords before the first account */
+	unsigned int	 dset;		/* SET() bits given in the defaults */
+	unsigned int	*set;		/* SET() bits given in each account */
+	int		 seen[KW_COUNT]; /* line of each keyword in this section */
+};
+
+/* A pull reduced to what names one mailbox, for the duplicate check. */
+struct mailbox {
+	const char	*host;
+	int		 port;
+	const char	*user;
+	char		*remote;
+	int		 line;
+};
+
+static int
+config_error(struct parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+config_error(struct parser *p, const char *fmt, ...)
+{
+	char msg[sizeof(p->err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error_set(p->err, STATUS_CONFIG, "%s:%d: %s", p->name,
+	    p->line, msg);
+}
+
+static int
+config_nomem(struct parser *p)
+{
+	return error_set(p->err, STATUS_CONFIG, "%s: out of memory", p->name);
+}
+
+/*
+ * Returns value, or its first bytes and "..." in buf, so that one long
+ * value cannot push the rest of a message out of the fixed error buffer.
+ */
+static const char *
+config_short(const char *value, char *buf, size_t size)
+{
+	if (strlen(value) < size)
+		return value;
+	snprintf(buf, size, "%.*s...", (int)size - 4, value);
+	return buf;
+}
+
+static void
+config_account_clear(struct account *a)
+{
+	size_t i;
+
+	free(a->name);
+	free(a->host);
+	free(a->user);
+	if (a->identities != NULL) {
+		for (i = 0; i < a->nidentities; i++)
+			free(a->identities[i]);
+		free(a->identities);
+	}
+	free(a->known_hosts);
+	for (i = 0; i < a->npulls; i++) {
+		free(a->pulls[i].remote);
+		free(a->pulls[i].local);
+	}
+	free(a->pulls);
+	free(a->file);
+	memset(a, 0, sizeof(*a));
+}
+
+/*
+ * Frees every account and its strings and leaves cfg empty, so calling it
+ * twice, or on a config that config_parse left empty, is fine.
+ */
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->naccounts; i++)
+		config_account_clear(&cfg->accounts[i]);
+	free(cfg->accounts);
+	cfg->accounts = NULL;
+	cfg->naccounts = 0;
+}
+
+/*
+ * Returns the account named name, or NULL; the pointer is valid until
+ * config_free.
+ */
+struct account *
+config_account(struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		if (strcmp(cfg->accounts[i].name, name) == 0)
+			return &cfg->accounts[i];
+	return NULL;
+}
+
+static int
+config_strdup(struct parser *p, char **dst, const char *src)
+{
+	char *s;
+
+	if ((s = strdup(src)) == NULL)
+		return config_nomem(p);
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+/* identities stays NULL-terminated so the SSH code may walk it either way. */
+static int
+config_identity_add(struct parser *p, struct account *a, const char *path)
+{
+	char **v;
+
+	v = reallocarray(a->identities, a->nidentities + 2, sizeof(*v));
+	if (v == NULL)
+		return config_nomem(p);
+	a->identities = v;
+	if ((v[a->nidentities] = strdup(path)) == NULL) {
+		v[a->nidentities] = NULL;
+		return config_nomem(p);
+	}
+	v[++a->nidentities] = NULL;
+	return 0;
+}
+
+/*
+ * Expands a leading "~/" into the home directory and insists on an
+ * absolute result: cron starts us in an unknown directory, and the
+ * sandbox unveils these paths by name.  *out is the caller's to free.
+ */
+static int
+config_path(struct parser *p, const char *kw, const char *value, char **out)
+{
+	char buf[80];
+	size_t hlen;
+
+	*out = NULL;
+	if (strncmp(value, "~/", 2) == 0) {
+		if (p->home == NULL || p->home[0] == '\0')
+			return config_error(p, "\"%s\": cannot expand \"~/\": "
+			    "the home directory is not known", kw);
+		/* "/home/a/" and "/" must not give "//" */
+		hlen = strlen(p->home);
+		while (hlen > 0 && p->home[hlen - 1] == '/')
+			hlen--;
+		if (asprintf(out, "%.*s%s", (int)hlen, p->home,
+		    value + 1) == -1) {
+			*out = NULL;
+			return config_nomem(p);
+		}
+	} else if ((*out = strdup(value)) == NULL)
+		return config_nomem(p);
+	if ((*out)[0] != '/') {
+		free(*out);
+		*out = NULL;
+		return config_error(p, "\"%s\": \"%s\" is not an absolute path",
+		    kw, config_short(value, buf, sizeof(buf)));
+	}
+	return 0;
+}
+
+/*
+ * Parses a decimal number of digits only: no sign, no spaces, no 0x.
+ * Returns -1 on anything else or above max.
+ */
+static int
+config_number(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t n = 0;
+	unsigned int d;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		d = *s - '0';
+		if (n > (max - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	*out = n;
+	return 0;
+}
+
+/* A whole number from min to max for keyword kw. */
+static int
+config_range(struct parser *p, const char *kw, const char *value,
+    uint64_t min, uint64_t max, uint64_t *out)
+{
+	char buf[80];
+
+	if (config_number(value, UINT64_MAX, out) == -1 || *out < min ||
+	    *out > max)
+		return config_error(p, "\"%s\" must be %llu-%llu, not \"%s\"",
+		    kw, (unsigned long long)min, (unsigned long long)max,
+		    config_short(value, buf, sizeof(buf)));
+	return 0;
+}
+
+/* Bytes with an optional K, M or G (powers of 1024), or "none". */
+static int
+config_size(struct parser *p, const char *value, uint64_t *out)
+{
+	char buf[80], *digits;
+	size_t len;
+	int shift = 0, rc;
+
+	*out = 0;
+	if (strcmp(value, "none") == 0)
+		return 0;
+	len = strlen(value);
+	switch (value[len - 1]) {
+	case 'K': case 'k':
+		shift = 10;
+		break;
+	case 'M': case 'm':
+		shift = 20;
+		break;
+	case 'G': case 'g':
+		shift = 30;
+		break;
+	}
+	if ((digits = strndup(value, shift ? len - 1 : len)) == NULL)
+		return config_nomem(p);
+	rc = config_number(digits, UINT64_MAX >> shift, out);
+	free(digits);
+	if (rc == -1 || *out == 0)
+		return config_error(p, "\"max-size\" must be a positive number "
+		    "of bytes with an optional K, M or G, or \"none\", "
+		    "not \"%s\"", config_short(value, buf, sizeof(buf)));
+	*out <<= shift;
+	return 0;
+}
+
+/*
+ * Letters, digits, ".", "_" and "-" only, not first "." or "-": the name
+ * is typed on command lines and may name files, where "..", "-v" or a
+ * slash would mean something else.
+ */
+static int
+config_account_name(struct parser *p, const char *name)
+{
+	char buf[80];
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < len; i++) {
+		if ((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9') ||
+		    name[i] == '_' || ((name[i] == '.' || name[i] == '-') &&
+		    i > 0))
+			continue;
+		return config_error(p, "account name \"%s\" may have only "
+		    "letters, digits, \".\", \"_\" and \"-\", and may not "
+		    "start with \".\" or \"-\"",
+		    config_short(name, buf, sizeof(buf)));
+	}
+	if (len > CONFIG_NAME_MAX)
+		return config_error(p, "account name \"%s\" is longer than "
+		    "%d bytes", config_short(name, buf, sizeof(buf)),
+		    CONFIG_NAME_MAX);
+	return 0;
+}
+
+static int
+config_account_new(struct parser *p, const char *name)
+{
+	struct account *a;
+	unsigned int *set;
+	size_t n = p->cfg.naccounts;
+
+	if (config_account_name(p, name) == -1)
+		return -1;
+	if ((set = reallocarray(p->set, n + 1, sizeof(*set))) == NULL)
+		return config_nomem(p);
+	p->set = set;
+	if ((a = reallocarray(p->cfg.accounts, n + 1, sizeof(*a))) == NULL)
+		return config_nomem(p);
+	p->cfg.accounts = a;
+	a = &a[n];
+	memset(a, 0, sizeof(*a));
+	set[n] = 0;
+	/* counted before it is filled, so an error frees what is there */
+	p->cfg.naccounts++;
+	a->line = p->line;
+	memset(p->seen, 0, sizeof(p->seen));
+	if ((a->identities = calloc(1, sizeof(*a->identities))) == NULL)
+		return config_nomem(p);
+	if (config_strdup(p, &a->name, name) == -1 ||
+	    config_strdup(p, &a->file, p->name) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+config_pull(struct parser *p, struct account *a, char **v)
+{
+	struct pull *pl;
+	char *local;
+
+	if (config_path(p, "pull", v[1], &local) == -1)
+		return -1;
+	if ((pl = reallocarray(a->pulls, a->npulls + 1, sizeof(*pl))) ==
+	    NULL) {
+		free(local);
+		return config_nomem(p);
+	}
+	a->pulls = pl;
+	pl = &pl[a->npulls];
+	pl->local = local;
+	pl->line = p->line;
+	if ((pl->remote = strdup(v[0])) == NULL) {
+		free(local);
+		return config_nomem(p);
+	}
+	a->npulls++;
+	return 0;
+}
+
+/* Stores the values v of keyword kw into the current section. */
+static int
+config_keyword(struct parser *p, enum keyword kw, char **v)
+{
+	struct account *a;
+	unsigned int *set;
+	uint64_t n;
+	char buf[80], *path;
+	int rc;
+
+	if (kw == KW_ACCOUNT)
+		return config_account_new(p, v[0]);
+	if (p->cfg.naccounts == 0) {
+		if (kw == KW_PULL)
+			return config_error(p, "\"pull\" must follow an "
+			    "\"account\" line");
+		a = &p->defaults;
+		set = &p->dset;
+	} else {
+		a = &p->cfg.accounts[p->cfg.naccounts - 1];
+		set = &p->set[p->cfg.naccounts - 1];
+	}
+	/*
+	 * Two values for one setting is most likely a paste gone wrong;
+	 * either choice would silently ignore a line the user wrote.
+	 */
+	if (!keywords[kw].repeat && p->seen[kw] != 0)
+		return config_error(p, "\"%s\" given twice (first at line %d)",
+		    keywords[kw].name, p->seen[kw]);
+	if (p->seen[kw] == 0)
+		p->seen[kw] = p->line;
+	*set |= SET(kw);
+
+	switch (kw) {
+	case KW_HOST:
+		return config_strdup(p, &a->host, v[0]);
+	case KW_USER:
+		return config_strdup(p, &a->user, v[0]);
+	case KW_PORT:
+		if (config_range(p, "port", v[0], 1, 65535, &n) == -1)
+			return -1;
+		a->port = (int)n;
+		return 0;
+	case KW_IDENTITY:
+		if (config_path(p, "identity", v[0], &path) == -1)
+			return -1;
+		rc = config_identity_add(p, a, path);
+		free(path);
+		return rc;
+	case KW_KNOWN_HOSTS:
+		if (config_path(p, "known-hosts", v[0], &path) == -1)
+			return -1;
+		free(a->known_hosts);
+		a->known_hosts = path;
+		return 0;
+	case KW_HOSTKEY_CHECK:
+		if (strcmp(v[0], "yes") == 0)
+			a->hostkey_check = HOSTKEY_CHECK_YES;
+		else if (strcmp(v[0], "accept-new") == 0)
+			a->hostkey_check = HOSTKEY_CHECK_ACCEPT_NEW;
+		else if (strcmp(v[0], "no") == 0)
+			return config_error(p, "\"host-key-check no\" is "
+			    "refused: a server whose key is not checked can "
+			    "be impersonated and the mail read; use "
+			    "\"accept-new\" to trust a new host's key once");
+		else
+			return config_error(p, "\"host-key-check\" must be "
+			    "\"yes\" or \"accept-new\", not \"%s\"",
+			    config_short(v[0], buf, sizeof(buf)));
+		return 0;
+	case KW_PULL:
+		return config_pull(p, a, v);
+	case KW_KEEP:
+		if (strcmp(v[0], "yes") == 0)
+			a->keep = 1;
+		else if (strcmp(v[0], "no") == 0)
+			a->keep = 0;
+		else
+			return config_error(p, "\"keep\" must be \"yes\" or "
+			    "\"no\", not \"%s\"",
+			    config_short(v[0], buf, sizeof(buf)));
+		return 0;
+	case KW_MAX_SIZE:
+		return config_size(p, v[0], &a->max_size);
+	case KW_MAX_MESSAGES:
+		if (strcmp(v[0], "none") == 0) {
+			a->max_messages = 0;
+			return 0;
+		}
+		return config_range(p, "max-messages", v[0], 1, UINT64_MAX,
+		    &a->max_messages);
+	case KW_TIMEOUT:
+		if (config_range(p, "timeout", v[0], 1, TIMEOUT_MAX, &n) == -1)
+			return -1;
+		a->timeout = (int)n;
+		return 0;
+	case KW_DEADLINE:
+		if (config_range(p, "deadline", v[0], 1, DEADLINE_MAX,
+		    &n) == -1)
+			return -1;
+		a->deadline = (int)n;
+		return 0;
+	default:
+		/* the unsupported ones never get here */
+		return config_error(p, "\"%s\": internal error",
+		    keywords[kw].name);
+	}
+}
+
+static int
+config_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * Splits line s (n bytes, no newline) into words written to p->words,
+ * which has room for n + 1 bytes: unquoting only shrinks a word, and each
+ * word's NUL takes the place of the blank or '#' that ended it.  Stores up
+ * to CONFIG_MAX_WORDS pointers in w and the true count in *nw.
+ *
+ * Control bytes (NUL included) are refused anywhere: they are never
+ * meant, and printed back in a message they could drive a terminal.
+ */
+static int
+config_split(struct parser *p, const char *s, size_t n, char **w, int *nw)
+{
+	char *out = p->words;
+	size_t i = 0;
+	int quoted, inword;
+	unsigned char c;
+
+	*nw = 0;
+	while (i < n) {
+		while (i < n && config_space(s[i]))
+			i++;
+		if (i == n || s[i] == '#')
+			break;
+		if (*nw < CONFIG_MAX_WORDS)
+			w[*nw] = out;
+		(*nw)++;
+		quoted = 0;
+		for (inword = 1; inword && i < n; i++) {
+			c = s[i];
+			if ((c < 0x20 && !(config_space(c) && !quoted)) ||
+			    c == 0x7f)
+				return config_error(p, "control character "
+				    "0x%02x", c);
+			if (quoted) {
+				if (c == '"')
+					quoted = 0;
+				else if (c == '\\' && i + 1 < n &&
+				    (s[i + 1] == '"' || s[i + 1] == '\\'))
+					*out++ = s[++i];
+				else
+					*out++ = c;
+			} else if (config_space(c))
+				inword = 0;
+			else if (c == '#') {
+				/* a comment ends the word and the line */
+				inword = 0;
+				i = n - 1;
+			} else if (c == '"')
+				quoted = 1;
+			else
+				*out++ = c;
+		}
+		if (quoted)
+			return config_error(p, "unterminated quote");
+		*out++ = '\0';
+	}
+	return 0;
+}
+
+/* Reads one non-empty line: finds the keyword and checks its values. */
+static int
+config_line(struct parser *p, char **w, int nw)
+{
+	char buf[80];
+	int kw, i, nv = nw - 1;
+
+	for (kw = 0; kw < KW_COUNT; kw++)
+		if (strcmp(w[0], keywords[kw].name) == 0)
+			break;
+	if (kw == KW_COUNT)
+		return config_error(p, "unknown keyword \"%s\"",
+		    config_short(w[0], buf, sizeof(buf)));
+	if (keywords[kw].nvalues == 0)
+		return config_error(p, "\"%s\" is not supported by this "
+		    "version", keywords[kw].name);
+	if (nv < keywords[kw].nvalues) {
+		if (kw == KW_PULL)
+			return config_error(p, "\"pull\" needs two values: "
+			    "REMOTE LOCAL");
+		return config_error(p, "\"%s\" needs a value",
+		    keywords[kw].name);
+	}
+	if (nv > keywords[kw].nvalues)
+		return config_error(p, "\"%s\" takes %s, not %d (a value "
+		    "with spaces goes in double quotes)", keywords[kw].name,
+		    keywords[kw].nvalues == 1 ? "one value" : "two values",
+		    nv);
+	for (i = 1; i < nw; i++)
+		if (w[i][0] == '\0')
+			return config_error(p, "\"%s\": empty value",
+			    keywords[kw].name);
+	return config_keyword(p, kw, &w[1]);
+}
+
+static int
+config_name_cmp(const void *a, const void *b)
+{
+	const struct account *x = *(const struct account * const *)a;
+	const struct account *y = *(const struct account * const *)b;
+	int c;
+
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/*
+ * Unique account names.  Among all repeats the one reported is the first
+ * in the file, as a top-to-bottom check would find it.
+ */
+static int
+config_check_names(struct parser *p)
+{
+	struct account **v, *first = NULL, *dup = NULL;
+	size_t i, n = p->cfg.naccounts;
+
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return config_nomem(p);
+	for (i = 0; i < n; i++)
+		v[i] = &p->cfg.accounts[i];
+	qsort(v, n, sizeof(*v), config_name_cmp);
+	/* within a run of one name, sorted by line, only the second counts */
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i - 1]->name, v[i]->name) == 0 &&
+		    (i == 1 || strcmp(v[i - 2]->name, v[i]->name) != 0) &&
+		    (dup == NULL || v[i]->line < dup->line)) {
+			first = v[i - 1];
+			dup = v[i];
+		}
+	free(v);
+	if (dup == NULL)
+		return 0;
+	p->line = dup->line;
+	return config_error(p, "duplicate account \"%s\" (first at line %d)",
+	    dup->name, first->line);
+}
+
+/*
+ * Gives account a, whose own keywords are in set, what the defaults set
+ * and it did not, then the built-in defaults for what neither set.
+ */
+static int
+config_inherit(struct parser *p, struct account *a, unsigned int set)
+{
+	const struct account *d = &p->defaults;
+	unsigned int from = p->dset & ~set;
+	size_t i;
+
+	p->line = a->line;
+	if ((from & SET(KW_HOST)) && config_strdup(p, &a->host, d->host) == -1)
+		return -1;
+	if ((from & SET(KW_USER)) && config_strdup(p, &a->user, d->user) == -1)
+		return -1;
+	if ((from & SET(KW_KNOWN_HOSTS)) &&
+	    config_strdup(p, &a->known_hosts, d->known_hosts) == -1)
+		return -1;
+	/* an account's own identities replace the default list, as a whole */
+	if (from & SET(KW_IDENTITY))
+		for (i = 0; i < d->nidentities; i++)
+			if (config_identity_add(p, a, d->identities[i]) == -1)
+				return -1;
+	if (from & SET(KW_PORT))
+		a->port = d->port;
+	if (from & SET(KW_HOSTKEY_CHECK))
+		a->hostkey_check = d->hostkey_check;
+	if (from & SET(KW_KEEP))
+		a->keep = d->keep;
+	if (from & SET(KW_MAX_SIZE))
+		a->max_size = d->max_size;
+	if (from & SET(KW_MAX_MESSAGES))
+		a->max_messages = d->max_messages;
+	if (from & SET(KW_TIMEOUT))
+		a->timeout = d->timeout;
+	if (from & SET(KW_DEADLINE))
+		a->deadline = d->deadline;
+
+	if (a->known_hosts == NULL &&
+	    config_path(p, "known-hosts", "~/.ssh/known_hosts",
+	    &a->known_hosts) == -1)
+		return -1;
+	if (a->timeout == 0)
+		a->timeout = TIMEOUT_DEFAULT;
+	if (a->deadline == 0)
+		a->deadline = DEADLINE_DEFAULT;
+
+	if (a->host == NULL)
+		return config_error(p, "account \"%s\" has no host", a->name);
+	if (a->npulls == 0)
+		return config_error(p, "account \"%s\" has no pull", a->name);
+	return 0;
+}
+
+/*
+ * The remote Maildir as the server will resolve it, as far as can be
+ * told without asking: "./Maildir/" and "Maildir" are one directory.
+ */
+static char *
+config_mailbox_path(const char *remote)
+{
+	size_t n;
+
+	while (remote[0] == '.' && remote[1] == '/') {
+		remote += 2;
+		while (*remote == '/')
+			remote++;
+	}
+	n = strlen(remote);
+	while (n > 1 && remote[n - 1] == '/')
+		n--;
+	if (n == 0)
+		return strdup(".");
+	return strndup(remote, n);
+}
+
+/* Orders by mailbox, then line; 0 only for the same mailbox and line. */
+static int
+config_mailbox_cmp(const void *a, const void *b)
+{
+	const struct mailbox *x = a, *y = b;
+	int c;
+
+	/* host names are case-insensitive; the rest is compared as bytes */
+	if ((c = strcasecmp(x->host, y->host)) != 0)
+		return c;
+	if (x->port != y->port)
+		return (x->port > y->port) - (x->port < y->port);
+	if ((c = strcmp(x->user, y->user)) != 0)
+		return c;
+	if ((c = strcmp(x->remote, y->remote)) != 0)
+		return c;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+static int
+config_mailbox_same(const struct mailbox *x, const struct mailbox *y)
+{
+	return strcasecmp(x->host, y->host) == 0 && x->port == y->port &&
+	    strcmp(x->user, y->user) == 0 && strcmp(x->remote, y->remote) == 0;
+}
+
+/*
+ * Two pulls of one remote Maildir would race: both list a message, one
+ * deletes it after delivery, the other delivers it again or fails.  The
+ * pull reported is the first in the file that repeats an earlier one.
+ */
+static int
+config_check_mailboxes(struct parser *p)
+{
+	struct mailbox *v, *first = NULL, *dup = NULL;
+	struct account *a;
+	size_t i, j, n = 0, k = 0;
+	int rc = -1;
+
+	for (i = 0; i < p->cfg.naccounts; i++)
+		n += p->cfg.accounts[i].npulls;
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return config_nomem(p);
+	for (i = 0; i < p->cfg.naccounts; i++) {
+		a = &p->cfg.accounts[i];
+		for (j = 0; j < a->npulls; j++, k++) {
+			v[k].host = a->host;
+			v[k].port = a->port != 0 ? a->port : 22;
+			v[k].user = a->user != NULL ? a->user :
+			    p->localuser != NULL ? p->localuser : "";
+			v[k].line = a->pulls[j].line;
+			v[k].remote = config_mailbox_path(a->pulls[j].remote);
+			if (v[k].remote == NULL) {
+				config_nomem(p);
+				goto out;
+			}
+		}
+	}
+	qsort(v, n, sizeof(*v), config_mailbox_cmp);
+	/* within a run of one mailbox, sorted by line, only the second counts */
+	for (i = 1; i < n; i++)
+		if (config_mailbox_same(&v[i - 1], &v[i]) &&
+		    (i == 1 || !config_mailbox_same(&v[i - 2], &v[i])) &&
+		    (dup == NULL || v[i].line < dup->line)) {
+			first = &v[i - 1];
+			dup = &v[i];
+		}
+	if (dup == NULL) {
+		rc = 0;
+		goto out;
+	}
+	p->line = dup->line;
+	if (dup->port == 22)
+		config_error(p, "two pulls of the same mailbox %s@%s:%s "
+		    "(lines %d and %d)", dup->user, dup->host, dup->remote,
+		    first->line, dup->line);
+	else
+		config_error(p, "two pulls of the same mailbox %s@[%s]:%d:%s "
+		    "(lines %d and %d)", dup->user, dup->host, dup->port,
+		    dup->remote, first->line, dup->line);
+out:
+	for (i = 0; i < n; i++)
+		free(v[i].remote);
+	free(v);
+	return rc;
+}
+
+static int
+config_finish(struct parser *p)
+{
+	size_t i;
+
+	if (p->cfg.naccounts == 0)
+		return error_set(p->err, STATUS_CONFIG, "%s: no account",
+		    p->name);
+	if (config_check_names(p) == -1)
+		return -1;
+	for (i = 0; i < p->cfg.naccounts; i++)
+		if (config_inherit(p, &p->cfg.accounts[i], p->set[i]) == -1)
+			return -1;
+	return config_check_mailboxes(p);
+}
+
+/*
+ * Parses len bytes of text (need not be NUL-terminated, may hold any
+ * bytes) read from file "name" (used in messages only).  home replaces a
+ * leading "~/" and localuser is the default user (either may be NULL;
+ * then "~/" is an error and the duplicate-mailbox check takes an unset
+ * user as "").  On success fills *cfg (free with config_free) and returns
+ * 0; on error returns -1 with err set to "name:LINE: what" (or "name:
+ * what" for the whole file) and status STATUS_CONFIG, and *cfg is empty.
+ */
+int
+config_parse(const char *text, size_t len, const char *name,
+    const char *home, const char *localuser, struct config *cfg,
+    struct error *err)
+{
+	struct parser p;
+	char *w[CONFIG_MAX_WORDS];
+	const char *s = text, *end = text + len, *nl;
+	int nw, rc = -1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(&p, 0, sizeof(p));
+	p.name = name;
+	p.home = home;
+	p.localuser = localuser;
+	p.err = err;
+	if (len > CONFIG_MAX_SIZE) {
+		error_set(err, STATUS_CONFIG, "%s: larger than %d bytes",
+		    name, CONFIG_MAX_SIZE);
+		goto out;
+	}
+	if ((p.words = malloc(len + 1)) == NULL) {
+		config_nomem(&p);
+		goto out;
+	}
+	/* a UTF-8 byte order mark, as some Windows editors write */
+	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	while (s < end) {
+		p.line++;
+		if ((nl = memchr(s, '\n', end - s)) == NULL)
+			nl = end;
+		if (config_split(&p, s, nl - s, w, &nw) == -1)
+			goto out;
+		if (nw > 0 && config_line(&p, w, nw) == -1)
+			goto out;
+		s = nl + 1;
+	}
+	if (config_finish(&p) == -1)
+		goto out;
+	*cfg = p.cfg;
+	memset(&p.cfg, 0, sizeof(p.cfg));
+	rc = 0;
+out:
+	config_free(&p.cfg);
+	config_account_clear(&p.defaults);
+	free(p.set);
+	free(p.words);
+	return rc;
+}
+
+/*
+ * Reads the file at path and parses it as config_parse, naming it path in
+ * messages.  A file that cannot be read is a config error too: nothing
+ * has been attempted yet.
+ */
+int
+config_load(const char *path, const char *home, const char *localuser,
+    struct config *cfg, struct error *err)
+{
+	char *buf = NULL, *nbuf;
+	size_t len = 0, size = 0;
+	ssize_t r;
+	int fd, rc = -1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return error_errno(err, STATUS_CONFIG, "%s", path);
+	/* read to the end rather than trust st_size: it may be a pipe */
+	for (;;) {
+		if (len == size) {
+			if (size > CONFIG_MAX_SIZE) {
+				error_set(err, STATUS_CONFIG, "%s: larger than "
+				    "%d bytes", path, CONFIG_MAX_SIZE);
+				goto out;
+			}
+			size = size == 0 ? 8192 : size * 2;
+			if ((nbuf = realloc(buf, size)) == NULL) {
+				error_errno(err, STATUS_CONFIG, "%s", path);
+				goto out;
+			}
+			buf = nbuf;
+		}
+		r = read(fd, buf + len, size - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			error_errno(err, STATUS_CONFIG, "%s", path);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += r;
+	}
+	rc = config_parse(buf, len, path, home, localuser, cfg, err);
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}

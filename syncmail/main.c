@@ -1,0 +1,250 @@
+/*
+ * syncmail: pull new mail from Maildirs on SSH servers into local
+ * Maildirs, exactly once.  main() is the only place that exits.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libssh2.h>
+#include <openssl/crypto.h>
+
+#include "account.h"
+#include "config.h"
+#include "msg.h"
+
+#define SYNCMAIL_VERSION "0.1"
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_now;
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_signal(int sig)
+{
+	if (stop_requested)
+		stop_now = 1;
+	stop_requested = 1;
+	stop_signal = sig;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: syncmail [-hnqvV] [-c file] [-j jobs] "
+	    "[account ...]\n");
+}
+
+static void
+setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a wait must wake up to see the signal. */
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	/* Over a file size limit, write() must fail, not kill us mid-message. */
+	sigaction(SIGXFSZ, &sa, NULL);
+}
+
+/*
+ * Runs the selected accounts, up to jobs at once in child processes.
+ * Returns the worst status.
+ */
+static int
+run_accounts(struct account **sel, size_t nsel, int jobs,
+    const struct run_options *o)
+{
+	pid_t *pids;
+	size_t next = 0, running = 0, i;
+	int status = STATUS_OK, ws, forwarded = 0;
+	pid_t pid;
+
+	if (jobs <= 1 || nsel <= 1) {
+		for (i = 0; i < nsel && !stop_requested; i++)
+			status = status_worst(status, account_run(sel[i], o));
+		return status;
+	}
+	if ((pids = calloc(nsel, sizeof(*pids))) == NULL) {
+		msg_warn(NULL, "out of memory");
+		return STATUS_PARTIAL;
+	}
+	while (next < nsel || running > 0) {
+		while (running < (size_t)jobs && next < nsel &&
+		    !stop_requested) {
+			fflush(NULL);
+			if ((pid = fork()) == -1) {
+				msg_warn(sel[next]->name, "fork: %s",
+				    strerror(errno));
+				status = status_worst(status, STATUS_TEMPFAIL);
+				next++;
+				continue;
+			}
+			if (pid == 0) {
+				int rc = account_run(sel[next], o);
+
+				fflush(NULL);
+				_exit(rc);
+			}
+			pids[next++] = pid;
+			running++;
+		}
+		if (running == 0)
+			break;
+		pid = waitpid(-1, &ws, 0);
+		if (pid == -1) {
+			if (errno != EINTR)
+				break;
+			/* Pass a signal sent to us alone on to the children. */
+			if (stop_requested && forwarded < 1 + stop_now) {
+				for (i = 0; i < next; i++)
+					if (pids[i] > 0)
+						kill(pids[i], stop_signal);
+				forwarded = 1 + stop_now;
+			}
+			continue;
+		}
+		for (i = 0; i < next; i++)
+			if (pids[i] == pid)
+				pids[i] = 0;
+		running--;
+		if (WIFEXITED(ws))
+			status = status_worst(status, WEXITSTATUS(ws));
+		else
+			status = status_worst(status, STATUS_PARTIAL);
+	}
+	free(pids);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config cfg;
+	struct error err;
+	struct run_options o;
+	struct account **sel = NULL;
+	struct passwd *pw;
+	const char *home, *cfgpath = NULL;
+	char defpath[4096], *end;
+	size_t nsel = 0, i;
+	int ch, jobs = 1, status;
+	long l;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&o, 0, sizeof(o));
+	while ((ch = getopt(argc, argv, "c:hj:nqvV")) != -1) {
+		switch (ch) {
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return STATUS_OK;
+		case 'j':
+			errno = 0;
+			l = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || l < 1 || l > 64) {
+				fprintf(stderr, "syncmail: -j %s: want 1 to 64\n",
+				    optarg);
+				return STATUS_USAGE;
+			}
+			jobs = (int)l;
+			break;
+		case 'n':
+			o.dryrun = 1;
+			break;
+		case 'q':
+			msg_quiet = 1;
+			break;
+		case 'v':
+			msg_verbose++;
+			break;
+		case 'V':
+			printf("syncmail %s\nlibssh2 %s\n%s\n", SYNCMAIL_VERSION,
+			    libssh2_version(0), OpenSSL_version(OPENSSL_VERSION));
+			return STATUS_OK;
+		default:
+			usage(stderr);
+			return STATUS_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (msg_quiet)
+		msg_verbose = 0;
+
+	if ((pw = getpwuid(getuid())) == NULL) {
+		fprintf(stderr, "syncmail: who am I? no passwd entry for uid "
+		    "%ld\n", (long)getuid());
+		return STATUS_CONFIG;
+	}
+	if ((home = getenv("HOME")) == NULL || home[0] != '/')
+		home = pw->pw_dir;
+	if (cfgpath == NULL) {
+		snprintf(defpath, sizeof(defpath), "%s/.syncmail.conf", home);
+		cfgpath = defpath;
+	}
+	if (config_load(cfgpath, home, pw->pw_name, &cfg, &err) == -1) {
+		fprintf(stderr, "syncmail: %s\n", err.msg);
+		return STATUS_CONFIG;
+	}
+	if ((sel = calloc(cfg.naccounts + 1, sizeof(*sel))) == NULL) {
+		fprintf(stderr, "syncmail: out of memory\n");
+		config_free(&cfg);
+		return STATUS_PARTIAL;
+	}
+	if (argc == 0) {
+		for (i = 0; i < cfg.naccounts; i++)
+			sel[nsel++] = &cfg.accounts[i];
+	} else {
+		/* Config order, whatever the order on the command line. */
+		for (ch = 0; ch < argc; ch++)
+			if (config_account(&cfg, argv[ch]) == NULL) {
+				fprintf(stderr, "syncmail: no account \"%s\" "
+				    "in %s\n", argv[ch], cfgpath);
+				usage(stderr);
+				free(sel);
+				config_free(&cfg);
+				return STATUS_USAGE;
+			}
+		for (i = 0; i < cfg.naccounts; i++)
+			for (ch = 0; ch < argc; ch++)
+				if (strcmp(cfg.accounts[i].name, argv[ch]) == 0) {
+					sel[nsel++] = &cfg.accounts[i];
+					break;
+				}
+	}
+
+	setup_signals();
+	if (libssh2_init(0) != 0) {
+		fprintf(stderr, "syncmail: libssh2_init failed\n");
+		free(sel);
+		config_free(&cfg);
+		return STATUS_TEMPFAIL;
+	}
+	o.localuser = pw->pw_name;
+	o.stop = &stop_requested;
+	o.abort = &stop_now;
+	status = run_accounts(sel, nsel, jobs, &o);
+	libssh2_exit();
+	free(sel);
+	config_free(&cfg);
+	fflush(NULL);
+	if (stop_signal != 0)
+		return 128 + stop_signal;
+	return status;
+}

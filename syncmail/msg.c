@@ -1,0 +1,98 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+
+int msg_verbose;
+int msg_quiet;
+
+static int progress_shown;
+static struct timespec progress_last;
+
+void
+msg_warn(const char *account, const char *fmt, ...)
+{
+	va_list ap;
+
+	msg_progress_end();
+	fflush(stdout);
+	if (account != NULL)
+		fprintf(stderr, "syncmail: %s: ", account);
+	else
+		fprintf(stderr, "syncmail: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+vout(const char *account, const char *fmt, va_list ap)
+{
+	msg_progress_end();
+	if (account != NULL)
+		printf("%s: ", account);
+	vprintf(fmt, ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+void
+msg_info(int level, const char *account, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (msg_verbose < level)
+		return;
+	va_start(ap, fmt);
+	vout(account, fmt, ap);
+	va_end(ap);
+}
+
+void
+msg_out(const char *account, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vout(account, fmt, ap);
+	va_end(ap);
+}
+
+void
+msg_progress(const char *account, uint64_t done, uint64_t total,
+    uint64_t bytes, uint64_t totalbytes, int final)
+{
+	struct timespec now;
+	long ms;
+
+	if (msg_quiet || !isatty(STDERR_FILENO))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - progress_last.tv_sec) * 1000 +
+	    (now.tv_nsec - progress_last.tv_nsec) / 1000000;
+	if (!final && progress_shown && ms < 100)
+		return;
+	progress_last = now;
+	fprintf(stderr, "\r\033[K%s: %llu/%llu messages, %.1f/%.1f MB",
+	    account, (unsigned long long)done, (unsigned long long)total,
+	    bytes / 1048576.0, totalbytes / 1048576.0);
+	if (final) {
+		fputc('\n', stderr);
+		progress_shown = 0;
+	} else
+		progress_shown = 1;
+	fflush(stderr);
+}
+
+void
+msg_progress_end(void)
+{
+	if (!progress_shown)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	progress_shown = 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * What syncmail prints.  Errors and warnings go to stderr as
+ * "syncmail: ACCOUNT: message"; -v lines to stdout; progress to stderr
+ * only when it is a terminal and -q was not given.
+ */
+#ifndef SYNCMAIL_MSG_H
+#define SYNCMAIL_MSG_H
+
+#include <stdint.h>
+
+extern int msg_verbose;		/* -v count */
+extern int msg_quiet;		/* -q */
+
+/* "syncmail: ACCOUNT: ..." on stderr; account may be NULL. */
+void	 msg_warn(const char *account, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* On stdout when verbosity is at least level. */
+void	 msg_info(int level, const char *account, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Always on stdout (dry run listing). */
+void	 msg_out(const char *account, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * A progress line on a terminal, redrawn at most every 100 ms unless
+ * final; msg_progress_end clears it.  No-ops when stderr is no terminal.
+ */
+void	 msg_progress(const char *account, uint64_t done, uint64_t total,
+	    uint64_t bytes, uint64_t totalbytes, int final);
+void	 msg_progress_end(void);
+
+#endif

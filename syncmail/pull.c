@@ -1,0 +1,1130 @@
+/*
+ * The transfer engine of one pull.  Requests are pipelined on one SFTP
+ * channel and matched to replies by id (the table below); the per-message
+ * order of SPEC 4 never changes:
+ *
+ *   download into tmp/ -> size checked, mtime set, fsync -> fsync tmp/ ->
+ *   name in the record, fsync -> rename into new/ (no replace) ->
+ *   fsync new/ -> REMOVE on the server -> drop from the record.
+ *
+ * Commits are batched: one fsync of tmp/, the record and new/ per batch.
+ * A message whose remote copy may go is always durable locally first;
+ * an abort simply stops, and the record tells the next run the rest.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "deliver.h"
+#include "msg.h"
+#include "names.h"
+#include "pull.h"
+
+#define FILES_INFLIGHT	32	/* remote files open at once */
+#define READS_INFLIGHT	128	/* READs in flight, all files together */
+#define READ_CHUNK	32768	/* what every SFTP server serves in one READ */
+#define BATCH		64	/* messages per commit */
+#define BATCH_WAIT_MS	500	/* commit a partial batch after this long */
+#define REQ_SLOTS	1024	/* power of two, above every limit combined */
+#define REQ_LIMIT	512
+#define LIST_MAX	1000000	/* names in one listing: a hostile server's list is not endless */
+#define TMP_OLD		(36 * 3600)
+#define SPACE_RESERVE	(1024 * 1024)
+
+enum msg_state {
+	MSG_WAIT,	/* listed, not started */
+	MSG_OPEN,	/* OPEN sent */
+	MSG_READ,	/* handle held, reading into tmp/ */
+	MSG_READY,	/* downloaded and flushed, waiting for its batch */
+	MSG_REMOVE,	/* in new/, REMOVE sent */
+	MSG_DONE,
+	MSG_SKIP,	/* left on the server on purpose */
+	MSG_FAIL	/* left on the server after an error */
+};
+
+struct msg {
+	char		*name;
+	uint64_t	 size;
+	uint32_t	 atime, mtime;
+	uint32_t	 perms;
+	int		 has_perms, has_size;
+	enum msg_state	 state;
+	int		 earlier;	/* delivered by an earlier run: remove only */
+	uint8_t		 handle[PROTO_MAX_HANDLE];
+	size_t		 handlelen;
+	int		 handle_open;
+	int		 fd;
+	char		 tmpname[96];
+	uint64_t	 next_off;	/* next byte to ask for */
+	uint64_t	 got;		/* bytes written */
+	int		 reads;		/* READs in flight */
+	int		 eof_asked;
+	int		 eof_seen;
+};
+
+enum req_kind { REQ_OPEN, REQ_READ, REQ_CLOSE, REQ_REMOVE };
+
+struct req {
+	uint32_t	 id;
+	int		 used;
+	enum req_kind	 kind;
+	size_t		 msg;
+	uint64_t	 off;
+	uint32_t	 len;
+};
+
+struct run {
+	const struct pull_job *job;
+	const char	*account;
+	struct sftp	*c;
+	char		 remote[4096];	/* REMOTE without trailing slashes */
+	struct msg	*msgs;
+	size_t		 nmsgs;
+	size_t		 msgcap;
+	size_t		 next;		/* next message to start */
+	size_t		 next_remove;	/* next earlier delivery to remove */
+	size_t		*active;	/* messages in MSG_OPEN or MSG_READ */
+	size_t		 nactive;
+	size_t		*ready;		/* messages in MSG_READY */
+	size_t		 nready;
+	struct timespec	 ready_since;
+	struct req	 reqs[REQ_SLOTS];
+	int		 nreqs, nfiles, nreads;
+	unsigned int	 seq;
+	struct nameset	 local;		/* unique names in new/ and cur/ */
+	struct nameset	 listed;	/* remote name -> index in msgs */
+	struct pull_stats *st;
+	uint64_t	 total, totalbytes, done, donebytes;
+	int		 status;
+	int		 nospace;	/* local disk full: start nothing new */
+};
+
+static void
+printable(const char *name, char *buf, size_t size)
+{
+	names_printable(name, strlen(name), buf, size);
+}
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Queues one request and files it in the table under a free id. */
+static int
+send_req(struct run *r, enum req_kind kind, size_t mi, uint64_t off,
+    uint32_t len, struct error *err)
+{
+	struct proto_buf *out = sftp_out(r->c);
+	struct msg *m = &r->msgs[mi];
+	struct req *q;
+	char path[8192];
+	uint32_t id;
+	int rc;
+
+	do {
+		id = sftp_id(r->c);
+		q = &r->reqs[id & (REQ_SLOTS - 1)];
+	} while (q->used);
+	snprintf(path, sizeof(path), "%s/new/%s", r->remote, m->name);
+	switch (kind) {
+	case REQ_OPEN:
+		rc = proto_open(out, id, path, SSH_FXF_READ);
+		break;
+	case REQ_READ:
+		rc = proto_read(out, id, m->handle, m->handlelen, off, len);
+		break;
+	case REQ_CLOSE:
+		rc = proto_close(out, id, m->handle, m->handlelen);
+		break;
+	case REQ_REMOVE:
+	default:
+		rc = proto_remove(out, id, path);
+		break;
+	}
+	if (rc == -1)
+		return error_set(err, STATUS_TEMPFAIL, "%s: request too long "
+		    "or out of memory", path);
+	q->id = id;
+	q->used = 1;
+	q->kind = kind;
+	q->msg = mi;
+	q->off = off;
+	q->len = len;
+	r->nreqs++;
+	return 0;
+}
+
+static void
+active_remove(struct run *r, size_t mi)
+{
+	size_t i;
+
+	for (i = 0; i < r->nactive; i++)
+		if (r->active[i] == mi) {
+			memmove(&r->active[i], &r->active[i + 1],
+			    (r->nactive - i - 1) * sizeof(r->active[0]));
+			r->nactive--;
+			return;
+		}
+}
+
+/* Closes the remote handle of m, if open. */
+static int
+close_handle(struct run *r, size_t mi, struct error *err)
+{
+	struct msg *m = &r->msgs[mi];
+
+	if (!m->handle_open)
+		return 0;
+	m->handle_open = 0;
+	return send_req(r, REQ_CLOSE, mi, 0, 0, err);
+}
+
+/*
+ * Gives up on m: it stays on the server.  Its tmp file was never
+ * recorded, so it simply goes.
+ */
+static int
+fail_msg(struct run *r, size_t mi, struct error *err)
+{
+	struct msg *m = &r->msgs[mi];
+
+	if (m->fd != -1) {
+		close(m->fd);
+		m->fd = -1;
+		deliver_discard(r->job->md, m->tmpname);
+	}
+	active_remove(r, mi);
+	m->state = MSG_FAIL;
+	r->status = STATUS_PARTIAL;
+	return close_handle(r, mi, err);
+}
+
+/* Warns about m in the account's name and gives up on it. */
+static int
+fail_msgf(struct run *r, size_t mi, struct error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+fail_msgf(struct run *r, size_t mi, struct error *err, const char *fmt, ...)
+{
+	char buf[1024], name[1100];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printable(r->msgs[mi].name, name, sizeof(name));
+	msg_warn(r->account, "%s/new/%s: %s; left on the server", r->remote,
+	    name, buf);
+	return fail_msg(r, mi, err);
+}
+
+/* A local write error: disk full stops new downloads, others fail one. */
+static int
+fail_local(struct run *r, size_t mi, const struct error *local,
+    int saved_errno, struct error *err)
+{
+	if (saved_errno == ENOSPC || saved_errno == EDQUOT) {
+		r->nospace = 1;
+	}
+	msg_warn(r->account, "%s; the message stays on the server",
+	    local->msg);
+	return fail_msg(r, mi, err);
+}
+
+/* ---- listing ---------------------------------------------------------- */
+
+static const char *
+type_name(uint32_t perms)
+{
+	switch (perms & S_IFMT) {
+	case S_IFLNK:
+		return "a symbolic link";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a fifo";
+	case S_IFCHR:
+	case S_IFBLK:
+		return "a device";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "not a regular file";
+	}
+}
+
+static int
+add_msg(struct run *r, const struct proto_name *n, struct error *err)
+{
+	struct msg *m;
+
+	if (r->nmsgs == r->msgcap) {
+		size_t cap = r->msgcap ? r->msgcap * 2 : 256;
+		struct msg *p;
+
+		if (r->nmsgs >= LIST_MAX)
+			return error_set(err, STATUS_PARTIAL, "%s/new: more "
+			    "than %d names listed", r->remote, LIST_MAX);
+		if ((p = reallocarray(r->msgs, cap, sizeof(*p))) == NULL)
+			return error_errno(err, STATUS_PARTIAL, "realloc");
+		r->msgs = p;
+		r->msgcap = cap;
+	}
+	m = &r->msgs[r->nmsgs];
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	if ((m->name = strdup(n->name)) == NULL)
+		return error_errno(err, STATUS_PARTIAL, "strdup");
+	m->has_size = (n->attrs.flags & SSH_FILEXFER_ATTR_SIZE) != 0;
+	m->size = n->attrs.size;
+	m->has_perms = (n->attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) != 0;
+	m->perms = n->attrs.permissions;
+	if (n->attrs.flags & SSH_FILEXFER_ATTR_ACMODTIME) {
+		m->atime = n->attrs.atime;
+		m->mtime = n->attrs.mtime;
+	} else
+		m->atime = m->mtime = (uint32_t)time(NULL);
+	r->nmsgs++;
+	return 0;
+}
+
+/* One entry of REMOTE/new: a candidate, or skipped with a warning. */
+static int
+list_new_entry(struct run *r, const struct proto_name *n, struct error *err)
+{
+	const char *why;
+	char name[1100];
+
+	if (strcmp(n->name, ".") == 0 || strcmp(n->name, "..") == 0)
+		return 0;
+	names_printable(n->name, n->namelen, name, sizeof(name));
+	if ((why = names_invalid(n->name, n->namelen)) != NULL) {
+		msg_warn(r->account, "%s/new/%s: skipped: %s", r->remote,
+		    name, why);
+		return 0;
+	}
+	if ((n->attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) &&
+	    !S_ISREG(n->attrs.permissions)) {
+		msg_warn(r->account, "%s/new/%s: skipped: %s", r->remote,
+		    name, type_name(n->attrs.permissions));
+		return 0;
+	}
+	return add_msg(r, n, err);
+}
+
+static int
+list_tmp_entry(struct run *r, const struct proto_name *n, struct error *err)
+{
+	char name[1100];
+	time_t now = time(NULL);
+
+	(void)err;
+	if (n->name[0] == '.' || !(n->attrs.flags & SSH_FILEXFER_ATTR_ACMODTIME))
+		return 0;
+	if ((time_t)n->attrs.mtime + TMP_OLD < now) {
+		names_printable(n->name, n->namelen, name, sizeof(name));
+		msg_warn(r->account, "%s/tmp/%s is %lld hours old: a delivery "
+		    "agent may have died writing it; left alone", r->remote,
+		    name, (long long)(now - n->attrs.mtime) / 3600);
+	}
+	return 0;
+}
+
+/*
+ * Lists the directory REMOTE/sub with OPENDIR and READDIR, calling each()
+ * for every entry.  A missing directory returns 1 when missing_ok.
+ */
+static int
+list_dir(struct run *r, const char *sub, int missing_ok,
+    int (*each)(struct run *, const struct proto_name *, struct error *),
+    struct error *err)
+{
+	struct proto_reply rep;
+	struct proto_names it;
+	struct proto_name n;
+	uint8_t handle[PROTO_MAX_HANDLE];
+	size_t handlelen;
+	char path[8192];
+	uint32_t id;
+	int rc, ret = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", r->remote, sub);
+	id = sftp_id(r->c);
+	if (proto_opendir(sftp_out(r->c), id, path) == -1)
+		return error_set(err, STATUS_TEMPFAIL, "%s: path too long", path);
+	if (sftp_wait(r->c, id, &rep, err) == -1)
+		return -1;
+	if (rep.type == SSH_FXP_STATUS) {
+		if (missing_ok && rep.status == SSH_FX_NO_SUCH_FILE)
+			return 1;
+		return error_set(err, STATUS_PARTIAL, "%s: cannot list: %s",
+		    path, proto_status_str(rep.status));
+	}
+	if (rep.type != SSH_FXP_HANDLE)
+		return error_set(err, STATUS_TEMPFAIL, "%s: OPENDIR answered "
+		    "with packet type %u", path, rep.type);
+	handlelen = rep.handlelen;
+	memcpy(handle, rep.handle, handlelen);
+	for (;;) {
+		id = sftp_id(r->c);
+		if (proto_readdir(sftp_out(r->c), id, handle, handlelen) == -1) {
+			error_set(err, STATUS_TEMPFAIL, "out of memory");
+			goto out;
+		}
+		if (sftp_wait(r->c, id, &rep, err) == -1)
+			return -1;
+		if (rep.type == SSH_FXP_STATUS) {
+			if (rep.status == SSH_FX_EOF)
+				break;
+			error_set(err, STATUS_PARTIAL, "%s: READDIR: %s", path,
+			    proto_status_str(rep.status));
+			goto out;
+		}
+		if (rep.type != SSH_FXP_NAME) {
+			error_set(err, STATUS_TEMPFAIL, "%s: READDIR answered "
+			    "with packet type %u", path, rep.type);
+			goto out;
+		}
+		proto_names_init(&it, &rep);
+		while ((rc = proto_names_next(&it, &n)) == 1)
+			if (each(r, &n, err) == -1)
+				goto out;
+		if (rc == -1) {
+			error_set(err, STATUS_TEMPFAIL, "%s: malformed READDIR "
+			    "reply", path);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	id = sftp_id(r->c);
+	if (proto_close(sftp_out(r->c), id, handle, handlelen) == 0 &&
+	    sftp_wait(r->c, id, &rep, ret == 0 ? err : &(struct error){0}) == -1)
+		ret = -1;
+	return ret;
+}
+
+/*
+ * Entries whose listing did not say their type or size (servers need
+ * not): ask with LSTAT, which never follows a symlink.
+ */
+static int
+stat_unknown(struct run *r, struct error *err)
+{
+	struct proto_reply rep;
+	char path[8192], name[1100];
+	struct msg *m;
+	size_t i;
+	uint32_t id;
+
+	for (i = 0; i < r->nmsgs; i++) {
+		m = &r->msgs[i];
+		if (m->has_perms && m->has_size)
+			continue;
+		snprintf(path, sizeof(path), "%s/new/%s", r->remote, m->name);
+		id = sftp_id(r->c);
+		if (proto_lstat(sftp_out(r->c), id, path) == -1)
+			return error_set(err, STATUS_TEMPFAIL, "out of memory");
+		if (sftp_wait(r->c, id, &rep, err) == -1)
+			return -1;
+		printable(m->name, name, sizeof(name));
+		if (rep.type != SSH_FXP_ATTRS ||
+		    !(rep.attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ||
+		    !(rep.attrs.flags & SSH_FILEXFER_ATTR_SIZE)) {
+			msg_warn(r->account, "%s/new/%s: skipped: the server "
+			    "does not tell its type and size", r->remote, name);
+			m->state = MSG_SKIP;
+			continue;
+		}
+		if (!S_ISREG(rep.attrs.permissions)) {
+			msg_warn(r->account, "%s/new/%s: skipped: %s",
+			    r->remote, name, type_name(rep.attrs.permissions));
+			m->state = MSG_SKIP;
+			continue;
+		}
+		m->size = rep.attrs.size;
+		m->has_size = m->has_perms = 1;
+		if (rep.attrs.flags & SSH_FILEXFER_ATTR_ACMODTIME) {
+			m->atime = rep.attrs.atime;
+			m->mtime = rep.attrs.mtime;
+		}
+	}
+	return 0;
+}
+
+static int
+cmp_msg(const void *a, const void *b)
+{
+	return strcmp(((const struct msg *)a)->name,
+	    ((const struct msg *)b)->name);
+}
+
+/* ---- what the record says about earlier runs --------------------------- */
+
+/*
+ * For each recorded message: its tmp file still there means the move into
+ * new/ never happened (drop it); gone means it was delivered: with keep,
+ * it is not fetched again; without, its remote copy is removed.
+ */
+static int
+reconcile(struct run *r, struct error *err)
+{
+	const struct pull_job *job = r->job;
+	struct record *rec = job->rec;
+	struct nameset_entry *e, *l;
+	struct stat st;
+	char **names = NULL, name[1100];
+	size_t n = 0, i, pos = 0;
+	int ret = -1, delivered;
+
+	if (rec->entries.count == 0)
+		return 0;
+	if ((names = calloc(rec->entries.count, sizeof(*names))) == NULL)
+		return error_errno(err, STATUS_PARTIAL, "calloc");
+	while ((e = nameset_next(&rec->entries, &pos)) != NULL)
+		if ((names[n++] = strdup(e->key)) == NULL) {
+			error_errno(err, STATUS_PARTIAL, "strdup");
+			goto out;
+		}
+	for (i = 0; i < n; i++) {
+		e = nameset_get(&rec->entries, names[i], strlen(names[i]));
+		delivered = 1;
+		if (fstatat(job->md->tmpfd, e->value, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0) {
+			/* A link count above 1: the link()+unlink() fallback died between the two. */
+			delivered = st.st_nlink > 1;
+			if (!job->dryrun)
+				deliver_discard(job->md, e->value);
+		} else if (errno != ENOENT) {
+			error_errno(err, STATUS_PARTIAL, "%s/tmp/%s",
+			    job->md->path, e->value);
+			goto out;
+		}
+		l = nameset_get(&r->listed, names[i], strlen(names[i]));
+		printable(names[i], name, sizeof(name));
+		if (!delivered || l == NULL) {
+			/* Not delivered: it is listed again and fetched anew. */
+			if (!job->dryrun && record_drop(rec, names[i], err) == -1)
+				goto out;
+			continue;
+		}
+		if (job->acct->keep) {
+			r->msgs[l->num].state = MSG_DONE;
+			continue;
+		}
+		if (r->msgs[l->num].size != e->num) {
+			msg_warn(r->account, "%s/new/%s: delivered by an earlier "
+			    "run with %llu bytes, the server's copy now has "
+			    "%llu: left alone", r->remote, name,
+			    (unsigned long long)e->num,
+			    (unsigned long long)r->msgs[l->num].size);
+			r->msgs[l->num].state = MSG_SKIP;
+			r->status = STATUS_PARTIAL;
+			continue;
+		}
+		r->msgs[l->num].earlier = 1;
+	}
+	ret = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}
+
+/* Applies max-size, max-messages and the free space to the candidates. */
+static int
+select_msgs(struct run *r, struct error *err)
+{
+	const struct account *a = r->job->acct;
+	uint64_t avail = UINT64_MAX, need = 0, count = 0, waitn = 0;
+	uint64_t waitbytes = 0, later = 0;
+	char name[1100];
+	struct msg *m;
+	size_t i;
+
+	if (r->job->md->fd != -1 && maildir_avail(r->job->md, &avail, err) == -1)
+		return -1;
+	avail = avail > SPACE_RESERVE ? avail - SPACE_RESERVE : 0;
+	for (i = 0; i < r->nmsgs; i++) {
+		m = &r->msgs[i];
+		if (m->state != MSG_WAIT || m->earlier)
+			continue;
+		if (a->max_size > 0 && m->size > a->max_size) {
+			printable(m->name, name, sizeof(name));
+			msg_warn(r->account, "%s/new/%s: %llu bytes, over "
+			    "max-size; left on the server", r->remote, name,
+			    (unsigned long long)m->size);
+			m->state = MSG_SKIP;
+			continue;
+		}
+		if (a->max_messages > 0 && count >= a->max_messages) {
+			m->state = MSG_SKIP;
+			later++;
+			continue;
+		}
+		/* Files take whole blocks, and an inode's worth besides. */
+		if (need + ((m->size + 4095) & ~(uint64_t)4095) + 4096 > avail) {
+			m->state = MSG_SKIP;
+			waitn++;
+			waitbytes += m->size;
+			continue;
+		}
+		need += ((m->size + 4095) & ~(uint64_t)4095) + 4096;
+		count++;
+		r->total++;
+		r->totalbytes += m->size;
+	}
+	if (later > 0)
+		msg_info(1, r->account, "%s: %llu messages wait for the next "
+		    "run (max-messages)", r->remote, (unsigned long long)later);
+	if (waitn > 0) {
+		msg_warn(r->account, "%s: %llu messages (%llu bytes) do not "
+		    "fit in the free space of %s; they wait on the server",
+		    r->remote, (unsigned long long)waitn,
+		    (unsigned long long)waitbytes, r->job->md->path);
+		r->status = STATUS_PARTIAL;
+	}
+	return 0;
+}
+
+static void
+dry_run(struct run *r)
+{
+	const char *verb = r->job->acct->keep ? "copy" : "move";
+	char name[1100];
+	struct msg *m;
+	size_t i;
+
+	for (i = 0; i < r->nmsgs; i++) {
+		m = &r->msgs[i];
+		printable(m->name, name, sizeof(name));
+		if (m->earlier)
+			msg_out(r->account, "would delete %s/new/%s (delivered "
+			    "by an earlier run)", r->remote, name);
+		else if (m->state == MSG_WAIT)
+			msg_out(r->account, "would %s %s/new/%s (%llu bytes) "
+			    "to %s/new", verb, r->remote, name,
+			    (unsigned long long)m->size, r->job->pull->local);
+	}
+}
+
+/* ---- the transfer ----------------------------------------------------- */
+
+static int
+start_msgs(struct run *r, struct error *err)
+{
+	struct msg *m;
+	int started = 0;
+
+	while (r->nfiles < FILES_INFLIGHT && r->nreqs < REQ_LIMIT &&
+	    !*r->job->stop && !r->nospace && r->next < r->nmsgs) {
+		m = &r->msgs[r->next];
+		if (m->state != MSG_WAIT || m->earlier) {
+			r->next++;
+			continue;
+		}
+		if (send_req(r, REQ_OPEN, r->next, 0, 0, err) == -1)
+			return -1;
+		m->state = MSG_OPEN;
+		r->active[r->nactive++] = r->next;
+		r->nfiles++;
+		r->next++;
+		started = 1;
+	}
+	/* Remote copies of earlier deliveries go first: it is all they need. */
+	while (r->nreqs < REQ_LIMIT && r->next_remove < r->nmsgs) {
+		m = &r->msgs[r->next_remove];
+		if (m->earlier && m->state == MSG_WAIT) {
+			if (send_req(r, REQ_REMOVE, r->next_remove, 0, 0,
+			    err) == -1)
+				return -1;
+			m->state = MSG_REMOVE;
+			started = 1;
+		}
+		r->next_remove++;
+	}
+	return started;
+}
+
+/* Asks for the next pieces of the files being read, oldest file first. */
+static int
+issue_reads(struct run *r, struct error *err)
+{
+	struct msg *m;
+	uint64_t len;
+	size_t i;
+	int issued = 0;
+
+	for (i = 0; i < r->nactive && r->nreads < READS_INFLIGHT &&
+	    r->nreqs < REQ_LIMIT; i++) {
+		m = &r->msgs[r->active[i]];
+		if (m->state != MSG_READ)
+			continue;
+		while (m->next_off < m->size && r->nreads < READS_INFLIGHT &&
+		    r->nreqs < REQ_LIMIT) {
+			len = m->size - m->next_off;
+			if (len > READ_CHUNK)
+				len = READ_CHUNK;
+			if (send_req(r, REQ_READ, r->active[i], m->next_off,
+			    (uint32_t)len, err) == -1)
+				return -1;
+			m->next_off += len;
+			m->reads++;
+			r->nreads++;
+			issued = 1;
+		}
+		/*
+		 * One READ past the listed size must answer EOF: a file
+		 * that grew since the listing is not the message listed.
+		 */
+		if (m->next_off == m->size && !m->eof_asked &&
+		    r->nreads < READS_INFLIGHT && r->nreqs < REQ_LIMIT) {
+			if (send_req(r, REQ_READ, r->active[i], m->size, 1,
+			    err) == -1)
+				return -1;
+			m->eof_asked = 1;
+			m->reads++;
+			r->nreads++;
+			issued = 1;
+		}
+	}
+	return issued;
+}
+
+/* All bytes in and EOF seen: close the handle, flush the file. */
+static int
+finish_download(struct run *r, size_t mi, struct error *err)
+{
+	struct msg *m = &r->msgs[mi];
+	struct error local;
+	int fd = m->fd;
+
+	active_remove(r, mi);
+	if (close_handle(r, mi, err) == -1)
+		return -1;
+	m->fd = -1;
+	if (deliver_finish(r->job->md, fd, m->tmpname, m->atime, m->mtime,
+	    &local) == -1) {
+		int saved = errno;
+
+		deliver_discard(r->job->md, m->tmpname);
+		return fail_local(r, mi, &local, saved, err);
+	}
+	m->state = MSG_READY;
+	if (r->nready == 0)
+		clock_gettime(CLOCK_MONOTONIC, &r->ready_since);
+	r->ready[r->nready++] = mi;
+	return 0;
+}
+
+static int
+on_open(struct run *r, size_t mi, const struct proto_reply *rep,
+    struct error *err)
+{
+	struct msg *m = &r->msgs[mi];
+	struct error local;
+	char name[1100];
+
+	if (rep->type == SSH_FXP_STATUS) {
+		r->nfiles--;
+		active_remove(r, mi);
+		if (rep->status == SSH_FX_NO_SUCH_FILE) {
+			/* Moved by the server's own mail client: not ours now. */
+			printable(m->name, name, sizeof(name));
+			msg_info(1, r->account, "%s/new/%s vanished from the "
+			    "server; skipped", r->remote, name);
+			m->state = MSG_SKIP;
+			r->total--;
+			r->totalbytes -= m->size;
+			return 0;
+		}
+		return fail_msgf(r, mi, err, "open: %s",
+		    proto_status_str(rep->status));
+	}
+	if (rep->type != SSH_FXP_HANDLE)
+		return error_set(err, STATUS_TEMPFAIL, "OPEN answered with "
+		    "packet type %u", rep->type);
+	memcpy(m->handle, rep->handle, rep->handlelen);
+	m->handlelen = rep->handlelen;
+	m->handle_open = 1;
+	snprintf(m->tmpname, sizeof(m->tmpname), "syncmail.%s.%ld.%u",
+	    r->job->rec->tag, (long)getpid(), r->seq++);
+	if ((m->fd = deliver_create(r->job->md, m->tmpname, &local)) == -1)
+		return fail_local(r, mi, &local, errno, err);
+	m->state = MSG_READ;
+	return 0;
+}
+
+static int
+on_read(struct run *r, const struct req *q, const struct proto_reply *rep,
+    struct error *err)
+{
+	struct msg *m = &r->msgs[q->msg];
+	struct error local;
+	ssize_t n;
+	size_t done;
+
+	m->reads--;
+	r->nreads--;
+	if (m->state != MSG_READ)
+		return 0;	/* the message failed meanwhile */
+	if (rep->type == SSH_FXP_STATUS) {
+		if (rep->status != SSH_FX_EOF)
+			return fail_msgf(r, q->msg, err, "read: %s",
+			    proto_status_str(rep->status));
+		if (q->off < m->size)
+			return fail_msgf(r, q->msg, err, "shorter than the "
+			    "%llu bytes listed", (unsigned long long)m->size);
+		m->eof_seen = 1;
+	} else if (rep->type == SSH_FXP_DATA) {
+		if (rep->datalen > q->len)
+			return fail_msgf(r, q->msg, err, "the server sent %zu "
+			    "bytes for a read of %u", rep->datalen, q->len);
+		if (q->off + rep->datalen > m->size)
+			return fail_msgf(r, q->msg, err, "longer than the "
+			    "%llu bytes listed", (unsigned long long)m->size);
+		if (rep->datalen == 0)
+			return fail_msgf(r, q->msg, err, "empty read");
+		for (done = 0; done < rep->datalen; done += n) {
+			n = pwrite(m->fd, rep->data + done, rep->datalen - done,
+			    q->off + done);
+			if (n == -1) {
+				int saved = errno;
+
+				error_errno(&local, STATUS_PARTIAL,
+				    "%s/tmp/%s: write", r->job->md->path,
+				    m->tmpname);
+				return fail_local(r, q->msg, &local, saved, err);
+			}
+		}
+		m->got += rep->datalen;
+		r->donebytes += rep->datalen;
+		/* A short read: ask again for the rest of this piece. */
+		if (rep->datalen < q->len) {
+			if (send_req(r, REQ_READ, q->msg, q->off + rep->datalen,
+			    q->len - (uint32_t)rep->datalen, err) == -1)
+				return -1;
+			m->reads++;
+			r->nreads++;
+		}
+	} else
+		return error_set(err, STATUS_TEMPFAIL, "READ answered with "
+		    "packet type %u", rep->type);
+	if (m->eof_seen && m->reads == 0) {
+		if (m->got != m->size)
+			return fail_msgf(r, q->msg, err, "got %llu of %llu "
+			    "bytes", (unsigned long long)m->got,
+			    (unsigned long long)m->size);
+		return finish_download(r, q->msg, err);
+	}
+	return 0;
+}
+
+static int
+on_remove(struct run *r, size_t mi, const struct proto_reply *rep,
+    struct error *err)
+{
+	struct msg *m = &r->msgs[mi];
+	char name[1100];
+
+	if (rep->type != SSH_FXP_STATUS)
+		return error_set(err, STATUS_TEMPFAIL, "REMOVE answered with "
+		    "packet type %u", rep->type);
+	printable(m->name, name, sizeof(name));
+	m->state = MSG_DONE;
+	if (rep->status != SSH_FX_OK && rep->status != SSH_FX_NO_SUCH_FILE) {
+		msg_warn(r->account, "%s/new/%s: delivered, but deleting the "
+		    "server's copy failed: %s; the next run tries again",
+		    r->remote, name, proto_status_str(rep->status));
+		r->status = STATUS_PARTIAL;
+		return 0;
+	}
+	if (m->earlier)
+		msg_info(1, r->account, "%s/new/%s: deleted (delivered by an "
+		    "earlier run)", r->remote, name);
+	return record_drop(r->job->rec, m->name, err);
+}
+
+static int
+on_reply(struct run *r, const struct proto_reply *rep, struct error *err)
+{
+	struct req *slot = &r->reqs[rep->id & (REQ_SLOTS - 1)];
+	struct req q;
+
+	if (rep->type == SSH_FXP_VERSION || !slot->used || slot->id != rep->id)
+		return error_set(err, STATUS_TEMPFAIL, "the SFTP server "
+		    "answered request %u, which is not in flight", rep->id);
+	q = *slot;
+	slot->used = 0;
+	r->nreqs--;
+	switch (q.kind) {
+	case REQ_OPEN:
+		return on_open(r, q.msg, rep, err);
+	case REQ_READ:
+		return on_read(r, &q, rep, err);
+	case REQ_CLOSE:
+		/* A failed close of a file we only read loses nothing. */
+		r->nfiles--;
+		return 0;
+	case REQ_REMOVE:
+		return on_remove(r, q.msg, rep, err);
+	}
+	return 0;
+}
+
+/*
+ * Commits the ready batch: tmp/ flushed so the recorded tmp names exist
+ * after a crash, the names recorded and flushed, each moved into new/,
+ * new/ flushed, and only then the REMOVEs sent.  A local failure here
+ * leaves tmp files in place for the next run's recovery, because once
+ * a name may be in the record, a missing tmp file means "delivered".
+ */
+static int
+commit(struct run *r, struct error *err)
+{
+	const struct pull_job *job = r->job;
+	struct error local;
+	char final[256], clash[256], name[1100], fname[1100], cname[1100];
+	struct msg *m;
+	size_t i, ndone = 0;
+	int rc;
+
+	if (r->nready == 0)
+		return 0;
+	if (maildir_sync(job->md, job->md->tmpfd, "tmp", &local) == -1)
+		goto fail_all;
+	for (i = 0; i < r->nready; i++) {
+		m = &r->msgs[r->ready[i]];
+		if (record_add(job->rec, m->name, m->size, m->tmpname,
+		    &local) == -1)
+			goto fail_all;
+	}
+	if (record_sync(job->rec, &local) == -1)
+		goto fail_all;
+	for (i = 0; i < r->nready; i++) {
+		m = &r->msgs[r->ready[i]];
+		printable(m->name, name, sizeof(name));
+		rc = deliver_commit(job->md, m->tmpname, m->name, &r->local,
+		    final, clash, &local);
+		if (rc == -1) {
+			msg_warn(r->account, "%s; it stays on the server",
+			    local.msg);
+			m->state = MSG_FAIL;
+			r->status = STATUS_PARTIAL;
+			continue;
+		}
+		printable(final, fname, sizeof(fname));
+		printable(clash, cname, sizeof(cname));
+		if (rc == DELIVER_DUPLICATE)
+			msg_info(1, r->account, "%s/new/%s: already here as "
+			    "%s (same bytes); not delivered again", r->remote,
+			    name, cname);
+		else if (clash[0] != '\0')
+			msg_warn(r->account, "%s/new/%s: %s/%s has the same "
+			    "unique name and other bytes; delivered as new/%s",
+			    r->remote, name, job->md->path, cname, fname);
+		r->ready[ndone++] = r->ready[i];
+	}
+	if (maildir_sync(job->md, job->md->newfd, "new", &local) == -1) {
+		msg_warn(r->account, "%s; the server's copies stay until the "
+		    "next run", local.msg);
+		r->status = STATUS_PARTIAL;
+		r->nospace = 1;
+		for (i = 0; i < ndone; i++)
+			r->msgs[r->ready[i]].state = MSG_FAIL;
+		r->nready = 0;
+		return 0;
+	}
+	for (i = 0; i < ndone; i++) {
+		m = &r->msgs[r->ready[i]];
+		printable(m->name, name, sizeof(name));
+		msg_info(1, r->account, "%s %s (%llu bytes)",
+		    job->acct->keep ? "copied" : "moved", name,
+		    (unsigned long long)m->size);
+		r->st->moved++;
+		r->st->bytes += m->size;
+		r->done++;
+		if (job->acct->keep) {
+			m->state = MSG_DONE;
+			continue;
+		}
+		if (send_req(r, REQ_REMOVE, r->ready[i], 0, 0, err) == -1)
+			return -1;
+		m->state = MSG_REMOVE;
+	}
+	r->nready = 0;
+	return 0;
+
+fail_all:
+	msg_warn(r->account, "%s; %zu messages stay on the server", local.msg,
+	    r->nready);
+	for (i = 0; i < r->nready; i++)
+		r->msgs[r->ready[i]].state = MSG_FAIL;
+	r->nready = 0;
+	r->nospace = 1;
+	r->status = STATUS_PARTIAL;
+	return 0;
+}
+
+static int
+transfer(struct run *r, struct error *err)
+{
+	struct proto_reply rep;
+	int busy, rc;
+
+	for (;;) {
+		busy = 0;
+		if ((rc = start_msgs(r, err)) == -1)
+			return -1;
+		busy |= rc;
+		if ((rc = issue_reads(r, err)) == -1)
+			return -1;
+		busy |= rc;
+		while ((rc = sftp_reply(r->c, &rep, err)) == 1) {
+			busy = 1;
+			if (on_reply(r, &rep, err) == -1)
+				return -1;
+		}
+		if (rc == -1)
+			return -1;
+		if (r->nready > 0 && (r->nready >= BATCH || r->nactive == 0 ||
+		    ms_since(&r->ready_since) >= BATCH_WAIT_MS)) {
+			if (commit(r, err) == -1)
+				return -1;
+			busy = 1;
+		}
+		msg_progress(r->account, r->done, r->total, r->donebytes,
+		    r->totalbytes, 0);
+		if (r->nreqs == 0 && r->nready == 0 && !busy &&
+		    !sftp_pending_output(r->c))
+			break;
+		if (sftp_pump(r->c, !busy, err) == -1)
+			return -1;
+	}
+	if (r->total > 0)
+		msg_progress(r->account, r->done, r->total, r->donebytes,
+		    r->totalbytes, 1);
+	return 0;
+}
+
+/* After an abort: files never recorded go; recorded ones are the record's. */
+static void
+abandon(struct run *r)
+{
+	struct msg *m;
+	size_t i;
+
+	msg_progress_end();
+	for (i = 0; i < r->nmsgs; i++) {
+		m = &r->msgs[i];
+		if (m->fd != -1) {
+			close(m->fd);
+			m->fd = -1;
+		}
+		if (m->state == MSG_READ || m->state == MSG_READY)
+			deliver_discard(r->job->md, m->tmpname);
+	}
+}
+
+int
+pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
+    struct error *err)
+{
+	struct run *r;
+	size_t i, len;
+	int ret = -1;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return error_errno(err, STATUS_TEMPFAIL, "calloc");
+	r->job = job;
+	r->account = job->acct->name;
+	r->c = c;
+	r->st = st;
+	r->status = STATUS_OK;
+	len = strlcpy(r->remote, job->pull->remote, sizeof(r->remote));
+	if (len >= sizeof(r->remote)) {
+		error_set(err, STATUS_PARTIAL, "%s: remote path too long",
+		    job->pull->remote);
+		goto out;
+	}
+	while (len > 1 && r->remote[len - 1] == '/')
+		r->remote[--len] = '\0';
+
+	if (list_dir(r, "new", 0, list_new_entry, err) == -1)
+		goto out;
+	if (stat_unknown(r, err) == -1)
+		goto out;
+	if (list_dir(r, "tmp", 1, list_tmp_entry, err) == -1)
+		goto out;
+	qsort(r->msgs, r->nmsgs, sizeof(r->msgs[0]), cmp_msg);
+	for (i = 0; i < r->nmsgs; i++)
+		if (nameset_put(&r->listed, r->msgs[i].name,
+		    strlen(r->msgs[i].name), NULL, i) == NULL) {
+			error_errno(err, STATUS_PARTIAL, "nameset");
+			goto out;
+		}
+	msg_info(2, r->account, "%s/new: %zu messages listed", r->remote,
+	    r->nmsgs);
+
+	if (reconcile(r, err) == -1)
+		goto out;
+	if (job->md->fd != -1) {
+		char prefix[64];
+		int n;
+
+		if (!job->dryrun) {
+			snprintf(prefix, sizeof(prefix), "syncmail.%s.",
+			    job->rec->tag);
+			if ((n = maildir_clean_tmp(job->md, prefix, err)) == -1)
+				goto out;
+			if (n > 0)
+				msg_info(1, r->account, "%s/tmp: removed %d "
+				    "partial files of an interrupted run",
+				    job->md->path, n);
+		}
+		if (maildir_scan(job->md, &r->local, err) == -1)
+			goto out;
+	}
+	if (select_msgs(r, err) == -1)
+		goto out;
+	if (job->dryrun) {
+		dry_run(r);
+		ret = r->status;
+		goto out;
+	}
+	if ((r->active = calloc(FILES_INFLIGHT + 1, sizeof(size_t))) == NULL ||
+	    (r->ready = calloc(r->nmsgs + 1, sizeof(size_t))) == NULL) {
+		error_errno(err, STATUS_TEMPFAIL, "calloc");
+		goto out;
+	}
+	if (transfer(r, err) == -1) {
+		abandon(r);
+		goto out;
+	}
+	ret = r->status;
+out:
+	for (i = 0; i < r->nmsgs; i++)
+		free(r->msgs[i].name);
+	free(r->msgs);
+	free(r->active);
+	free(r->ready);
+	nameset_free(&r->local);
+	nameset_free(&r->listed);
+	free(r);
+	return ret;
+}

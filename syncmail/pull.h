@@ -1,0 +1,42 @@
+/*
+ * One "pull REMOTE LOCAL" of an account: list REMOTE/new once, move each
+ * listed message into LOCAL exactly once (SPEC section 4).
+ */
+#ifndef SYNCMAIL_PULL_H
+#define SYNCMAIL_PULL_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "client.h"
+#include "config.h"
+#include "error.h"
+#include "maildir.h"
+#include "record.h"
+
+struct pull_job {
+	const struct account *acct;
+	const struct pull *pull;
+	struct maildir	*md;	/* opened (fds -1 in a dry run if missing) */
+	struct record	*rec;	/* opened and locked */
+	int		 dryrun;
+	/* First signal: start nothing new, finish what is in flight. */
+	const volatile sig_atomic_t *stop;
+};
+
+struct pull_stats {
+	uint64_t	 moved;
+	uint64_t	 bytes;
+};
+
+/*
+ * Runs the pull over c.  Problems with single messages are printed as
+ * warnings and make the result STATUS_PARTIAL; otherwise STATUS_OK.
+ * Returns -1 with err set when the account cannot go on (network,
+ * timeout, signal, protocol violation); what was committed stays
+ * committed and the record tells the next run the rest.
+ */
+int	 pull_run(const struct pull_job *, struct sftp *c,
+	    struct pull_stats *st, struct error *err);
+
+#endif
