@@ -1,0 +1,869 @@
+/*
+ * Known hosts, read by us line by line (SPEC section 6).  Every byte of the
+ * file is untrusted: a line we cannot make sense of is skipped and counted,
+ * never fatal, and every length is checked before it is used.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "error.h"
+#include "sftp/hostkey.h"
+
+#define HOSTKEY_HASH_MAGIC	"|1|"
+#define HOSTKEY_SHA1_LEN	20
+#define HOSTKEY_MAX_BLOB	65536	/* RSA-16384 is about 2 KiB */
+#define HOSTKEY_MAX_NAME	1024
+
+/* Internal result of hostkey_parse, beyond hostkey_parse_line's 1, 0, -1. */
+#define HOSTKEY_NOMEM		(-2)
+
+/*
+ * The key types we accept, in the order a server is asked for them:
+ * ed25519 first, then the strongest ECDSA curve, RSA and DSA last.
+ * nstr is how many SSH strings the wire blob holds, so a blob is checked
+ * for its shape before it is kept or written to the file.
+ */
+static const struct {
+	const char	*name;
+	const char	*curve;	/* ECDSA: the blob's second string */
+	size_t		 len2;	/* the second string's size, or 0 */
+	int		 nstr;
+} hostkey_types[] = {
+	{ "ssh-ed25519",		NULL,		32,	2 },
+	{ "ecdsa-sha2-nistp521",	"nistp521",	0,	3 },
+	{ "ecdsa-sha2-nistp384",	"nistp384",	0,	3 },
+	{ "ecdsa-sha2-nistp256",	"nistp256",	0,	3 },
+	{ "ssh-rsa",			NULL,		0,	3 },
+	{ "ssh-dss",			NULL,		0,	5 },
+};
+#define HOSTKEY_NTYPES	(sizeof(hostkey_types) / sizeof(hostkey_types[0]))
+
+static const char hostkey_b64chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int
+hostkey_b64_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Strict base64 as known_hosts writes it: padded to a multiple of four,
+ * "=" only at the end, unused last bits zero, so one blob or hash has one
+ * spelling, as when OpenSSH compares the encoded text.  Returns 0 and
+ * the length in *outlen, or -1 when src is not base64 or would not fit in
+ * cap bytes.
+ */
+static int
+hostkey_b64_decode(const char *src, size_t len, unsigned char *dst,
+    size_t cap, size_t *outlen)
+{
+	size_t i, j, n, o = 0, pad = 0;
+	unsigned long w;
+	int v;
+
+	if (len == 0 || len % 4 != 0)
+		return -1;
+	if (src[len - 1] == '=') {
+		pad++;
+		if (src[len - 2] == '=')
+			pad++;
+	}
+	for (i = 0; i < len; i += 4) {
+		int last = (i + 4 == len);
+
+		w = 0;
+		for (j = 0; j < 4; j++) {
+			if (last && j >= 4 - pad)
+				v = 0;
+			else if ((v = hostkey_b64_val(src[i + j])) == -1)
+				return -1;
+			w = (w << 6) | (unsigned long)v;
+		}
+		n = last ? 3 - pad : 3;
+		if (cap - o < n || (n < 3 && (w & (0xffffff >> (8 * n))) != 0))
+			return -1;
+		dst[o++] = (w >> 16) & 0xff;
+		if (n > 1)
+			dst[o++] = (w >> 8) & 0xff;
+		if (n > 2)
+			dst[o++] = w & 0xff;
+	}
+	*outlen = o;
+	return 0;
+}
+
+/*
+ * Base64 of src into dst with a NUL, padded or not (fingerprints are
+ * printed without "=").  Returns the length, or -1 when cap is too small.
+ */
+static int
+hostkey_b64_encode(const unsigned char *src, size_t len, char *dst,
+    size_t cap, int pad)
+{
+	size_t i, o = 0;
+	unsigned long w;
+
+	if (len > HOSTKEY_MAX_BLOB || cap < (len + 2) / 3 * 4 + 1)
+		return -1;
+	for (i = 0; i + 2 < len; i += 3) {
+		w = (unsigned long)src[i] << 16 | src[i + 1] << 8 | src[i + 2];
+		dst[o++] = hostkey_b64chars[(w >> 18) & 63];
+		dst[o++] = hostkey_b64chars[(w >> 12) & 63];
+		dst[o++] = hostkey_b64chars[(w >> 6) & 63];
+		dst[o++] = hostkey_b64chars[w & 63];
+	}
+	if (len - i == 1) {
+		w = (unsigned long)src[i] << 16;
+		dst[o++] = hostkey_b64chars[(w >> 18) & 63];
+		dst[o++] = hostkey_b64chars[(w >> 12) & 63];
+		if (pad) {
+			dst[o++] = '=';
+			dst[o++] = '=';
+		}
+	} else if (len - i == 2) {
+		w = (unsigned long)src[i] << 16 | src[i + 1] << 8;
+		dst[o++] = hostkey_b64chars[(w >> 18) & 63];
+		dst[o++] = hostkey_b64chars[(w >> 12) & 63];
+		dst[o++] = hostkey_b64chars[(w >> 6) & 63];
+		if (pad)
+			dst[o++] = '=';
+	}
+	dst[o] = '\0';
+	return (int)o;
+}
+
+/*
+ * Reads one SSH "string" (uint32 length, bytes) at *off.  Returns 0 with
+ * the bytes in *s and *slen, or -1 when it runs past the blob.
+ */
+static int
+hostkey_blob_string(const unsigned char *blob, size_t len, size_t *off,
+    const unsigned char **s, size_t *slen)
+{
+	uint32_t n;
+
+	if (len - *off < 4)
+		return -1;
+	n = (uint32_t)blob[*off] << 24 | (uint32_t)blob[*off + 1] << 16 |
+	    (uint32_t)blob[*off + 2] << 8 | blob[*off + 3];
+	*off += 4;
+	if (n > len - *off)
+		return -1;
+	*s = blob + *off;
+	*slen = n;
+	*off += n;
+	return 0;
+}
+
+static int
+hostkey_type_index(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < HOSTKEY_NTYPES; i++)
+		if (strlen(hostkey_types[i].name) == len &&
+		    memcmp(hostkey_types[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Checks that blob is a well-formed public key of type t: exactly the
+ * strings that type has, the first naming the type, nothing after.
+ * Keys are compared as raw blobs, so a malformed one could never match
+ * anyway; checking keeps junk out of the set and out of appended lines.
+ */
+static int
+hostkey_blob_check(const unsigned char *blob, size_t len, int t)
+{
+	const unsigned char *s;
+	size_t off = 0, slen;
+	int i;
+
+	if (len > HOSTKEY_MAX_BLOB)
+		return -1;
+	for (i = 0; i < hostkey_types[t].nstr; i++) {
+		if (hostkey_blob_string(blob, len, &off, &s, &slen) == -1)
+			return -1;
+		if (i == 0 && (slen != strlen(hostkey_types[t].name) ||
+		    memcmp(s, hostkey_types[t].name, slen) != 0))
+			return -1;
+		if (i == 1 && hostkey_types[t].curve != NULL &&
+		    (slen != strlen(hostkey_types[t].curve) ||
+		    memcmp(s, hostkey_types[t].curve, slen) != 0))
+			return -1;
+		if (i == 1 && hostkey_types[t].len2 != 0 &&
+		    slen != hostkey_types[t].len2)
+			return -1;
+		if (i > 0 && slen == 0)
+			return -1;
+	}
+	return off == len ? 0 : -1;
+}
+
+/*
+ * Glob match of name against one pattern, "*" and "?", ignoring ASCII
+ * case as OpenSSH does for host names.  Iterative with one backtrack
+ * point, so a pattern of many stars costs O(n*m), not exponential time:
+ * the file is not trusted to be kind.
+ */
+static int
+hostkey_glob(const char *s, size_t slen, const char *p, size_t plen)
+{
+	size_t si = 0, pi = 0, star = SIZE_MAX, mark = 0;
+
+	while (si < slen) {
+		if (pi < plen && p[pi] == '*') {
+			star = pi++;
+			mark = si;
+		} else if (pi < plen && (p[pi] == '?' ||
+		    tolower((unsigned char)p[pi]) ==
+		    tolower((unsigned char)s[si]))) {
+			pi++;
+			si++;
+		} else if (star != SIZE_MAX) {
+			pi = star + 1;
+			si = ++mark;
+		} else
+			return 0;
+	}
+	while (pi < plen && p[pi] == '*')
+		pi++;
+	return pi == plen;
+}
+
+/*
+ * A comma list of patterns: applies when some pattern matches and no
+ * "!pattern" does.  Every pattern is tried, since a negation later in the
+ * list must still exclude the line.
+ */
+static int
+hostkey_match_list(const char *name, const char *list, size_t len)
+{
+	size_t i = 0, j, namelen = strlen(name);
+	int positive = 0, neg;
+
+	while (i <= len) {
+		for (j = i; j < len && list[j] != ','; j++)
+			;
+		neg = (j > i && list[i] == '!');
+		if (hostkey_glob(name, namelen, list + i + neg, j - i - neg)) {
+			if (neg)
+				return 0;
+			positive = 1;
+		}
+		i = j + 1;
+	}
+	return positive;
+}
+
+/* HMAC-SHA1 of name keyed by salt: how "|1|salt|hash" names are made. */
+static int
+hostkey_hash_name(const unsigned char *salt, size_t saltlen,
+    const char *name, unsigned char *out)
+{
+	unsigned int outlen = 0;
+
+	if (HMAC(EVP_sha1(), salt, (int)saltlen, (const unsigned char *)name,
+	    strlen(name), out, &outlen) == NULL ||
+	    outlen != HOSTKEY_SHA1_LEN)
+		return -1;
+	return 0;
+}
+
+/*
+ * A hashed host field "|1|base64salt|base64hash", the whole field (OpenSSH
+ * never puts one in a comma list).  Returns 1 when it is name's hash, 0
+ * when not, -1 when the field is malformed.  name may be NULL: syntax only.
+ */
+static int
+hostkey_match_hashed(const char *name, const char *f, size_t len)
+{
+	unsigned char salt[64], hash[64], want[HOSTKEY_SHA1_LEN];
+	size_t saltlen, hashlen, mlen = strlen(HOSTKEY_HASH_MAGIC);
+	const char *bar;
+
+	if (len < mlen || memcmp(f, HOSTKEY_HASH_MAGIC, mlen) != 0)
+		return -1;
+	f += mlen;
+	len -= mlen;
+	if ((bar = memchr(f, '|', len)) == NULL)
+		return -1;
+	if (hostkey_b64_decode(f, bar - f, salt, sizeof(salt),
+	    &saltlen) == -1 || saltlen != HOSTKEY_SHA1_LEN)
+		return -1;
+	len -= bar - f + 1;
+	if (hostkey_b64_decode(bar + 1, len, hash, sizeof(hash),
+	    &hashlen) == -1 || hashlen != HOSTKEY_SHA1_LEN)
+		return -1;
+	if (name == NULL)
+		return 0;
+	if (hostkey_hash_name(salt, saltlen, name, want) == -1)
+		return 0;
+	return CRYPTO_memcmp(want, hash, sizeof(want)) == 0;
+}
+
+static int
+hostkey_isspace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* The next whitespace-separated field at *p, or NULL at the end. */
+static const char *
+hostkey_field(const char **p, size_t *len)
+{
+	const char *s = *p, *e;
+
+	while (hostkey_isspace(*s))
+		s++;
+	if (*s == '\0')
+		return NULL;
+	for (e = s; *e != '\0' && !hostkey_isspace(*e); e++)
+		;
+	*p = e;
+	*len = e - s;
+	return s;
+}
+
+/*
+ * hostkey_parse_line, also telling the caller whether the line was a
+ * hashed (*hashed 1) or plain (0) host entry, -1 for anything else, and
+ * HOSTKEY_NOMEM apart from a bad line: losing a @revoked key to a failed
+ * malloc must fail the load, not pass as a skipped line.  The line is
+ * parsed whole before the name is matched, so what counts as skipped does
+ * not depend on the host looked up.
+ */
+static int
+hostkey_parse(const char *line, const char *name, struct hostkey_known *key,
+    int *hashed)
+{
+	const char *p = line, *f, *hosts, *type, *b64;
+	size_t flen, hostslen, typelen, b64len, bloblen;
+	unsigned char *blob = NULL;
+	int revoked = 0, t, m;
+
+	memset(key, 0, sizeof(*key));
+	*hashed = -1;
+	if ((f = hostkey_field(&p, &flen)) == NULL || *f == '#')
+		return 0;
+	if (*f == '@') {
+		/* @cert-authority is not supported: skipped and counted. */
+		if (flen != 8 || memcmp(f, "@revoked", 8) != 0)
+			return -1;
+		revoked = 1;
+		if ((f = hostkey_field(&p, &flen)) == NULL)
+			return -1;
+	}
+	hosts = f;
+	hostslen = flen;
+	if ((type = hostkey_field(&p, &typelen)) == NULL ||
+	    (b64 = hostkey_field(&p, &b64len)) == NULL)
+		return -1;
+	/* Whatever follows the key is its comment. */
+	if ((t = hostkey_type_index(type, typelen)) == -1)
+		return -1;
+	if (b64len / 4 * 3 > HOSTKEY_MAX_BLOB + 2)
+		return -1;
+
+	if (*hosts == '|') {
+		if ((m = hostkey_match_hashed(name, hosts, hostslen)) == -1)
+			return -1;
+		*hashed = 1;
+	} else {
+		m = name != NULL && hostkey_match_list(name, hosts, hostslen);
+		*hashed = 0;
+	}
+
+	if ((blob = malloc(b64len / 4 * 3 + 1)) == NULL)
+		return HOSTKEY_NOMEM;
+	if (hostkey_b64_decode(b64, b64len, blob, b64len / 4 * 3,
+	    &bloblen) == -1 || hostkey_blob_check(blob, bloblen, t) == -1) {
+		free(blob);
+		*hashed = -1;
+		return -1;
+	}
+	if (!m) {
+		free(blob);
+		return 0;
+	}
+	if ((key->type = strdup(hostkey_types[t].name)) == NULL) {
+		free(blob);
+		return HOSTKEY_NOMEM;
+	}
+	key->blob = blob;
+	key->bloblen = bloblen;
+	key->revoked = revoked;
+	return 1;
+}
+
+/*
+ * On success key owns type and blob (free with hostkey_known_free); on 0
+ * or -1 it holds nothing.  Out of memory reads as -1 here; hostkey_load
+ * tells the two apart.  name NULL checks the syntax only.
+ */
+int
+hostkey_parse_line(const char *line, const char *name,
+    struct hostkey_known *key)
+{
+	int hashed, rc;
+
+	if ((rc = hostkey_parse(line, name, key, &hashed)) == HOSTKEY_NOMEM)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * Host names go into known_hosts verbatim on accept-new: a name with a
+ * space, comma, "*", "#" or newline would write a different entry than
+ * the one meant (a "*" would trust the key for every host).  Allow only
+ * what host names and addresses (IPv6 with a zone) are made of, plus the
+ * brackets of "[host]:port" when brackets is set.
+ */
+static int
+hostkey_name_ok(const char *s, int brackets)
+{
+	size_t n = 0;
+
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++, n++) {
+		if (isalnum((unsigned char)*s) || strchr(".-_:%", *s) != NULL)
+			continue;
+		if (brackets && (*s == '[' || *s == ']'))
+			continue;
+		return 0;
+	}
+	return n <= HOSTKEY_MAX_NAME;
+}
+
+/*
+ * Fills set for host at port from the file at path; set is overwritten,
+ * not freed, and is always safe to hostkey_set_free, even after an error
+ * (it is then empty).  The caller owns set's contents.  The looked-up name
+ * is lowercased, as ssh does before it matches or hashes it.
+ */
+int
+hostkey_load(const char *path, const char *host, int port,
+    struct hostkey_set *set, struct error *err)
+{
+	struct hostkey_known key, *nk;
+	FILE *fp = NULL;
+	char *line = NULL, *s;
+	size_t cap = 0, nalloc = 0;
+	ssize_t n;
+	int fd, rc, hashed, lineno = 0, nhashed = 0, nplain = 0;
+
+	memset(set, 0, sizeof(*set));
+	if (path == NULL || host == NULL || !hostkey_name_ok(host, 0))
+		return error_set(err, STATUS_NOPERM,
+		    "%s: invalid host name for known hosts",
+		    path != NULL ? path : "known_hosts");
+	if ((set->path = strdup(path)) == NULL)
+		goto nomem;
+	if (port == 22)
+		set->name = strdup(host);
+	else if (asprintf(&set->name, "[%s]:%d", host, port) == -1)
+		set->name = NULL;
+	if (set->name == NULL)
+		goto nomem;
+	for (s = set->name; *s != '\0'; s++)
+		*s = tolower((unsigned char)*s);
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		error_errno(err, STATUS_NOPERM, "%s: open", path);
+		goto fail;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		error_errno(err, STATUS_NOPERM, "%s: fdopen", path);
+		close(fd);
+		goto fail;
+	}
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		if (lineno < INT_MAX)
+			lineno++;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		/* A NUL would hide the rest of the line from the parser. */
+		if (strlen(line) != (size_t)n) {
+			set->skipped++;
+			continue;
+		}
+		rc = hostkey_parse(line, set->name, &key, &hashed);
+		if (rc == HOSTKEY_NOMEM)
+			goto nomem;
+		if (rc == -1)
+			set->skipped++;
+		if (hashed == 1)
+			nhashed++;
+		else if (hashed == 0)
+			nplain++;
+		if (rc != 1)
+			continue;
+		if (set->nkeys == nalloc) {
+			nk = reallocarray(set->keys, nalloc ? nalloc * 2 : 8,
+			    sizeof(*nk));
+			if (nk == NULL) {
+				hostkey_known_free(&key);
+				goto nomem;
+			}
+			set->keys = nk;
+			nalloc = nalloc ? nalloc * 2 : 8;
+		}
+		key.line = lineno;
+		set->keys[set->nkeys++] = key;
+	}
+	if (ferror(fp)) {
+		error_errno(err, STATUS_NOPERM, "%s: read", path);
+		goto fail;
+	}
+	set->hashed = nhashed > nplain;
+	free(line);
+	fclose(fp);
+	return 0;
+
+nomem:
+	error_errno(err, STATUS_NOPERM, "%s", path);
+fail:
+	free(line);
+	if (fp != NULL)
+		fclose(fp);
+	hostkey_set_free(set);
+	return -1;
+}
+
+/* A NULL set is treated as empty: UNKNOWN. */
+enum hostkey_verdict
+hostkey_verify(const struct hostkey_set *set, const unsigned char *blob,
+    size_t len)
+{
+	size_t i;
+	int known = 0, match = 0;
+
+	if (set == NULL)
+		return HOSTKEY_UNKNOWN;
+	for (i = 0; i < set->nkeys; i++) {
+		const struct hostkey_known *k = &set->keys[i];
+		int same = k->bloblen == len &&
+		    memcmp(k->blob, blob, len) == 0;
+
+		if (k->revoked) {
+			if (same)
+				return HOSTKEY_REVOKED;
+			/*
+			 * A revoked entry alone does not make a host known:
+			 * "@revoked * KEY" would otherwise turn every new
+			 * host into a changed one.
+			 */
+			continue;
+		}
+		known = 1;
+		if (same)
+			match = 1;
+	}
+	if (match)
+		return HOSTKEY_MATCH;
+	return known ? HOSTKEY_CHANGED : HOSTKEY_UNKNOWN;
+}
+
+/*
+ * Not reentrant: the static buffer holds the result until the next call.
+ * Revoked keys are left out: asking for a type only to refuse it is no use.
+ */
+const char *
+hostkey_algorithms(const struct hostkey_set *set)
+{
+	static char buf[128];
+	size_t i, t;
+
+	buf[0] = '\0';
+	if (set == NULL)
+		return buf;
+	for (t = 0; t < HOSTKEY_NTYPES; t++) {
+		for (i = 0; i < set->nkeys; i++)
+			if (!set->keys[i].revoked && strcmp(set->keys[i].type,
+			    hostkey_types[t].name) == 0)
+				break;
+		if (i == set->nkeys)
+			continue;
+		if (buf[0] != '\0')
+			strlcat(buf, ",", sizeof(buf));
+		strlcat(buf, hostkey_types[t].name, sizeof(buf));
+	}
+	return buf;
+}
+
+/*
+ * out gets at most outlen - 1 characters and a NUL; 51 bytes always hold
+ * the whole fingerprint.
+ */
+void
+hostkey_fingerprint(const unsigned char *blob, size_t len, char *out,
+    size_t outlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char b64[64];
+
+	if (outlen == 0)
+		return;
+	if (EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    hostkey_b64_encode(md, mdlen, b64, sizeof(b64), 0) == -1) {
+		strlcpy(out, "SHA256:?", outlen);
+		return;
+	}
+	snprintf(out, outlen, "SHA256:%s", b64);
+}
+
+/*
+ * The type is printed in messages about an untrusted key, so only a short
+ * run of printable ASCII is taken for one.
+ */
+void
+hostkey_blob_type(const unsigned char *blob, size_t len, char *out,
+    size_t outlen)
+{
+	const unsigned char *s;
+	size_t off = 0, slen, i;
+
+	if (outlen == 0)
+		return;
+	if (blob == NULL ||
+	    hostkey_blob_string(blob, len, &off, &s, &slen) == -1 ||
+	    slen == 0 || slen > 64 || slen >= outlen)
+		goto unknown;
+	for (i = 0; i < slen; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f)
+			goto unknown;
+	memcpy(out, s, slen);
+	out[slen] = '\0';
+	return;
+unknown:
+	strlcpy(out, "unknown", outlen);
+}
+
+/*
+ * Creates the directory that holds path (0700, as ssh makes ~/.ssh) when
+ * it is missing; only the last level, since a missing home is not ours to
+ * make.
+ */
+static int
+hostkey_mkparent(const char *path, struct error *err)
+{
+	char *dir, *slash;
+	int rc = 0;
+
+	if ((dir = strdup(path)) == NULL)
+		return error_errno(err, STATUS_NOPERM, "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+			rc = error_errno(err, STATUS_NOPERM, "%s: mkdir", dir);
+	}
+	free(dir);
+	return rc;
+}
+
+/*
+ * A new file's name lives in its directory: without this fsync a power
+ * cut could lose a known_hosts that was just created and fsynced.
+ */
+static int
+hostkey_syncparent(const char *path, struct error *err)
+{
+	char *dir, *slash;
+	const char *d;
+	int fd, rc = 0;
+
+	if ((dir = strdup(path)) == NULL)
+		return error_errno(err, STATUS_NOPERM, "%s", path);
+	d = dir;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		d = ".";
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		rc = error_errno(err, STATUS_NOPERM, "%s: open", d);
+	else {
+		/* Some file systems cannot sync a directory: not our fault. */
+		if (fsync(fd) == -1 && errno != EINVAL)
+			rc = error_errno(err, STATUS_NOPERM, "%s: fsync", d);
+		close(fd);
+	}
+	free(dir);
+	return rc;
+}
+
+/*
+ * The line is NAME TYPE BASE64 for set->name, with TYPE taken from the
+ * blob, which must be a well-formed key of a type we support (it came from
+ * the server).  O_APPEND and one line per call: the file is never rewritten,
+ * so nothing the user had in it can be lost.  A missing newline at the end
+ * of the file is supplied first so the new entry stays on its own line.
+ */
+int
+hostkey_append(const struct hostkey_set *set, const unsigned char *blob,
+    size_t len, struct error *err)
+{
+	unsigned char salt[HOSTKEY_SHA1_LEN], hash[HOSTKEY_SHA1_LEN];
+	char type[80], s64[32], h64[32], *name = NULL, *b64 = NULL;
+	char *buf = NULL, last;
+	struct stat st;
+	size_t b64cap, off, n;
+	ssize_t w;
+	int fd = -1, t, created, rc = -1;
+
+	if (set == NULL || set->path == NULL || set->name == NULL)
+		return error_set(err, STATUS_NOPERM,
+		    "known hosts: no file to append to");
+	if (!hostkey_name_ok(set->name, 1))
+		return error_set(err, STATUS_NOPERM,
+		    "%s: invalid host name for known hosts", set->path);
+	hostkey_blob_type(blob, len, type, sizeof(type));
+	if (len > HOSTKEY_MAX_BLOB ||
+	    (t = hostkey_type_index(type, strlen(type))) == -1 ||
+	    hostkey_blob_check(blob, len, t) == -1)
+		return error_set(err, STATUS_NOPERM,
+		    "%s: not recording a malformed or unsupported %s key",
+		    set->path, type);
+
+	if (set->hashed) {
+		if (RAND_bytes(salt, sizeof(salt)) != 1 ||
+		    hostkey_hash_name(salt, sizeof(salt), set->name,
+		    hash) == -1) {
+			error_set(err, STATUS_NOPERM,
+			    "%s: cannot hash host name", set->path);
+			goto out;
+		}
+		hostkey_b64_encode(salt, sizeof(salt), s64, sizeof(s64), 1);
+		hostkey_b64_encode(hash, sizeof(hash), h64, sizeof(h64), 1);
+		if (asprintf(&name, "%s%s|%s", HOSTKEY_HASH_MAGIC, s64,
+		    h64) == -1) {
+			name = NULL;
+			error_errno(err, STATUS_NOPERM, "%s", set->path);
+			goto out;
+		}
+	} else if ((name = strdup(set->name)) == NULL) {
+		error_errno(err, STATUS_NOPERM, "%s", set->path);
+		goto out;
+	}
+	b64cap = (len + 2) / 3 * 4 + 1;
+	if ((b64 = malloc(b64cap)) == NULL) {
+		error_errno(err, STATUS_NOPERM, "%s", set->path);
+		goto out;
+	}
+	hostkey_b64_encode(blob, len, b64, b64cap, 1);
+
+	created = stat(set->path, &st) == -1 && errno == ENOENT;
+	if (created && hostkey_mkparent(set->path, err) == -1)
+		goto out;
+	/* O_RDWR only to read the last byte; every write goes to the end. */
+	if ((fd = open(set->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600)) == -1) {
+		error_errno(err, STATUS_NOPERM, "%s: open", set->path);
+		goto out;
+	}
+	if (fstat(fd, &st) == -1) {
+		error_errno(err, STATUS_NOPERM, "%s: fstat", set->path);
+		goto out;
+	}
+	last = '\n';
+	if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1) {
+		error_errno(err, STATUS_NOPERM, "%s: read", set->path);
+		goto out;
+	}
+	if (asprintf(&buf, "%s%s %s %s\n", last == '\n' ? "" : "\n", name,
+	    type, b64) == -1) {
+		buf = NULL;
+		error_errno(err, STATUS_NOPERM, "%s", set->path);
+		goto out;
+	}
+	n = strlen(buf);
+	for (off = 0; off < n; off += w) {
+		if ((w = write(fd, buf + off, n - off)) == -1) {
+			if (errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			error_errno(err, STATUS_NOPERM, "%s: write",
+			    set->path);
+			goto out;
+		}
+	}
+	if (fsync(fd) == -1) {
+		error_errno(err, STATUS_NOPERM, "%s: fsync", set->path);
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		error_errno(err, STATUS_NOPERM, "%s: close", set->path);
+		goto out;
+	}
+	fd = -1;
+	if (created && hostkey_syncparent(set->path, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	free(b64);
+	free(name);
+	return rc;
+}
+
+/* Frees the contents of set and empties it; set itself is the caller's. */
+void
+hostkey_set_free(struct hostkey_set *set)
+{
+	size_t i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->nkeys; i++)
+		hostkey_known_free(&set->keys[i]);
+	free(set->keys);
+	free(set->path);
+	free(set->name);
+	memset(set, 0, sizeof(*set));
+}
+
+/* Frees what key holds, not key itself (keys live in a set's array). */
+void
+hostkey_known_free(struct hostkey_known *key)
+{
+	if (key == NULL)
+		return;
+	free(key->type);
+	free(key->blob);
+	memset(key, 0, sizeof(*key));
+}
