@@ -614,9 +614,13 @@ config_line(struct parser *p, char **w, int nw)
 	if (kw == KW_COUNT)
 		return config_error(p, "unknown keyword \"%s\"",
 		    config_short(w[0], buf, sizeof(buf)));
+	/* Not reading ~/.ssh/config is all this version does: "none" is true. */
+	if (kw == KW_SSH_CONFIG && nv == 1 && strcmp(w[1], "none") == 0)
+		return 0;
 	if (keywords[kw].nvalues == 0)
 		return config_error(p, "\"%s\" is not supported by this "
-		    "version", keywords[kw].name);
+		    "version%s", keywords[kw].name, kw == KW_SSH_CONFIG ?
+		    " (only \"ssh-config none\")" : "");
 	if (nv < keywords[kw].nvalues) {
 		if (kw == KW_PULL)
 			return config_error(p, "\"pull\" needs two values: "

@@ -52,7 +52,8 @@ struct config {
  * "name" (used in messages only).  home replaces a leading "~/" and
  * localuser is the default user.  On success fills *cfg (free with
  * config_free) and returns 0; on error returns -1 with err set to
- * "name:LINE: what" and status STATUS_CONFIG, and *cfg is left empty.
+ * "name:LINE: what" ("name: what" when no line is to blame: no account,
+ * too large) and status STATUS_CONFIG, and *cfg is left empty.
  */
 int	 config_parse(const char *text, size_t len, const char *name,
 	    const char *home, const char *localuser, struct config *cfg,

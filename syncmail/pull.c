@@ -488,7 +488,7 @@ reconcile(struct run *r, struct error *err)
 	struct nameset_entry *e, *l;
 	struct stat st;
 	char **names = NULL, name[1100];
-	size_t n = 0, i, pos = 0;
+	size_t n = 0, i, pos = 0, nstale = 0;
 	int ret = -1, delivered;
 
 	if (rec->entries.count == 0)
@@ -505,8 +505,21 @@ reconcile(struct run *r, struct error *err)
 		delivered = 1;
 		if (fstatat(job->md->tmpfd, e->value, &st,
 		    AT_SYMLINK_NOFOLLOW) == 0) {
-			/* A link count above 1: the link()+unlink() fallback died between the two. */
+			/*
+			 * Still in tmp/: never moved, unless the link()
+			 * fallback died between link and unlink (a link
+			 * count above 1).  The file itself goes only after
+			 * the drop is durable: a recorded name without its
+			 * tmp file reads as "delivered".
+			 */
 			delivered = st.st_nlink > 1;
+			if (!delivered) {
+				nstale++;
+				if (!job->dryrun &&
+				    record_drop(rec, names[i], err) == -1)
+					goto out;
+				continue;
+			}
 			if (!job->dryrun)
 				deliver_discard(job->md, e->value);
 		} else if (errno != ENOENT) {
@@ -516,8 +529,8 @@ reconcile(struct run *r, struct error *err)
 		}
 		l = nameset_get(&r->listed, names[i], strlen(names[i]));
 		printable(names[i], name, sizeof(name));
-		if (!delivered || l == NULL) {
-			/* Not delivered: it is listed again and fetched anew. */
+		if (l == NULL) {
+			/* Delivered, and its remote copy is gone: forget it. */
 			if (!job->dryrun && record_drop(rec, names[i], err) == -1)
 				goto out;
 			continue;
@@ -538,6 +551,9 @@ reconcile(struct run *r, struct error *err)
 		}
 		r->msgs[l->num].earlier = 1;
 	}
+	/* Their tmp files are now stale partials, which the cleanup removes. */
+	if (nstale > 0 && !job->dryrun && record_sync(rec, err) == -1)
+		goto out;
 	ret = 0;
 out:
 	for (i = 0; i < n; i++)
