@@ -1087,7 +1087,8 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 		goto out;
 	if (list_dir(r, "tmp", 1, list_tmp_entry, err) == -1)
 		goto out;
-	qsort(r->msgs, r->nmsgs, sizeof(r->msgs[0]), cmp_msg);
+	if (r->nmsgs > 0)
+		qsort(r->msgs, r->nmsgs, sizeof(r->msgs[0]), cmp_msg);
 	for (i = 0; i < r->nmsgs; i++)
 		if (nameset_put(&r->listed, r->msgs[i].name,
 		    strlen(r->msgs[i].name), NULL, i) == NULL) {
