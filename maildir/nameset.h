@@ -1,6 +1,7 @@
 /*
  * A set of names with a small value each: an open-addressing hash table.
- * Keys are copied; the set owns them.
+ * Keys are copied; the set owns them.  A key is keylen bytes of a C string
+ * and holds no NUL byte (message names never do: names_invalid).
  */
 #ifndef SYNCMAIL_NAMESET_H
 #define SYNCMAIL_NAMESET_H

@@ -153,6 +153,8 @@ int
 proto_close(struct proto_buf *b, uint32_t id, const uint8_t *handle,
     size_t handlelen)
 {
+	if (handlelen > PROTO_MAX_HANDLE)
+		return -1;
 	return request_string(b, SSH_FXP_CLOSE, id, handle, handlelen);
 }
 
@@ -181,6 +183,8 @@ int
 proto_readdir(struct proto_buf *b, uint32_t id, const uint8_t *handle,
     size_t handlelen)
 {
+	if (handlelen > PROTO_MAX_HANDLE)
+		return -1;
 	return request_string(b, SSH_FXP_READDIR, id, handle, handlelen);
 }
 
