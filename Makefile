@@ -76,14 +76,29 @@ $(UNIT:=.o): $(HDRS) tests/unit/check.h
 
 unit: $(UNIT)
 
-# The one test command: installs what is missing, builds, runs every test.
-check: deps
-	@$(MAKE) -s all unit
-	@sh tests/run
+# A second build of the program with AddressSanitizer and UBSan, from its
+# own objects, so that the suite can run the end-to-end tests on it too.
+ASAN_FLAGS =	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=all
+ASAN_OBJS =	$(OBJS:.o=.asan.o)
+ASAN_PROG =	syncmail/syncmail-asan
 
-asan:
-	$(MAKE) clean
-	$(MAKE) all unit CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+$(ASAN_PROG): $(ASAN_OBJS)
+	$(CC) $(ASAN_FLAGS) -o $@ $(ASAN_OBJS) $(LDLIBS)
+
+$(ASAN_OBJS): $(HDRS)
+
+%.asan.o: %.c
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+asan: $(ASAN_PROG)
+
+# The one test command: installs what is missing, builds, runs every test:
+# the unit tests, then the end-to-end tests on the program and on its
+# sanitizer build.
+check: deps
+	@$(MAKE) -s all unit $(ASAN_PROG)
+	@SYNCMAIL_ASAN=$(ASAN_PROG) sh tests/run
 
 demo: deps
 	@$(MAKE) -s all
@@ -96,4 +111,4 @@ install: $(PROG)
 	install -m 644 syncmail.conf.5 $(DESTDIR)$(MANDIR)/man5/syncmail.conf.5
 
 clean:
-	rm -f $(PROG) $(OBJS) $(UNIT) $(UNIT:=.o)
+	rm -f $(PROG) $(OBJS) $(ASAN_PROG) $(ASAN_OBJS) $(UNIT) $(UNIT:=.o)

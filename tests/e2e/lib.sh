@@ -32,6 +32,11 @@ fail()
 		echo "  last syncmail stderr:"
 		tail -n 8 "$T/err" | sed 's/^/    /'
 	fi
+	# A test may keep a log of its own steps worth showing on failure.
+	if [ -n "$FAIL_LOG" ] && [ -s "$FAIL_LOG" ]; then
+		echo "  last lines of $(basename "$FAIL_LOG"):"
+		tail -n 8 "$FAIL_LOG" | sed 's/^/    /'
+	fi
 	exit 1
 }
 
@@ -82,13 +87,22 @@ track_mount()
 	echo "$1" >>"$T/.mounts"
 }
 
-# descendants PID: PID's children, grandchildren, ... one per line.
+# descendants PID: PID's children, grandchildren, ... one per line (from
+# /proc: a fresh Debian may have no ps).
 descendants()
 {
-	for d_child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
-		echo "$d_child"
-		descendants "$d_child"
-	done
+	cat /proc/[0-9]*/stat 2>/dev/null |
+	    sed -n 's/^\([0-9]*\) .*) . \([0-9]*\) .*/\1 \2/p' |
+	    awk -v root="$1" '{ kids[$2] = kids[$2] " " $1 }
+		END {
+			n = split(kids[root], q, " ")
+			for (i = 1; i <= n; i++) {
+				print q[i]
+				m = split(kids[q[i]], c, " ")
+				for (j = 1; j <= m; j++)
+					q[++n] = c[j]
+			}
+		}'
 }
 
 # pid_alive PID: true while PID runs (a zombie counts as gone).
