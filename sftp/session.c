@@ -64,21 +64,25 @@ wait_budget(struct session *s, long *ms, struct error *err)
 	return 0;
 }
 
-/* Waits for fd to be ready for events, within the budget. */
+/* Waits for fd to be ready for events, or wakefd, within the budget. */
 static int
 wait_fd(struct session *s, int fd, short events, struct error *err)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	long ms = 0;
 	int n;
 
 	for (;;) {
 		if (wait_budget(s, &ms, err) == -1)
 			return -1;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, ms > 1000 ? 1000 : (int)ms);
+		pfd[0].fd = fd;
+		pfd[0].events = events;
+		pfd[0].revents = 0;
+		pfd[1].fd = s->wakefd;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		n = poll(pfd, s->wakefd != -1 ? 2 : 1,
+		    ms > 1000 ? 1000 : (int)ms);
 		if (n > 0)
 			return 0;
 		if (n == -1 && errno != EINTR)
@@ -409,6 +413,7 @@ session_open(struct session *s, const struct account *a, const char *user,
 
 	memset(&set, 0, sizeof(set));
 	s->fd = -1;
+	s->wakefd = -1;
 	s->ssh = NULL;
 	s->account = a->name;
 	s->timeout = a->timeout;

@@ -27,6 +27,8 @@ struct session {
 	struct timespec	 last_progress;
 	/* Set by a second signal: give up waiting at once. */
 	const volatile sig_atomic_t *abort;
+	/* Also ends a wait when readable (-1: none): a local worker's news. */
+	int		 wakefd;
 };
 
 /*
@@ -43,8 +45,8 @@ int	 session_open(struct session *s, const struct account *a,
 
 /*
  * Waits until the socket is ready in the direction libssh2 last blocked
- * on.  Returns 0, or -1 with err set when the timeout passes with no
- * progress, the deadline passes, or abort was set.
+ * on, or s->wakefd is readable.  Returns 0, or -1 with err set when the
+ * timeout passes with no progress, the deadline passes, or abort was set.
  */
 int	 session_wait(struct session *s, struct error *err);
 
