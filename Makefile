@@ -24,6 +24,8 @@ OBJS =		syncmail/main.o \
 		syncmail/msg.o \
 		sftp/session.o \
 		sftp/hostkey.o \
+		sftp/sshconfig.o \
+		sftp/proxy.o \
 		sftp/proto.o \
 		sftp/client.o \
 		maildir/maildir.o \
@@ -36,13 +38,15 @@ OBJS =		syncmail/main.o \
 HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h \
 		syncmail/account.h syncmail/pull.h \
 		sftp/session.h sftp/hostkey.h sftp/proto.h sftp/client.h \
+		sftp/sshconfig.h sftp/proxy.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h \
 		maildir/names.h maildir/nameset.h compat/compat.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
 		tests/unit/test_proto \
-		tests/unit/test_hostkey
+		tests/unit/test_hostkey \
+		tests/unit/test_sshconfig
 
 .PHONY: all deps check unit e2e asan demo install clean
 
@@ -64,13 +68,16 @@ $(PROG): $(OBJS)
 # rebuild takes seconds, which beats a stale object.
 $(OBJS): $(HDRS)
 
-tests/unit/test_config: tests/unit/test_config.o syncmail/config.o syncmail/error.o
+tests/unit/test_config: tests/unit/test_config.o syncmail/config.o sftp/sshconfig.o \
+	    syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_names: tests/unit/test_names.o maildir/names.o maildir/nameset.o syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_proto: tests/unit/test_proto.o sftp/proto.o syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_hostkey: tests/unit/test_hostkey.o sftp/hostkey.o syncmail/error.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+tests/unit/test_sshconfig: tests/unit/test_sshconfig.o sftp/sshconfig.o syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(UNIT:=.o): $(HDRS) tests/unit/check.h
 

@@ -13,10 +13,13 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <readpassphrase.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "hostkey.h"
 #include "msg.h"
@@ -185,13 +188,50 @@ tcp_connect(struct session *s, struct error *err)
 	return 0;
 }
 
-/* Checks the server's key against known_hosts (SPEC 6). */
+/*
+ * The known_hosts line for the server's key, in a new string (NULL when
+ * out of memory): what the user checks and adds when the key is unknown.
+ */
+static char *
+hostkey_line(const struct hostkey_set *set, const char *type,
+    const unsigned char *blob, size_t len)
+{
+	char *b64, *line;
+
+	if (len > 65536 || (b64 = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)b64, blob, (int)len);
+	if (asprintf(&line, "%s %s %s", set->name, type, b64) == -1)
+		line = NULL;
+	free(b64);
+	return line;
+}
+
+/* The line of set's @revoked entry for blob, for the message; 0 if none. */
+static int
+hostkey_revoked_line(const struct hostkey_set *set,
+    const unsigned char *blob, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < set->nkeys; i++)
+		if (set->keys[i].revoked && set->keys[i].bloblen == len &&
+		    memcmp(set->keys[i].blob, blob, len) == 0)
+			return set->keys[i].line;
+	return 0;
+}
+
+/*
+ * Checks the server's key against known_hosts (SPEC 6).  Every refusal
+ * says what to do next: a cron job that cannot connect tends to get
+ * "fixed" by turning the check off, unless the safe way is spelled out.
+ */
 static int
 check_hostkey(struct session *s, struct hostkey_set *set,
     enum hostkey_check mode, struct error *err)
 {
 	const unsigned char *blob;
-	char fp[128], type[64];
+	char fp[128], type[64], *line;
 	size_t len;
 	int ktype;
 
@@ -208,8 +248,13 @@ check_hostkey(struct session *s, struct hostkey_set *set,
 		return 0;
 	case HOSTKEY_REVOKED:
 		return error_set(err, STATUS_NOPERM, "host key for %s is "
-		    "REVOKED in %s: %s %s; refusing to connect", set->name,
-		    set->path, type, fp);
+		    "REVOKED in %s (line %d): %s %s; refusing to connect.  The "
+		    "server must get a new host key; then put the new key in "
+		    "place of the old one on the other lines for %s in %s, "
+		    "and keep the @revoked line (ssh-keygen -R '%s' -f %s "
+		    "would remove it too)", set->name, set->path,
+		    hostkey_revoked_line(set, blob, len), type, fp, set->name,
+		    set->path, set->name, set->path);
 	case HOSTKEY_CHANGED:
 		return error_set(err, STATUS_NOPERM, "HOST KEY FOR %s HAS "
 		    "CHANGED: the server offers %s %s, which %s does not hold; "
@@ -224,10 +269,17 @@ check_hostkey(struct session *s, struct hostkey_set *set,
 			    "%s %s", set->name, set->path, type, fp);
 			return 0;
 		}
-		return error_set(err, STATUS_NOPERM, "host key for %s is "
-		    "unknown: %s %s; if that is the server's key, add it to "
-		    "%s (for instance with ssh), or set host-key-check "
-		    "accept-new", set->name, type, fp, set->path);
+		line = hostkey_line(set, type, blob, len);
+		error_set(err, STATUS_NOPERM, "host key for %s is unknown: "
+		    "%s %s.  If that is the server's key (on the server: "
+		    "ssh-keygen -lf /etc/ssh/ssh_host_%s_key.pub), add this "
+		    "line to %s: %s -- or set host-key-check accept-new to "
+		    "record it on the next run", set->name, type, fp,
+		    strncmp(type, "ssh-", 4) == 0 ? type + 4 : strncmp(type,
+		    "ecdsa", 5) == 0 ? "ecdsa" : "*", set->path,
+		    line != NULL ? line : "(out of memory)");
+		free(line);
+		return -1;
 	}
 	return error_set(err, STATUS_NOPERM, "host key check failed");
 }
@@ -257,13 +309,19 @@ auth_agent(struct session *s, char *tried, size_t triedsize,
 	int rc, ok = 0, nkeys = 0;
 	char note[64];
 
-	if (getenv("SSH_AUTH_SOCK") == NULL)
+	if (getenv("SSH_AUTH_SOCK") == NULL) {
+		tried_add(tried, triedsize, "no ssh-agent (SSH_AUTH_SOCK is "
+		    "not set)");
 		return 0;
+	}
 	if ((agent = libssh2_agent_init(s->ssh)) == NULL)
 		return 0;
+	/* A local socket: these calls block, but not on the network. */
 	if (libssh2_agent_connect(agent) != 0 ||
 	    libssh2_agent_list_identities(agent) != 0) {
 		msg_info(1, s->account, "ssh-agent: cannot use it");
+		tried_add(tried, triedsize, "ssh-agent (cannot connect to "
+		    "SSH_AUTH_SOCK)");
 		goto out;
 	}
 	while (!ok && libssh2_agent_get_identity(agent, &id, prev) == 0) {
@@ -313,6 +371,114 @@ key_is_rsa(const char *path)
 	return rsa;
 }
 
+/*
+ * Whether the private key file at path is encrypted: an OpenSSH-format
+ * key names its cipher ("none" when clear), a PEM one says ENCRYPTED in
+ * its header.  0 when it cannot be told (libssh2 will say what is wrong).
+ */
+static int
+key_is_encrypted(const char *path)
+{
+	static const char begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
+	static const char magic[] = "openssh-key-v1";
+	unsigned char *bin = NULL;
+	char *buf = NULL, *b64 = NULL, *p, *end;
+	size_t len = 0, n = 0, clen;
+	ssize_t r;
+	int fd, enc = 0, binlen;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	/* a key is a few KB; 64 KB is plenty */
+	if ((buf = malloc(65536)) == NULL)
+		goto out;
+	while (len < 65535 && (r = read(fd, buf + len, 65535 - len)) > 0)
+		len += r;
+	buf[len] = '\0';
+	if (strstr(buf, "ENCRYPTED") != NULL) {
+		enc = 1;
+		goto out;
+	}
+	if ((p = strstr(buf, begin)) == NULL ||
+	    (end = strstr(p, "-----END")) == NULL)
+		goto out;
+	p += sizeof(begin) - 1;
+	if ((b64 = malloc(end - p + 1)) == NULL ||
+	    (bin = malloc(end - p + 1)) == NULL)
+		goto out;
+	for (; p < end; p++)
+		if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
+			b64[n++] = *p;
+	b64[n] = '\0';
+	if (n % 4 != 0 || (binlen = EVP_DecodeBlock(bin,
+	    (unsigned char *)b64, (int)n)) < (int)sizeof(magic) + 4 ||
+	    memcmp(bin, magic, sizeof(magic)) != 0)
+		goto out;
+	p = (char *)bin + sizeof(magic);
+	clen = (size_t)(unsigned char)p[0] << 24 |
+	    (size_t)(unsigned char)p[1] << 16 |
+	    (size_t)(unsigned char)p[2] << 8 | (unsigned char)p[3];
+	if (clen > (size_t)binlen - sizeof(magic) - 4)
+		goto out;
+	enc = !(clen == 4 && memcmp(p + 4, "none", 4) == 0);
+out:
+	/* the buffers held the private key */
+	if (buf != NULL)
+		freezero(buf, 65536);
+	if (b64 != NULL)
+		freezero(b64, n + 1);
+	if (bin != NULL)
+		freezero(bin, n + 1);
+	close(fd);
+	return enc;
+}
+
+/*
+ * Asks for the passphrase of the key at path on the terminal and tries
+ * the key with it, up to three times as ssh does.  Returns as
+ * auth_keyfile; without a terminal, 0 with the reason in tried and hint.
+ */
+static int
+auth_encrypted(struct session *s, const char *path, char *tried,
+    size_t triedsize, char *hint, size_t hintsize, struct error *err)
+{
+	char pass[1024], prompt[4200], note[4200];
+	int i, rc = LIBSSH2_ERROR_FILE;
+
+	snprintf(prompt, sizeof(prompt), "syncmail: %s: passphrase for key "
+	    "%s: ", s->account, path);
+	for (i = 0; i < 3 && rc == LIBSSH2_ERROR_FILE; i++) {
+		if (readpassphrase(prompt, pass, sizeof(pass),
+		    RPP_REQUIRE_TTY) == NULL) {
+			explicit_bzero(pass, sizeof(pass));
+			snprintf(note, sizeof(note), "%s (encrypted, and no "
+			    "terminal to ask for its passphrase)", path);
+			tried_add(tried, triedsize, note);
+			snprintf(hint, hintsize, ".  To use %s from cron, add "
+			    "it to an ssh-agent (ssh-add %s) whose SSH_AUTH_SOCK "
+			    "syncmail gets", path, path);
+			return 0;
+		}
+		/* the user's typing is not the server's silence */
+		session_progress(s);
+		RETRY(s, libssh2_userauth_publickey_fromfile_ex(s->ssh,
+		    s->user, strlen(s->user), NULL, path, pass), rc, err);
+		explicit_bzero(pass, sizeof(pass));
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return -1;
+		if (rc == 0)
+			return 1;
+		session_progress(s);
+		if (rc == LIBSSH2_ERROR_FILE && i < 2)
+			msg_warn(s->account, "%s: wrong passphrase, or the key "
+			    "cannot be read; try again", path);
+	}
+	snprintf(note, sizeof(note), "%s (encrypted%s)", path,
+	    rc == LIBSSH2_ERROR_FILE ? ", wrong passphrase" : "");
+	tried_add(tried, triedsize, note);
+	return 0;
+}
+
 /* Returns 1 when authenticated with the key at path, 0 if not, -1 on error. */
 static int
 auth_keyfile(struct session *s, const char *path, char *tried,
@@ -327,6 +493,9 @@ auth_keyfile(struct session *s, const char *path, char *tried,
 		tried_add(tried, triedsize, note);
 		return 0;
 	}
+	if (key_is_encrypted(path))
+		return auth_encrypted(s, path, tried, triedsize, hint,
+		    hintsize, err);
 	tried_add(tried, triedsize, path);
 	RETRY(s, libssh2_userauth_publickey_fromfile_ex(s->ssh, s->user,
 	    strlen(s->user), NULL, path, NULL), rc, err);
@@ -347,7 +516,8 @@ auth_keyfile(struct session *s, const char *path, char *tried,
 }
 
 static int
-authenticate(struct session *s, const struct account *a, struct error *err)
+authenticate(struct session *s, const struct sshconfig_target *t,
+    struct error *err)
 {
 	static const char *defaults[] = {
 		"/.ssh/id_ed25519", "/.ssh/id_ecdsa", "/.ssh/id_rsa"
@@ -356,7 +526,7 @@ authenticate(struct session *s, const struct account *a, struct error *err)
 	const char *home = getenv("HOME");
 	char *list;
 	size_t i;
-	int rc;
+	int rc, ndefault = 0;
 
 	do {
 		list = libssh2_userauth_list(s->ssh, s->user, strlen(s->user));
@@ -379,9 +549,9 @@ authenticate(struct session *s, const struct account *a, struct error *err)
 
 	if ((rc = auth_agent(s, tried, sizeof(tried), err)) != 0)
 		return rc == 1 ? 0 : -1;
-	if (a->nidentities > 0) {
-		for (i = 0; i < a->nidentities; i++) {
-			rc = auth_keyfile(s, a->identities[i], tried,
+	if (t->nidentities > 0) {
+		for (i = 0; i < t->nidentities; i++) {
+			rc = auth_keyfile(s, t->identities[i], tried,
 			    sizeof(tried), hint, sizeof(hint), err);
 			if (rc != 0)
 				return rc == 1 ? 0 : -1;
@@ -391,6 +561,7 @@ authenticate(struct session *s, const struct account *a, struct error *err)
 			snprintf(path, sizeof(path), "%s%s", home, defaults[i]);
 			if (access(path, F_OK) == -1)
 				continue;
+			ndefault++;
 			rc = auth_keyfile(s, path, tried, sizeof(tried), hint,
 			    sizeof(hint), err);
 			if (rc != 0)
@@ -398,14 +569,47 @@ authenticate(struct session *s, const struct account *a, struct error *err)
 		}
 	}
 	return error_set(err, STATUS_NOPERM, "authentication as %s@%s failed; "
-	    "tried: %s%s", s->user, s->host, tried[0] ? tried : "no keys "
-	    "(no agent, no identity file)", hint);
+	    "tried: %s%s", s->user, s->host, tried[0] ? tried : "no keys",
+	    hint[0] ? hint : t->nidentities == 0 && ndefault == 0 ?
+	    "; no identity file is configured, and none of ~/.ssh/id_ed25519, "
+	    "id_ecdsa, id_rsa exists" : "");
+}
+
+/*
+ * The transport: a TCP connection, or the proxy command's socketpair.
+ * A proxy that dies at once (a typo, a jump host refusing us) shows
+ * only as a closed connection; its exit status says why.
+ */
+static int
+transport_open(struct session *s, struct error *err)
+{
+	if (s->proxy_command == NULL)
+		return tcp_connect(s, err);
+	msg_info(2, s->account, "proxy command: %s", s->proxy_command);
+	if (proxy_start(&s->proxy, s->proxy_command, err) == -1)
+		return -1;
+	/* the session owns the descriptor from here on */
+	s->fd = s->proxy.fd;
+	s->proxy.fd = -1;
+	return 0;
+}
+
+/* Adds the proxy command's fate, if it has ended, to err's message. */
+static void
+proxy_blame(struct session *s, struct error *err)
+{
+	char how[64];
+
+	/* its end of the socket closes just before it can be reaped */
+	if (s->proxy.pid > 0 && proxy_exited(&s->proxy, 500, how, sizeof(how)))
+		error_prefix(err, "proxy command \"%s\" %s", s->proxy_command,
+		    how);
 }
 
 int
-session_open(struct session *s, const struct account *a, const char *user,
-    const struct timespec *deadline, const volatile sig_atomic_t *abort,
-    struct error *err)
+session_open(struct session *s, const struct account *a,
+    const struct sshconfig_target *t, const struct timespec *deadline,
+    const volatile sig_atomic_t *abort, struct error *err)
 {
 	struct hostkey_set set;
 	const char *algs;
@@ -415,23 +619,31 @@ session_open(struct session *s, const struct account *a, const char *user,
 	s->fd = -1;
 	s->wakefd = -1;
 	s->ssh = NULL;
+	s->proxy.pid = -1;
+	s->proxy.fd = -1;
+	s->proxy_command = NULL;
 	s->account = a->name;
 	s->timeout = a->timeout;
 	s->deadline = *deadline;
 	s->abort = abort;
-	s->port = a->port ? a->port : 22;
-	if ((s->host = strdup(a->host)) == NULL ||
-	    (s->user = strdup(user)) == NULL)
+	s->port = t->port;
+	if ((s->host = strdup(t->host)) == NULL ||
+	    (s->user = strdup(t->user)) == NULL ||
+	    (t->proxy_command != NULL && (s->proxy_command =
+	    strdup(t->proxy_command)) == NULL))
 		return error_errno(err, STATUS_TEMPFAIL, "strdup");
 	session_progress(s);
+	msg_info(2, s->account, "connecting to %s port %d as %s%s%s%s",
+	    s->host, s->port, s->user, t->from[0] ? " (from " : "", t->from,
+	    t->from[0] ? " in the ssh config)" : "");
 
-	if (hostkey_load(a->known_hosts, s->host, s->port, &set, err) == -1)
+	if (hostkey_load(t->known_hosts, s->host, s->port, &set, err) == -1)
 		goto out;
 	if (set.skipped > 0)
 		msg_info(1, s->account, "%s: %d lines skipped (unknown key "
 		    "types, markers or unparseable)", set.path, set.skipped);
 
-	if (tcp_connect(s, err) == -1)
+	if (transport_open(s, err) == -1)
 		goto out;
 	if ((s->ssh = libssh2_session_init()) == NULL) {
 		error_set(err, STATUS_TEMPFAIL, "libssh2_session_init failed");
@@ -454,17 +666,24 @@ session_open(struct session *s, const struct account *a, const char *user,
 	if (rc == LIBSSH2_ERROR_EAGAIN) {
 		error_prefix(err, "SSH handshake with %s port %d", s->host,
 		    s->port);
+		proxy_blame(s, err);
 		goto out;
 	}
 	if (rc != 0) {
 		session_error(s, err, STATUS_TEMPFAIL, "SSH handshake");
+		if (rc == LIBSSH2_ERROR_KEX_FAILURE)
+			error_prefix(err, "no key exchange, cipher, MAC or host "
+			    "key algorithm in common with the server (libssh2 "
+			    "%s offers aes-ctr and aes-cbc ciphers, no "
+			    "chacha20 or aes-gcm)", libssh2_version(0));
 		error_prefix(err, "%s port %d", s->host, s->port);
+		proxy_blame(s, err);
 		goto out;
 	}
 	session_progress(s);
-	if (check_hostkey(s, &set, a->hostkey_check, err) == -1)
+	if (check_hostkey(s, &set, t->check, err) == -1)
 		goto out;
-	if (authenticate(s, a, err) == -1)
+	if (authenticate(s, t, err) == -1)
 		goto out;
 	session_progress(s);
 	ret = 0;
@@ -492,7 +711,11 @@ session_close(struct session *s)
 		close(s->fd);
 		s->fd = -1;
 	}
+	/* A proxy sees the connection close and leaves; else it is killed. */
+	if (s->proxy_command != NULL)
+		proxy_stop(&s->proxy, 300);
 	free(s->host);
 	free(s->user);
-	s->host = s->user = NULL;
+	free(s->proxy_command);
+	s->host = s->user = s->proxy_command = NULL;
 }

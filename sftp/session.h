@@ -14,13 +14,17 @@
 
 #include "config.h"
 #include "error.h"
+#include "proxy.h"
+#include "sshconfig.h"
 
 struct session {
 	const char	*account;	/* name, for messages */
 	char		*host;
 	int		 port;
 	char		*user;
-	int		 fd;
+	int		 fd;		/* TCP socket, or our end of the proxy's */
+	struct proxy	 proxy;		/* pid -1: no proxy command */
+	char		*proxy_command;	/* for messages */
 	LIBSSH2_SESSION	*ssh;
 	int		 timeout;	/* seconds without progress */
 	struct timespec	 deadline;	/* monotonic: end of the account's run */
@@ -32,15 +36,16 @@ struct session {
 };
 
 /*
- * Connects and authenticates for account a; user is the remote user to
- * log in as.  deadline is the monotonic time the account's run must end
- * by.  Returns 0 with s ready for session_channel, or -1 with err set:
+ * Connects and authenticates for account a, to the host, port and user
+ * of t (a's values completed by ~/.ssh/config), directly or through t's
+ * proxy command.  deadline is the monotonic time the account's run must
+ * end by.  Returns 0 with s ready for session_channel, or -1 with err set:
  * STATUS_NOPERM for host key and authentication failures, STATUS_TEMPFAIL
  * for network failures and timeouts.  s must be closed with session_close
  * either way.
  */
 int	 session_open(struct session *s, const struct account *a,
-	    const char *user, const struct timespec *deadline,
+	    const struct sshconfig_target *t, const struct timespec *deadline,
 	    const volatile sig_atomic_t *abort, struct error *err);
 
 /*
@@ -57,7 +62,10 @@ void	 session_progress(struct session *s);
 int	 session_error(struct session *s, struct error *err, int status,
 	    const char *what);
 
-/* Disconnects and frees; safe on a half-opened or zeroed session. */
+/*
+ * Disconnects, stops the proxy command (killed if it does not leave on
+ * its own at once) and frees; safe on a half-opened or zeroed session.
+ */
 void	 session_close(struct session *s);
 
 #endif

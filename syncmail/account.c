@@ -1,7 +1,9 @@
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "client.h"
@@ -10,6 +12,7 @@
 #include "pull.h"
 #include "record.h"
 #include "session.h"
+#include "sshconfig.h"
 
 /* The local end of each pull, locked before anything touches the network. */
 struct local {
@@ -69,7 +72,9 @@ account_run(const struct account *a, const struct run_options *o)
 	struct pull_stats st;
 	struct pull_job job;
 	struct timespec deadline;
-	const char *user = a->user != NULL ? a->user : o->localuser;
+	struct sshconfig_target t;
+	struct passwd *pw;
+	const char *user, *home;
 	size_t i;
 	int status = STATUS_OK, rc;
 
@@ -81,8 +86,22 @@ account_run(const struct account *a, const struct run_options *o)
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += a->deadline;
 
+	/*
+	 * ~/.ssh/config completes the account first: its User is part of
+	 * the mailbox's identity in the local record.  The home directory
+	 * is found as main() finds it for syncmail.conf.
+	 */
+	if ((home = getenv("HOME")) == NULL || home[0] != '/')
+		home = (pw = getpwuid(getuid())) != NULL ? pw->pw_dir : NULL;
+	if (sshconfig_resolve(a, home, o->localuser, &t, &err) == -1) {
+		msg_warn(a->name, "%s", err.msg);
+		sshconfig_target_free(&t);
+		return err.status;
+	}
+	user = t.user;
 	if ((loc = calloc(a->npulls, sizeof(*loc))) == NULL) {
 		msg_warn(a->name, "out of memory");
+		sshconfig_target_free(&t);
 		return STATUS_PARTIAL;
 	}
 	for (i = 0; i < a->npulls; i++)
@@ -90,10 +109,12 @@ account_run(const struct account *a, const struct run_options *o)
 		    loc[i].md.curfd = loc[i].rec.fd = -1;
 	if (open_locals(a, o, user, loc, &err) == -1) {
 		msg_warn(a->name, "%s", err.msg);
-		return close_locals(a, loc, err.status);
+		status = close_locals(a, loc, err.status);
+		sshconfig_target_free(&t);
+		return status;
 	}
 
-	if (session_open(&s, a, user, &deadline, o->abort, &err) == -1 ||
+	if (session_open(&s, a, &t, &deadline, o->abort, &err) == -1 ||
 	    sftp_open(&c, &s, &err) == -1) {
 		msg_warn(a->name, "%s", err.msg);
 		status = err.status;
@@ -124,5 +145,6 @@ account_run(const struct account *a, const struct run_options *o)
 out:
 	sftp_close(&c);
 	session_close(&s);
+	sshconfig_target_free(&t);
 	return close_locals(a, loc, status);
 }

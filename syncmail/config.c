@@ -80,8 +80,8 @@ static const struct {
 	[KW_MAX_MESSAGES] =	{ "max-messages",	1, 0 },
 	[KW_TIMEOUT] =		{ "timeout",		1, 0 },
 	[KW_DEADLINE] =		{ "deadline",		1, 0 },
-	[KW_SSH_CONFIG] =	{ "ssh-config",		0, 0 },
-	[KW_PROXY_COMMAND] =	{ "proxy-command",	0, 0 },
+	[KW_SSH_CONFIG] =	{ "ssh-config",		1, 0 },
+	[KW_PROXY_COMMAND] =	{ "proxy-command",	1, 0 },
 	[KW_LOG] =		{ "log",		0, 0 },
 };
 
@@ -160,6 +160,8 @@ config_account_clear(struct account *a)
 		free(a->identities);
 	}
 	free(a->known_hosts);
+	free(a->ssh_config);
+	free(a->proxy_command);
 	for (i = 0; i < a->npulls; i++) {
 		free(a->pulls[i].remote);
 		free(a->pulls[i].local);
@@ -343,6 +345,27 @@ config_size(struct parser *p, const char *value, uint64_t *out)
 }
 
 /*
+ * A proxy command's %-tokens are expanded only when the account runs,
+ * after ~/.ssh/config is read; a typo is caught here, with its line.
+ */
+static int
+config_tokens(struct parser *p, const char *cmd)
+{
+	const char *s;
+
+	for (s = cmd; (s = strchr(s, '%')) != NULL; s += 2) {
+		if (s[1] != '\0' && strchr("%hnpr", s[1]) != NULL)
+			continue;
+		if (s[1] == '\0')
+			return config_error(p, "\"proxy-command\": \"%%\" at "
+			    "the end (write \"%%%%\" for a %%)");
+		return config_error(p, "\"proxy-command\": unknown token "
+		    "\"%%%c\" (known: %%h %%p %%r %%n %%%%)", s[1]);
+	}
+	return 0;
+}
+
+/*
  * Letters, digits, ".", "_" and "-" only, not first "." or "-": the name
  * is typed on command lines and may name files, where "..", "-v" or a
  * slash would mean something else.
@@ -481,8 +504,21 @@ config_keyword(struct parser *p, enum keyword kw, char **v)
 			return -1;
 		free(a->known_hosts);
 		a->known_hosts = path;
+		a->known_hosts_given = 1;
 		return 0;
+	case KW_SSH_CONFIG:
+		a->ssh_config_given = 1;
+		free(a->ssh_config);
+		a->ssh_config = NULL;
+		if (strcmp(v[0], "none") == 0)
+			return 0;
+		return config_path(p, "ssh-config", v[0], &a->ssh_config);
+	case KW_PROXY_COMMAND:
+		if (config_tokens(p, v[0]) == -1)
+			return -1;
+		return config_strdup(p, &a->proxy_command, v[0]);
 	case KW_HOSTKEY_CHECK:
+		a->hostkey_check_given = 1;
 		if (strcmp(v[0], "yes") == 0)
 			a->hostkey_check = HOSTKEY_CHECK_YES;
 		else if (strcmp(v[0], "accept-new") == 0)
@@ -614,13 +650,9 @@ config_line(struct parser *p, char **w, int nw)
 	if (kw == KW_COUNT)
 		return config_error(p, "unknown keyword \"%s\"",
 		    config_short(w[0], buf, sizeof(buf)));
-	/* Not reading ~/.ssh/config is all this version does: "none" is true. */
-	if (kw == KW_SSH_CONFIG && nv == 1 && strcmp(w[1], "none") == 0)
-		return 0;
 	if (keywords[kw].nvalues == 0)
 		return config_error(p, "\"%s\" is not supported by this "
-		    "version%s", keywords[kw].name, kw == KW_SSH_CONFIG ?
-		    " (only \"ssh-config none\")" : "");
+		    "version", keywords[kw].name);
 	if (nv < keywords[kw].nvalues) {
 		if (kw == KW_PULL)
 			return config_error(p, "\"pull\" needs two values: "
@@ -702,6 +734,17 @@ config_inherit(struct parser *p, struct account *a, unsigned int set)
 	if ((from & SET(KW_KNOWN_HOSTS)) &&
 	    config_strdup(p, &a->known_hosts, d->known_hosts) == -1)
 		return -1;
+	if (from & SET(KW_KNOWN_HOSTS))
+		a->known_hosts_given = 1;
+	if (from & SET(KW_SSH_CONFIG)) {
+		a->ssh_config_given = 1;
+		if (d->ssh_config != NULL &&
+		    config_strdup(p, &a->ssh_config, d->ssh_config) == -1)
+			return -1;
+	}
+	if ((from & SET(KW_PROXY_COMMAND)) &&
+	    config_strdup(p, &a->proxy_command, d->proxy_command) == -1)
+		return -1;
 	/* an account's own identities replace the default list, as a whole */
 	if (from & SET(KW_IDENTITY))
 		for (i = 0; i < d->nidentities; i++)
@@ -709,8 +752,10 @@ config_inherit(struct parser *p, struct account *a, unsigned int set)
 				return -1;
 	if (from & SET(KW_PORT))
 		a->port = d->port;
-	if (from & SET(KW_HOSTKEY_CHECK))
+	if (from & SET(KW_HOSTKEY_CHECK)) {
 		a->hostkey_check = d->hostkey_check;
+		a->hostkey_check_given = 1;
+	}
 	if (from & SET(KW_KEEP))
 		a->keep = d->keep;
 	if (from & SET(KW_MAX_SIZE))
@@ -725,6 +770,10 @@ config_inherit(struct parser *p, struct account *a, unsigned int set)
 	if (a->known_hosts == NULL &&
 	    config_path(p, "known-hosts", "~/.ssh/known_hosts",
 	    &a->known_hosts) == -1)
+		return -1;
+	/* ~/.ssh/config is read if it exists, unless "ssh-config none" */
+	if (!a->ssh_config_given && p->home != NULL && p->home[0] != '\0' &&
+	    config_path(p, "ssh-config", "~/.ssh/config", &a->ssh_config) == -1)
 		return -1;
 	if (a->timeout == 0)
 		a->timeout = TIMEOUT_DEFAULT;

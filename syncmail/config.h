@@ -31,6 +31,15 @@ struct account {
 	size_t		 nidentities;
 	char		*known_hosts;	/* "~/" expanded; default ~/.ssh/known_hosts */
 	enum hostkey_check hostkey_check;
+	/*
+	 * Whether this file set known-hosts and host-key-check: if not,
+	 * ssh-config may (identities, port and user are unset when empty).
+	 */
+	int		 known_hosts_given;
+	int		 hostkey_check_given;
+	char		*ssh_config;	/* OpenSSH client config; NULL: none */
+	int		 ssh_config_given; /* named here: it must exist */
+	char		*proxy_command;	/* as written (%-tokens); NULL: unset */
 	struct pull	*pulls;
 	size_t		 npulls;
 	int		 keep;		/* 1: copy, leave on the server */

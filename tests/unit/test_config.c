@@ -137,6 +137,11 @@ test_builtin_defaults(void)
 	CHECK(a->nidentities == 0);
 	CHECK_STR(a->known_hosts, HOME "/.ssh/known_hosts");
 	CHECK(a->hostkey_check == HOSTKEY_CHECK_YES);
+	/* unset here, so ~/.ssh/config may set them */
+	CHECK(!a->known_hosts_given && !a->hostkey_check_given);
+	CHECK_STR(a->ssh_config, HOME "/.ssh/config");
+	CHECK(!a->ssh_config_given);
+	CHECK(a->proxy_command == NULL);
 	CHECK(a->keep == 0);
 	CHECK(a->max_size == 0);
 	CHECK(a->max_messages == 0);
@@ -363,6 +368,49 @@ test_tilde(void)
 	config_free(&c);
 }
 
+/* ssh-config and proxy-command: set, "none", inherited, overridden. */
+static void
+test_ssh(void)
+{
+	struct config c;
+	struct account *a, *b, *d;
+
+	PARSES("ssh-config ~/ssh.conf\n"
+	    "proxy-command \"ssh -W %h:%p jump\"\n"
+	    "host-key-check accept-new\n"
+	    "account a\nhost h\npull M /m\n"
+	    "account b\nhost h\npull N /n\nssh-config none\n"
+	    "proxy-command none\nknown-hosts /kh\n"
+	    "account d\nhost h\npull O /o\nssh-config /etc/x\n"
+	    "proxy-command \"nc %h %p # %% %r %n\"\n", &c);
+	CHECK(c.naccounts == 3);
+	if (c.naccounts != 3)
+		return;
+	a = &c.accounts[0];
+	b = &c.accounts[1];
+	d = &c.accounts[2];
+	CHECK_STR(a->ssh_config, HOME "/ssh.conf");
+	CHECK(a->ssh_config_given);
+	CHECK_STR(a->proxy_command, "ssh -W %h:%p jump");
+	CHECK(a->hostkey_check == HOSTKEY_CHECK_ACCEPT_NEW);
+	CHECK(a->hostkey_check_given);
+	CHECK(!a->known_hosts_given);
+	CHECK(b->ssh_config == NULL);
+	CHECK(b->ssh_config_given);
+	CHECK_STR(b->proxy_command, "none");
+	CHECK(b->known_hosts_given);
+	CHECK(b->hostkey_check_given);
+	CHECK_STR(d->ssh_config, "/etc/x");
+	CHECK_STR(d->proxy_command, "nc %h %p # %% %r %n");
+	config_free(&c);
+
+	/* "ssh-config none" in the defaults reaches every account */
+	PARSES("ssh-config none\naccount a\nhost h\npull M /m\n", &c);
+	CHECK(c.naccounts == 1 && c.accounts[0].ssh_config == NULL &&
+	    c.accounts[0].ssh_config_given);
+	config_free(&c);
+}
+
 static void
 test_errors(void)
 {
@@ -372,14 +420,24 @@ test_errors(void)
 	FAILS("account a\n  hots mail\n", "t.conf:2: unknown keyword \"hots\"");
 	FAILS("Host h\n", "t.conf:1: unknown keyword \"Host\"");
 	FAILS("\"\" x\n", "t.conf:1: unknown keyword \"\"");
-	FAILS(ACC "ssh-config ~/.ssh/config\n",
-	    "t.conf:4: \"ssh-config\" is not supported by this version "
-	    "(only \"ssh-config none\")");
+	FAILS(ACC "ssh-config rel/config\n",
+	    "t.conf:4: \"ssh-config\": \"rel/config\" is not an absolute "
+	    "path");
+	FAILS(ACC "ssh-config\n", "t.conf:4: \"ssh-config\" needs a value");
+	FAILS(ACC "ssh-config none\nssh-config none\n",
+	    "t.conf:5: \"ssh-config\" given twice (first at line 4)");
 	CHECK(config_parse(ACC "ssh-config none\n", strlen(ACC) + 16,
 	    "t.conf", "/h", "u", &c, &fe) == 0);
 	config_free(&c);
-	FAILS(ACC "proxy-command \"ssh -W %h:%p j\"\n",
-	    "t.conf:4: \"proxy-command\" is not supported by this version");
+	FAILS(ACC "proxy-command \"ssh -W %h:%x j\"\n",
+	    "t.conf:4: \"proxy-command\": unknown token \"%x\" (known: %h "
+	    "%p %r %n %%)");
+	FAILS(ACC "proxy-command \"nc %h 5%\"\n",
+	    "t.conf:4: \"proxy-command\": \"%\" at the end (write \"%%\" "
+	    "for a %)");
+	FAILS(ACC "proxy-command nc %h %p\n",
+	    "t.conf:4: \"proxy-command\" takes one value, not 3 (a value "
+	    "with spaces goes in double quotes)");
 	FAILS(ACC "log syslog\n",
 	    "t.conf:4: \"log\" is not supported by this version");
 	FAILS("log\n", "t.conf:1: \"log\" is not supported by this version");
@@ -893,6 +951,7 @@ main(int argc, char *argv[])
 	test_inheritance();
 	test_quoting();
 	test_tilde();
+	test_ssh();
 	test_errors();
 	test_mailboxes();
 	test_hostile();

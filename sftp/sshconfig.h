@@ -1,0 +1,140 @@
+/*
+ * OpenSSH's client config (ssh_config(5)), read for one host: the values
+ * that syncmail.conf leaves unset come from the user's ~/.ssh/config, so
+ * SSH is configured once for every tool (SPEC section 3).
+ *
+ * Only what syncmail can use is kept: HostName, Port, User, IdentityFile,
+ * UserKnownHostsFile, StrictHostKeyChecking and ProxyCommand, and Include
+ * is followed.  Every other keyword is ignored; Match blocks are not
+ * evaluated and their lines never apply.
+ */
+#ifndef SYNCMAIL_SSHCONFIG_H
+#define SYNCMAIL_SSHCONFIG_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "error.h"
+
+enum sshconfig_check {
+	SSHCONFIG_CHECK_UNSET = 0,
+	SSHCONFIG_CHECK_YES,		/* "yes" or "ask": no terminal to ask on */
+	SSHCONFIG_CHECK_ACCEPT_NEW,
+	SSHCONFIG_CHECK_NO		/* "no" or "off": refused by the caller */
+};
+
+/*
+ * What the config says for one host, as written (tokens not expanded):
+ * for each keyword the first value that applies wins, as in ssh, except
+ * IdentityFile, whose values all apply, in order.
+ */
+struct sshconfig_host {
+	char		 *hostname;	/* NULL: unset */
+	int		  port;		/* 0: unset */
+	char		 *user;
+	char		**identities;
+	size_t		  nidentities;
+	char		 *known_hosts;	/* first file of UserKnownHostsFile */
+	enum sshconfig_check check;
+	char		 *check_where;	/* "FILE:LINE" of StrictHostKeyChecking */
+	int		  proxy_set;	/* ProxyCommand seen ("none" included) */
+	char		 *proxy_command; /* NULL for "none" */
+};
+
+/* What %-tokens expand to; NULL members expand to nothing allowed. */
+struct sshconfig_tokens {
+	const char	*home;		/* %d, and a leading "~" */
+	const char	*localuser;	/* %u */
+	const char	*host;		/* %h: the host connected to */
+	const char	*alias;		/* %n: the name the config was read for */
+	const char	*port;		/* %p */
+	const char	*user;		/* %r: the remote user */
+};
+
+/*
+ * Reads the config file at path for host.  A missing file is no error
+ * unless must_exist.  home is the user's home directory: "~" and relative
+ * Include paths (taken from ~/.ssh) need it.  Fills *out (free with
+ * sshconfig_host_free, also after an error).  Returns 0, or -1 with err set
+ * to "FILE:LINE: what", status STATUS_CONFIG.
+ */
+int	 sshconfig_load(const char *path, const char *host, const char *home,
+	    int must_exist, struct sshconfig_host *out, struct error *err);
+
+/*
+ * Parses len bytes of config text named file (for messages) for host,
+ * adding to *out what applies and is not set yet.  depth counts Include
+ * levels.  Pure but for Include, which reads files through sshconfig_load's
+ * rules.  Returns 0 or -1 with err set.
+ */
+int	 sshconfig_parse(const char *text, size_t len, const char *file,
+	    const char *host, const char *home, int depth,
+	    struct sshconfig_host *out, struct error *err);
+
+/*
+ * Whether host matches one Host line's patterns: some pattern matches and
+ * no "!pattern" does.  "*" and "?" are wildcards; case is ignored.
+ */
+int	 sshconfig_host_match(char *const *patterns, size_t n,
+	    const char *host);
+
+/* Whether s matches pattern ("*", "?"), ignoring case. */
+int	 sshconfig_glob(const char *pattern, const char *s);
+
+/*
+ * Splits one line as ssh does: the keyword, an optional "=", then words;
+ * a "double quoted" part of a word may hold blanks (\" and \\ escape in
+ * it); a word starting with "#" ends the line.  The unquoted words go
+ * into buf (strlen(line) + 1 bytes); at most max pointers to them
+ * (keyword first) into w, their count into *n.  *rest and *restlen give
+ * the raw text after the keyword and its separator, trailing blanks cut:
+ * ProxyCommand takes it whole.  Returns 0, or -1 for an unterminated
+ * quote.
+ */
+int	 sshconfig_split(const char *line, char *buf, char **w, int max,
+	    int *n, const char **rest, size_t *restlen);
+
+/*
+ * Expands the %-tokens of s that are in allowed ("%%" always), and a
+ * leading "~" or "~/" when tilde is set, into a new string *out (the
+ * caller's to free).  Returns 0, or -1 with err set (STATUS_CONFIG,
+ * prefixed by what) for an unknown or unavailable token.
+ */
+int	 sshconfig_expand(const char *s, const char *allowed, int tilde,
+	    const struct sshconfig_tokens *t, const char *what, char **out,
+	    struct error *err);
+
+/* Frees what *h holds and empties it; the struct itself is the caller's. */
+void	 sshconfig_host_free(struct sshconfig_host *h);
+
+/*
+ * Where and how one account connects: syncmail.conf's values, then the
+ * ssh config's for what it left unset, then the defaults; tokens expanded.
+ */
+struct sshconfig_target {
+	char		 *alias;	/* the account's host, as written */
+	char		 *host;		/* HostName: connected to, in known_hosts */
+	int		  port;
+	char		 *user;
+	char		**identities;	/* empty: the default key files */
+	size_t		  nidentities;
+	char		 *known_hosts;
+	enum hostkey_check check;
+	char		 *proxy_command; /* NULL: a direct TCP connection */
+	/* for -v: which values came from the ssh config */
+	char		  from[128];
+};
+
+/*
+ * Fills *t for account a (free with sshconfig_target_free, also after an
+ * error).  home and localuser are the user's.  Returns 0, or -1 with err
+ * set: STATUS_CONFIG for a bad ssh config or a "StrictHostKeyChecking no"
+ * that would apply.
+ */
+int	 sshconfig_resolve(const struct account *a, const char *home,
+	    const char *localuser, struct sshconfig_target *t,
+	    struct error *err);
+
+void	 sshconfig_target_free(struct sshconfig_target *t);
+
+#endif

@@ -1,0 +1,460 @@
+/*
+ * Unit tests for sftp/sshconfig.c: ssh's line splitting, Host patterns
+ * with "*", "?" and "!", first-value-wins, Match skipped, Include (real
+ * files in a temporary directory), %-tokens and "~", and the errors.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sshconfig.h"
+#include "check.h"
+
+static int
+parse(const char *text, const char *host, struct sshconfig_host *h,
+    struct error *err)
+{
+	memset(h, 0, sizeof(*h));
+	error_clear(err);
+	return sshconfig_parse(text, strlen(text), "cfg", host, "/home/al",
+	    0, h, err);
+}
+
+static void
+test_split(void)
+{
+	char buf[256], *w[8];
+	const char *rest;
+	size_t rl;
+	int n;
+
+	CHECK(sshconfig_split("  HostName   mail.example.org  ", buf, w, 8,
+	    &n, &rest, &rl) == 0);
+	CHECK(n == 2);
+	CHECK_STR(w[0], "HostName");
+	CHECK_STR(w[1], "mail.example.org");
+	CHECK(rl == 16 && strncmp(rest, "mail.example.org", rl) == 0);
+
+	CHECK(sshconfig_split("Port=2222", buf, w, 8, &n, &rest, &rl) == 0);
+	CHECK(n == 2);
+	CHECK_STR(w[0], "Port");
+	CHECK_STR(w[1], "2222");
+	CHECK(sshconfig_split("Port = 2222", buf, w, 8, &n, &rest, &rl) == 0);
+	CHECK(n == 2);
+	CHECK_STR(w[1], "2222");
+
+	CHECK(sshconfig_split("IdentityFile \"/a b/c\" # comment", buf, w, 8,
+	    &n, &rest, &rl) == 0);
+	CHECK(n == 2);
+	CHECK_STR(w[1], "/a b/c");
+	CHECK(sshconfig_split("Host a\"b c\"d e", buf, w, 8, &n, &rest,
+	    &rl) == 0);
+	CHECK(n == 3);
+	CHECK_STR(w[1], "ab cd");
+	CHECK_STR(w[2], "e");
+
+	CHECK(sshconfig_split("ProxyCommand ssh -W %h:%p \"jump host\"  ",
+	    buf, w, 8, &n, &rest, &rl) == 0);
+	CHECK(rl == 24 && strncmp(rest, "ssh -W %h:%p \"jump host\"", rl) == 0);
+
+	CHECK(sshconfig_split("   # only a comment", buf, w, 8, &n, &rest,
+	    &rl) == 0 && n == 0);
+	CHECK(sshconfig_split("", buf, w, 8, &n, &rest, &rl) == 0 && n == 0);
+	CHECK(sshconfig_split("User \"open", buf, w, 8, &n, &rest, &rl) == -1);
+	/* more words than pointers: counted, not stored */
+	CHECK(sshconfig_split("Host a b c d", buf, w, 2, &n, &rest, &rl) == 0);
+	CHECK(n == 5);
+}
+
+static void
+test_match(void)
+{
+	char *p1[] = { "mail" };
+	char *p2[] = { "*.example.org", "!bad.example.org" };
+	char *p3[] = { "!bad" };
+	char *p4[] = { "m?il", "other" };
+
+	CHECK(sshconfig_glob("*", "anything"));
+	CHECK(sshconfig_glob("*", ""));
+	CHECK(sshconfig_glob("a*b*c", "aXXbYYc"));
+	CHECK(!sshconfig_glob("a*b*c", "aXXbYY"));
+	CHECK(sshconfig_glob("m?il", "mail"));
+	CHECK(!sshconfig_glob("m?il", "mil"));
+	CHECK(sshconfig_glob("MAIL", "mail"));
+	CHECK(sshconfig_glob("**x", "x"));
+
+	CHECK(sshconfig_host_match(p1, 1, "mail"));
+	CHECK(sshconfig_host_match(p1, 1, "Mail"));
+	CHECK(!sshconfig_host_match(p1, 1, "mail2"));
+	CHECK(sshconfig_host_match(p2, 2, "a.example.org"));
+	CHECK(!sshconfig_host_match(p2, 2, "bad.example.org"));
+	CHECK(!sshconfig_host_match(p2, 2, "example.org"));
+	/* a negation alone never matches */
+	CHECK(!sshconfig_host_match(p3, 1, "good"));
+	CHECK(!sshconfig_host_match(p3, 1, "bad"));
+	CHECK(sshconfig_host_match(p4, 2, "other"));
+	CHECK(sshconfig_host_match(p4, 2, "mxil"));
+}
+
+static void
+test_parse(void)
+{
+	struct sshconfig_host h;
+	struct error e;
+
+	CHECK(parse("# global\n"
+	    "Compression yes\n"
+	    "Host other\n"
+	    "  HostName wrong\n"
+	    "  Port 1\n"
+	    "Host mail m?x !never\n"
+	    "  HostName 127.0.0.1\n"
+	    "  port 2222\n"
+	    "  USER bob\n"
+	    "  IdentityFile ~/.ssh/one\n"
+	    "  UserKnownHostsFile /kh/one /kh/two\n"
+	    "  StrictHostKeyChecking accept-new\n"
+	    "  ProxyCommand nc %h %p\n"
+	    "  ForwardAgent yes\n"
+	    "Match host mail\n"
+	    "  HostName frommatch\n"
+	    "  IdentityFile /from/match\n"
+	    "Host *\n"
+	    "  HostName late\n"
+	    "  User late\n"
+	    "  IdentityFile %d/.ssh/two\n"
+	    "  StrictHostKeyChecking no\n", "mail", &h, &e) == 0);
+	CHECK_STR(h.hostname, "127.0.0.1");
+	CHECK(h.port == 2222);
+	CHECK_STR(h.user, "bob");
+	CHECK(h.nidentities == 2);
+	if (h.nidentities == 2) {
+		CHECK_STR(h.identities[0], "~/.ssh/one");
+		CHECK_STR(h.identities[1], "%d/.ssh/two");
+	}
+	CHECK_STR(h.known_hosts, "/kh/one");
+	CHECK(h.check == SSHCONFIG_CHECK_ACCEPT_NEW);
+	CHECK_STR(h.check_where, "cfg:12");
+	CHECK(h.proxy_set);
+	CHECK_STR(h.proxy_command, "nc %h %p");
+	sshconfig_host_free(&h);
+	CHECK(h.hostname == NULL && h.identities == NULL);
+
+	/* Only the Host * block applies to another host. */
+	CHECK(parse("Host mail\nHostName x\nHost *\nHostName y\n"
+	    "StrictHostKeyChecking no\nProxyCommand none\n", "z", &h, &e) == 0);
+	CHECK_STR(h.hostname, "y");
+	CHECK(h.check == SSHCONFIG_CHECK_NO);
+	CHECK_STR(h.check_where, "cfg:5");
+	CHECK(h.proxy_set && h.proxy_command == NULL);
+	sshconfig_host_free(&h);
+
+	/* Lines before any Host apply to all. */
+	CHECK(parse("User early\nHost x\nUser later\n", "x", &h, &e) == 0);
+	CHECK_STR(h.user, "early");
+	sshconfig_host_free(&h);
+
+	/* Nothing applies: all unset. */
+	CHECK(parse("Host a\nPort 5\n", "b", &h, &e) == 0);
+	CHECK(h.port == 0 && h.hostname == NULL && !h.proxy_set &&
+	    h.check == SSHCONFIG_CHECK_UNSET);
+	sshconfig_host_free(&h);
+
+	/* Errors name file and line; only applying lines are judged. */
+	CHECK(parse("Host a\nPort 0\n", "b", &h, &e) == 0);
+	sshconfig_host_free(&h);
+	CHECK(parse("Host a\nPort 0\n", "a", &h, &e) == -1);
+	CHECK_STR(e.msg, "cfg:2: Port must be 1-65535");
+	CHECK(e.status == STATUS_CONFIG);
+	sshconfig_host_free(&h);
+	CHECK(parse("Port 99999\n", "a", &h, &e) == -1);
+	sshconfig_host_free(&h);
+	CHECK(parse("Port 22x\n", "a", &h, &e) == -1);
+	sshconfig_host_free(&h);
+	CHECK(parse("\n\nHost\n", "a", &h, &e) == -1);
+	CHECK_STR(e.msg, "cfg:3: Host needs a pattern");
+	sshconfig_host_free(&h);
+	CHECK(parse("User \"x\n", "a", &h, &e) == -1);
+	CHECK_STR(e.msg, "cfg:1: unterminated quote");
+	sshconfig_host_free(&h);
+	CHECK(parse("HostName\n", "a", &h, &e) == -1);
+	CHECK_STR(e.msg, "cfg:1: HostName needs a value");
+	sshconfig_host_free(&h);
+	CHECK(parse("StrictHostKeyChecking maybe\n", "a", &h, &e) == -1);
+	sshconfig_host_free(&h);
+	CHECK(sshconfig_parse("User a\0b\n", 9, "cfg", "a", NULL, 0, &h,
+	    &e) == -1);
+	CHECK_STR(e.msg, "cfg:1: NUL byte in line");
+	sshconfig_host_free(&h);
+}
+
+static void
+test_expand(void)
+{
+	struct sshconfig_tokens t = { "/home/al", "al", "127.0.0.1", "mail",
+	    "2222", "bob" };
+	struct error e;
+	char *s;
+
+	CHECK(sshconfig_expand("nc %h %p", "hpr", 0, &t, "ProxyCommand", &s,
+	    &e) == 0);
+	CHECK_STR(s, "nc 127.0.0.1 2222");
+	free(s);
+	CHECK(sshconfig_expand("~/.ssh/id_%r@%h-%u-%n%%", "dhnru", 1, &t,
+	    "IdentityFile", &s, &e) == 0);
+	CHECK_STR(s, "/home/al/.ssh/id_bob@127.0.0.1-al-mail%");
+	free(s);
+	CHECK(sshconfig_expand("%d/x", "d", 1, &t, "IdentityFile", &s,
+	    &e) == 0);
+	CHECK_STR(s, "/home/al/x");
+	free(s);
+	CHECK(sshconfig_expand("~", "", 1, &t, "x", &s, &e) == 0);
+	CHECK_STR(s, "/home/al");
+	free(s);
+	/* "~" only at the start, and only when asked for */
+	CHECK(sshconfig_expand("a~/b", "", 1, &t, "x", &s, &e) == 0);
+	CHECK_STR(s, "a~/b");
+	free(s);
+	CHECK(sshconfig_expand("~/b", "", 0, &t, "x", &s, &e) == 0);
+	CHECK_STR(s, "~/b");
+	free(s);
+	CHECK(sshconfig_expand("nc %h %x", "hpr", 0, &t, "proxy-command", &s,
+	    &e) == -1);
+	CHECK(s == NULL);
+	CHECK_STR(e.msg, "proxy-command: unknown token \"%x\" (known: %% and "
+	    "%hpr)");
+	CHECK(sshconfig_expand("nc %d", "hpr", 0, &t, "p", &s, &e) == -1);
+	CHECK(sshconfig_expand("50%", "hpr", 0, &t, "p", &s, &e) == -1);
+	t.home = NULL;
+	CHECK(sshconfig_expand("~/x", "", 1, &t, "IdentityFile", &s, &e) == -1);
+}
+
+static void
+writefile(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_include(void)
+{
+	struct sshconfig_host h;
+	struct error e;
+	char dir[] = "/tmp/test_sshconfig.XXXXXX", path[256], home[256];
+	char text[512];
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(home, sizeof(home), "%s", dir);
+	snprintf(path, sizeof(path), "%s/.ssh", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.ssh/conf.d", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.ssh/conf.d/b.conf", dir);
+	writefile(path, "Host mail\n  Port 2200\n");
+	snprintf(path, sizeof(path), "%s/.ssh/conf.d/a.conf", dir);
+	/* A Host line inside changes the state only within the file. */
+	writefile(path, "Host other\nUser a-other\n");
+	snprintf(path, sizeof(path), "%s/.ssh/inactive", dir);
+	writefile(path, "Host *\nUser never\n");
+	snprintf(path, sizeof(path), "%s/.ssh/loop", dir);
+	writefile(path, "Include loop\n");
+
+	snprintf(path, sizeof(path), "%s/.ssh/config", dir);
+	writefile(path, "Host mail\n"
+	    "Include conf.d/*.conf\n"
+	    "HostName after-include\n"
+	    "Host nomatch\n"
+	    "Include inactive\n"
+	    "Host *\n"
+	    "Include missing/*.conf\n"
+	    "User last\n");
+	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == 0);
+	CHECK(h.port == 2200);
+	CHECK_STR(h.hostname, "after-include");
+	CHECK_STR(h.user, "last");
+	sshconfig_host_free(&h);
+
+	/* Include with an absolute path, at top level */
+	snprintf(text, sizeof(text), "Include %s/.ssh/conf.d/b.conf\n", dir);
+	CHECK(sshconfig_parse(text, strlen(text), "top", "mail", home, 0, &h,
+	    &e) == 0);
+	CHECK(h.port == 2200);
+	sshconfig_host_free(&h);
+
+	snprintf(path, sizeof(path), "%s/.ssh/loop", dir);
+	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == -1);
+	CHECK(strstr(e.msg, "Include nested more than 16 deep") != NULL);
+	sshconfig_host_free(&h);
+
+	snprintf(path, sizeof(path), "%s/.ssh/absent", dir);
+	CHECK(sshconfig_load(path, "mail", home, 0, &h, &e) == 0);
+	sshconfig_host_free(&h);
+	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == -1);
+	CHECK(strstr(e.msg, "No such file") != NULL);
+	sshconfig_host_free(&h);
+
+	snprintf(text, sizeof(text), "rm -rf '%s'", dir);
+	if (system(text) != 0)
+		printf("could not remove %s\n", dir);
+}
+
+/* A hand-made account as config_parse would leave it. */
+static void
+account_init(struct account *a, const char *sshconf)
+{
+	static char *none[] = { NULL };
+
+	memset(a, 0, sizeof(*a));
+	a->name = "t";
+	a->host = "mail";
+	a->identities = none;
+	a->known_hosts = "/home/al/.ssh/known_hosts";
+	a->ssh_config = (char *)sshconf;
+	a->file = "syncmail.conf";
+}
+
+static void
+test_resolve(void)
+{
+	struct sshconfig_target t;
+	struct account a;
+	struct error e;
+	char dir[] = "/tmp/test_sshconfig.XXXXXX", path[256], cmd[300];
+	char *ids[] = { "/own/key", NULL };
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/config", dir);
+	writefile(path, "Host mail\n"
+	    "  HostName %h.example.org\n"
+	    "  Port 2222\n"
+	    "  User bob\n"
+	    "  IdentityFile ~/.ssh/id_%r\n"
+	    "  IdentityFile keys/%h\n"
+	    "  UserKnownHostsFile ~/kh_%n\n"
+	    "  StrictHostKeyChecking accept-new\n"
+	    "  ProxyCommand ssh -W %h:%p jump\n");
+
+	/* Nothing set in syncmail.conf: all from the ssh config. */
+	account_init(&a, path);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK_STR(t.alias, "mail");
+	CHECK_STR(t.host, "mail.example.org");
+	CHECK(t.port == 2222);
+	CHECK_STR(t.user, "bob");
+	CHECK(t.nidentities == 2);
+	if (t.nidentities == 2) {
+		CHECK_STR(t.identities[0], "/home/al/.ssh/id_bob");
+		CHECK_STR(t.identities[1], "/home/al/keys/mail.example.org");
+	}
+	CHECK_STR(t.known_hosts, "/home/al/kh_mail");
+	CHECK(t.check == HOSTKEY_CHECK_ACCEPT_NEW);
+	CHECK_STR(t.proxy_command, "ssh -W mail.example.org:2222 jump");
+	CHECK_STR(t.from, "Port User HostName IdentityFile UserKnownHostsFile "
+	    "StrictHostKeyChecking ProxyCommand");
+	sshconfig_target_free(&t);
+
+	/* syncmail.conf's values win, one by one. */
+	account_init(&a, path);
+	a.port = 22;
+	a.user = "carol";
+	a.identities = ids;
+	a.nidentities = 1;
+	a.known_hosts = "/kh";
+	a.known_hosts_given = 1;
+	a.hostkey_check = HOSTKEY_CHECK_YES;
+	a.hostkey_check_given = 1;
+	a.proxy_command = "nc %h %p %r %%";
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK_STR(t.host, "mail.example.org");
+	CHECK(t.port == 22);
+	CHECK_STR(t.user, "carol");
+	CHECK(t.nidentities == 1 && strcmp(t.identities[0], "/own/key") == 0);
+	CHECK_STR(t.known_hosts, "/kh");
+	CHECK(t.check == HOSTKEY_CHECK_YES);
+	CHECK_STR(t.proxy_command, "nc mail.example.org 22 carol %");
+	CHECK_STR(t.from, "HostName");
+	sshconfig_target_free(&t);
+	a.proxy_command = "none";
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK(t.proxy_command == NULL);
+	sshconfig_target_free(&t);
+
+	/* No ssh config: syncmail.conf and the defaults. */
+	account_init(&a, NULL);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK_STR(t.host, "mail");
+	CHECK(t.port == 22);
+	CHECK_STR(t.user, "al");
+	CHECK(t.nidentities == 0);
+	CHECK_STR(t.known_hosts, "/home/al/.ssh/known_hosts");
+	CHECK(t.check == HOSTKEY_CHECK_YES);
+	CHECK(t.proxy_command == NULL);
+	CHECK_STR(t.from, "");
+	sshconfig_target_free(&t);
+
+	/* The default file may be missing; a named one may not. */
+	snprintf(path, sizeof(path), "%s/absent", dir);
+	account_init(&a, path);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	sshconfig_target_free(&t);
+	a.ssh_config_given = 1;
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == -1);
+	CHECK(e.status == STATUS_CONFIG);
+	sshconfig_target_free(&t);
+
+	/* StrictHostKeyChecking no: refused unless syncmail.conf decides. */
+	snprintf(path, sizeof(path), "%s/config", dir);
+	writefile(path, "Host *\n  StrictHostKeyChecking no\n");
+	account_init(&a, path);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == -1);
+	CHECK(e.status == STATUS_CONFIG);
+	CHECK(strncmp(e.msg, path, strlen(path)) == 0 &&
+	    strncmp(e.msg + strlen(path), ":2: \"StrictHostKeyChecking no\" "
+	    "is refused", 36) == 0);
+	CHECK(strstr(e.msg, "syncmail.conf") != NULL);
+	sshconfig_target_free(&t);
+	a.hostkey_check_given = 1;
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK(t.check == HOSTKEY_CHECK_YES);
+	sshconfig_target_free(&t);
+
+	/* A bad token in the ssh config names the file. */
+	writefile(path, "Host *\n  ProxyCommand nc %h %z\n");
+	account_init(&a, path);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == -1);
+	CHECK(strstr(e.msg, "unknown token \"%z\"") != NULL);
+	CHECK(strncmp(e.msg, path, strlen(path)) == 0);
+	sshconfig_target_free(&t);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("could not remove %s\n", dir);
+}
+
+int
+main(void)
+{
+	test_split();
+	test_match();
+	test_parse();
+	test_expand();
+	test_include();
+	test_resolve();
+	return check_done();
+}
