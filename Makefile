@@ -12,13 +12,14 @@ PKG_LIBS !=	pkg-config --libs $(PKGS) 2>/dev/null || true
 WARN =		-Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 		-Wstrict-prototypes -Wpointer-arith -Wformat=2
 CFLAGS ?=	-O2 -g
-ALL_CFLAGS =	$(CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE -I. -Isyncmail -Isftp -Imaildir \
+ALL_CFLAGS =	$(CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE -pthread -I. -Isyncmail -Isftp -Imaildir \
 		$(PKG_CFLAGS)
-LDLIBS =	$(PKG_LIBS)
+LDLIBS =	$(PKG_LIBS) -pthread
 
 OBJS =		syncmail/main.o \
 		syncmail/account.o \
 		syncmail/pull.o \
+		syncmail/worker.o \
 		syncmail/config.o \
 		syncmail/error.o \
 		syncmail/msg.o \
@@ -30,16 +31,19 @@ OBJS =		syncmail/main.o \
 		sftp/client.o \
 		maildir/maildir.o \
 		maildir/deliver.o \
+		maildir/commit.o \
+		maildir/tmppool.o \
 		maildir/record.o \
 		maildir/names.o \
 		maildir/nameset.o \
 		compat/rename.o
 
 HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h \
-		syncmail/account.h syncmail/pull.h \
+		syncmail/account.h syncmail/pull.h syncmail/worker.h \
 		sftp/session.h sftp/hostkey.h sftp/proto.h sftp/client.h \
 		sftp/sshconfig.h sftp/proxy.h \
-		maildir/maildir.h maildir/deliver.h maildir/record.h \
+		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
+		maildir/tmppool.h \
 		maildir/names.h maildir/nameset.h compat/compat.h
 
 UNIT =		tests/unit/test_config \
@@ -48,7 +52,7 @@ UNIT =		tests/unit/test_config \
 		tests/unit/test_hostkey \
 		tests/unit/test_sshconfig
 
-.PHONY: all deps check unit e2e asan demo install clean
+.PHONY: all deps check unit e2e asan demo install clean fuzz fuzz-replay fuzz-cmin
 
 # The program is built inside its own source directory.
 PROG =		syncmail/syncmail

@@ -25,7 +25,7 @@ deliver_create(const struct maildir *md, const char *tmpname,
 }
 
 int
-deliver_finish(const struct maildir *md, int fd, const char *tmpname,
+deliver_close(const struct maildir *md, int fd, const char *tmpname,
     uint32_t atime, uint32_t mtime, struct error *err)
 {
 	struct timespec ts[2];
@@ -36,13 +36,6 @@ deliver_finish(const struct maildir *md, int fd, const char *tmpname,
 	ts[1].tv_nsec = 0;
 	if (futimens(fd, ts) == -1) {
 		error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: futimens",
-		    md->path, tmpname);
-		close(fd);
-		return -1;
-	}
-	/* The remote copy goes once this is in new/: the bytes must be on disk. */
-	if (fsync(fd) == -1) {
-		error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: fsync",
 		    md->path, tmpname);
 		close(fd);
 		return -1;

@@ -15,16 +15,17 @@
 
 /*
  * Creates tmp/tmpname with O_EXCL, mode 0600.  Returns the fd (the
- * caller's to pass to deliver_finish or close), or -1 with err set.
+ * caller's to pass to deliver_close), or -1 with err set.
  */
 int	 deliver_create(const struct maildir *, const char *tmpname,
 	    struct error *err);
 
 /*
- * Sets the file's times (from the server), flushes it to disk and closes
- * fd, whatever the outcome.  Returns 0 or -1 with err set.
+ * Sets the file's times (from the server) and closes fd, whatever the
+ * outcome.  The file is flushed to disk later, with its batch
+ * (commit_batch).  Returns 0 or -1 with err set.
  */
-int	 deliver_finish(const struct maildir *, int fd, const char *tmpname,
+int	 deliver_close(const struct maildir *, int fd, const char *tmpname,
 	    uint32_t atime, uint32_t mtime, struct error *err);
 
 enum deliver_result {

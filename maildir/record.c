@@ -199,6 +199,7 @@ record_open(struct record *r, const struct maildir *md, const char *source,
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	r->md = md;
+	pthread_mutex_init(&r->lock, NULL);
 	record_tag(source, r->tag);
 	snprintf(r->name, sizeof(r->name), "syncmail-state.%s", r->tag);
 	if ((r->source = strdup(source)) == NULL)
@@ -220,8 +221,8 @@ record_open(struct record *r, const struct maildir *md, const char *source,
 	return load(r, err);
 }
 
-int
-record_add(struct record *r, const char *name, uint64_t size,
+static int
+add_locked(struct record *r, const char *name, uint64_t size,
     const char *tmpname, struct error *err)
 {
 	char line[600];
@@ -253,8 +254,8 @@ flush_pending(struct record *r, struct error *err)
 	return 0;
 }
 
-int
-record_sync(struct record *r, struct error *err)
+static int
+sync_locked(struct record *r, struct error *err)
 {
 	if (flush_pending(r, err) == -1)
 		return -1;
@@ -264,8 +265,8 @@ record_sync(struct record *r, struct error *err)
 	return 0;
 }
 
-int
-record_drop(struct record *r, const char *name, struct error *err)
+static int
+drop_locked(struct record *r, const char *name, struct error *err)
 {
 	char line[300];
 	int n;
@@ -280,6 +281,40 @@ record_drop(struct record *r, const char *name, struct error *err)
 	nameset_del(&r->entries, name, strlen(name));
 	r->lines++;
 	return 0;
+}
+
+int
+record_add(struct record *r, const char *name, uint64_t size,
+    const char *tmpname, struct error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	rc = add_locked(r, name, size, tmpname, err);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+int
+record_sync(struct record *r, struct error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	rc = sync_locked(r, err);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+int
+record_drop(struct record *r, const char *name, struct error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	rc = drop_locked(r, name, err);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
 }
 
 /*
@@ -359,5 +394,8 @@ record_close(struct record *r, struct error *err)
 	free(r->source);
 	r->pending = r->source = NULL;
 	r->pendlen = r->pendcap = 0;
+	if (r->md != NULL)
+		pthread_mutex_destroy(&r->lock);
+	r->md = NULL;
 	return ret;
 }

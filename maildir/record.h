@@ -11,6 +11,7 @@
 #ifndef SYNCMAIL_RECORD_H
 #define SYNCMAIL_RECORD_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,11 @@ struct record {
 	size_t		 pendlen;
 	size_t		 pendcap;
 	size_t		 lines;		/* "+" and "-" lines in the file */
+	/*
+	 * record_add, record_drop and record_sync may be called from two
+	 * threads (the commit worker and the network loop).
+	 */
+	pthread_mutex_t	 lock;
 };
 
 /* The tag of a source: 16 hex digits of its SHA-256, into tag[24]. */

@@ -160,8 +160,12 @@ sftp_pump(struct sftp *c, int wait, struct error *err)
 			return -1;
 		if (wrote || got || !wait)
 			return 0;
-		if (session_wait(c->s, err) == -1)
+		switch (session_wait(c->s, err)) {
+		case -1:
 			return -1;
+		case 1:
+			return 0;	/* the caller has local news */
+		}
 	}
 }
 

@@ -87,7 +87,8 @@ wait_fd(struct session *s, int fd, short events, struct error *err)
 		n = poll(pfd, s->wakefd != -1 ? 2 : 1,
 		    ms > 1000 ? 1000 : (int)ms);
 		if (n > 0)
-			return 0;
+			return (pfd[1].revents & POLLIN) && !pfd[0].revents ?
+			    1 : 0;
 		if (n == -1 && errno != EINTR)
 			return error_errno(err, STATUS_TEMPFAIL, "poll");
 	}
@@ -533,7 +534,7 @@ authenticate(struct session *s, const struct sshconfig_target *t,
 		if (list != NULL || libssh2_session_last_errno(s->ssh) !=
 		    LIBSSH2_ERROR_EAGAIN)
 			break;
-	} while (session_wait(s, err) == 0);
+	} while (session_wait(s, err) != -1);
 	if (list == NULL) {
 		if (libssh2_userauth_authenticated(s->ssh))
 			return 0;

@@ -50,8 +50,9 @@ int	 session_open(struct session *s, const struct account *a,
 
 /*
  * Waits until the socket is ready in the direction libssh2 last blocked
- * on, or s->wakefd is readable.  Returns 0, or -1 with err set when the
- * timeout passes with no progress, the deadline passes, or abort was set.
+ * on (returns 0), or s->wakefd is readable (returns 1).  Returns -1 with
+ * err set when the timeout passes with no progress, the deadline passes,
+ * or abort was set.
  */
 int	 session_wait(struct session *s, struct error *err);
 

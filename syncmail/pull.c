@@ -21,18 +21,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commit.h"
 #include "deliver.h"
 #include "msg.h"
 #include "names.h"
 #include "pull.h"
+#include "tmppool.h"
+#include "worker.h"
 
-#define FILES_INFLIGHT	32	/* remote files open at once */
-#define READS_INFLIGHT	128	/* READs in flight, all files together */
+/*
+ * How much is in flight.  Enough files and reads to cover a 50 ms round
+ * trip at loopback speed; the channel window (client.c) bounds the bytes
+ * that can actually be on the way to us, and so our memory.
+ */
+#define FILES_INFLIGHT	128	/* remote files open at once */
+#define READS_INFLIGHT	256	/* READs in flight, all files together */
 #define READ_CHUNK	32768	/* what every SFTP server serves in one READ */
-#define BATCH		64	/* messages per commit */
-#define BATCH_WAIT_MS	500	/* commit a partial batch after this long */
-#define REQ_SLOTS	1024	/* power of two, above every limit combined */
-#define REQ_LIMIT	512
+#define READDIRS	8	/* READDIRs in flight per directory */
+#define BATCH_MIN	32	/* a batch waits for this many messages... */
+#define BATCH_MAX	1024
+#define BATCH_WAIT_MS	100	/* ...or this long, or the end of the downloads */
+#define REQ_SLOTS	2048	/* power of two, above every limit combined */
+#define REQ_LIMIT	1024
 #define LIST_MAX	1000000	/* names in one listing: a hostile server's list is not endless */
 #define TMP_OLD		(36 * 3600)
 #define SPACE_RESERVE	(1024 * 1024)
@@ -41,7 +51,8 @@ enum msg_state {
 	MSG_WAIT,	/* listed, not started */
 	MSG_OPEN,	/* OPEN sent */
 	MSG_READ,	/* handle held, reading into tmp/ */
-	MSG_READY,	/* downloaded and flushed, waiting for its batch */
+	MSG_READY,	/* downloaded and closed, waiting for its batch */
+	MSG_COMMIT,	/* with the commit worker */
 	MSG_REMOVE,	/* in new/, REMOVE sent */
 	MSG_DONE,
 	MSG_SKIP,	/* left on the server on purpose */
@@ -64,8 +75,7 @@ struct msg {
 	uint64_t	 next_off;	/* next byte to ask for */
 	uint64_t	 got;		/* bytes written */
 	int		 reads;		/* READs in flight */
-	int		 eof_asked;
-	int		 eof_seen;
+	int		 eof_seen;	/* the server said the file ends at size */
 };
 
 enum req_kind { REQ_OPEN, REQ_READ, REQ_CLOSE, REQ_REMOVE };
@@ -94,9 +104,13 @@ struct run {
 	size_t		*ready;		/* messages in MSG_READY */
 	size_t		 nready;
 	struct timespec	 ready_since;
+	struct worker	 worker;
+	struct tmppool	 pool;		/* tmp files made ahead */
+	struct commit_item *items;	/* the batch with the worker */
+	size_t		*batch;		/* its messages */
+	size_t		 nbatch;
 	struct req	 reqs[REQ_SLOTS];
 	int		 nreqs, nfiles, nreads;
-	unsigned int	 seq;
 	struct nameset	 local;		/* unique names in new/ and cur/ */
 	struct nameset	 listed;	/* remote name -> index in msgs */
 	struct pull_stats *st;
@@ -344,78 +358,166 @@ list_tmp_entry(struct run *r, const struct proto_name *n, struct error *err)
 	return 0;
 }
 
-/*
- * Lists the directory REMOTE/sub with OPENDIR and READDIR, calling each()
- * for every entry.  A missing directory returns 1 when missing_ok.
- */
+/* One directory being listed; see list_dirs. */
+struct lister {
+	const char	*sub;
+	int		 missing_ok;
+	int		(*each)(struct run *, const struct proto_name *,
+			    struct error *);
+	char		 path[8192];
+	uint8_t		 handle[PROTO_MAX_HANDLE];
+	size_t		 handlelen;
+	uint32_t	 ids[READDIRS + 2];	/* requests in flight */
+	int		 nids;
+	int		 eof;
+	int		 closing;
+	int		 done;
+};
+
+/* Queues a request for l and notes its id. */
 static int
-list_dir(struct run *r, const char *sub, int missing_ok,
-    int (*each)(struct run *, const struct proto_name *, struct error *),
+lister_send(struct run *r, struct lister *l, int type, struct error *err)
+{
+	struct proto_buf *out = sftp_out(r->c);
+	uint32_t id = sftp_id(r->c);
+	int rc;
+
+	if (type == SSH_FXP_OPENDIR)
+		rc = proto_opendir(out, id, l->path);
+	else if (type == SSH_FXP_READDIR)
+		rc = proto_readdir(out, id, l->handle, l->handlelen);
+	else
+		rc = proto_close(out, id, l->handle, l->handlelen);
+	if (rc == -1)
+		return error_set(err, STATUS_TEMPFAIL, "%s: path too long or "
+		    "out of memory", l->path);
+	l->ids[l->nids++] = id;
+	return 0;
+}
+
+/* Finds the lister a reply belongs to and forgets the id. */
+static struct lister *
+lister_of(struct lister *ls, size_t n, uint32_t id)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < ls[i].nids; j++)
+			if (ls[i].ids[j] == id) {
+				ls[i].ids[j] = ls[i].ids[--ls[i].nids];
+				return &ls[i];
+			}
+	return NULL;
+}
+
+static int
+lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
     struct error *err)
 {
-	struct proto_reply rep;
 	struct proto_names it;
 	struct proto_name n;
-	uint8_t handle[PROTO_MAX_HANDLE];
-	size_t handlelen;
-	char path[8192];
-	uint32_t id;
-	int rc, ret = -1;
+	int rc;
 
-	snprintf(path, sizeof(path), "%s/%s", r->remote, sub);
-	id = sftp_id(r->c);
-	if (proto_opendir(sftp_out(r->c), id, path) == -1)
-		return error_set(err, STATUS_TEMPFAIL, "%s: path too long", path);
-	if (sftp_wait(r->c, id, &rep, err) == -1)
-		return -1;
-	if (rep.type == SSH_FXP_STATUS) {
-		if (missing_ok && rep.status == SSH_FX_NO_SUCH_FILE)
-			return 1;
-		return error_set(err, STATUS_PARTIAL, "%s: cannot list: %s",
-		    path, proto_status_str(rep.status));
+	if (l->closing) {
+		/* The CLOSE's answer (a failed close of a listing loses nothing). */
+		l->done = 1;
+		return 0;
 	}
-	if (rep.type != SSH_FXP_HANDLE)
-		return error_set(err, STATUS_TEMPFAIL, "%s: OPENDIR answered "
-		    "with packet type %u", path, rep.type);
-	handlelen = rep.handlelen;
-	memcpy(handle, rep.handle, handlelen);
-	for (;;) {
-		id = sftp_id(r->c);
-		if (proto_readdir(sftp_out(r->c), id, handle, handlelen) == -1) {
-			error_set(err, STATUS_TEMPFAIL, "out of memory");
-			goto out;
+	if (l->handlelen == 0) {
+		if (rep->type == SSH_FXP_STATUS) {
+			if (l->missing_ok && rep->status == SSH_FX_NO_SUCH_FILE) {
+				l->done = 1;
+				return 0;
+			}
+			return error_set(err, STATUS_PARTIAL, "%s: cannot list: "
+			    "%s", l->path, proto_status_str(rep->status));
 		}
-		if (sftp_wait(r->c, id, &rep, err) == -1)
-			return -1;
-		if (rep.type == SSH_FXP_STATUS) {
-			if (rep.status == SSH_FX_EOF)
-				break;
-			error_set(err, STATUS_PARTIAL, "%s: READDIR: %s", path,
-			    proto_status_str(rep.status));
-			goto out;
-		}
-		if (rep.type != SSH_FXP_NAME) {
-			error_set(err, STATUS_TEMPFAIL, "%s: READDIR answered "
-			    "with packet type %u", path, rep.type);
-			goto out;
-		}
-		proto_names_init(&it, &rep);
+		if (rep->type != SSH_FXP_HANDLE)
+			return error_set(err, STATUS_TEMPFAIL, "%s: OPENDIR "
+			    "answered with packet type %u", l->path, rep->type);
+		memcpy(l->handle, rep->handle, rep->handlelen);
+		l->handlelen = rep->handlelen;
+		/*
+		 * Several READDIRs at once: the server answers them in
+		 * turn, each with the next names, then EOF.  Without this a
+		 * big new/ costs a round trip per hundred names.
+		 */
+		while (l->nids < READDIRS)
+			if (lister_send(r, l, SSH_FXP_READDIR, err) == -1)
+				return -1;
+		return 0;
+	}
+	if (rep->type == SSH_FXP_STATUS) {
+		if (rep->status != SSH_FX_EOF)
+			return error_set(err, STATUS_PARTIAL, "%s: READDIR: %s",
+			    l->path, proto_status_str(rep->status));
+		l->eof = 1;
+	} else if (rep->type == SSH_FXP_NAME) {
+		proto_names_init(&it, rep);
 		while ((rc = proto_names_next(&it, &n)) == 1)
-			if (each(r, &n, err) == -1)
-				goto out;
-		if (rc == -1) {
-			error_set(err, STATUS_TEMPFAIL, "%s: malformed READDIR "
-			    "reply", path);
-			goto out;
-		}
+			if (l->each(r, &n, err) == -1)
+				return -1;
+		if (rc == -1)
+			return error_set(err, STATUS_TEMPFAIL, "%s: malformed "
+			    "READDIR reply", l->path);
+		if (!l->eof && lister_send(r, l, SSH_FXP_READDIR, err) == -1)
+			return -1;
+	} else
+		return error_set(err, STATUS_TEMPFAIL, "%s: READDIR answered "
+		    "with packet type %u", l->path, rep->type);
+	if (l->eof && l->nids == 0) {
+		l->closing = 1;
+		return lister_send(r, l, SSH_FXP_CLOSE, err);
 	}
-	ret = 0;
-out:
-	id = sftp_id(r->c);
-	if (proto_close(sftp_out(r->c), id, handle, handlelen) == 0 &&
-	    sftp_wait(r->c, id, &rep, ret == 0 ? err : &(struct error){0}) == -1)
-		ret = -1;
-	return ret;
+	return 0;
+}
+
+/*
+ * Lists REMOTE/new and REMOTE/tmp at the same time, with OPENDIR and
+ * pipelined READDIRs, calling each directory's function for every entry.
+ * A missing tmp/ is fine; a missing new/ is an error.
+ */
+static int
+list_dirs(struct run *r, struct error *err)
+{
+	struct lister ls[2];
+	struct proto_reply rep;
+	struct lister *l;
+	size_t i, n = 2;
+	int rc, left;
+
+	memset(ls, 0, sizeof(ls));
+	ls[0].sub = "new";
+	ls[0].each = list_new_entry;
+	ls[1].sub = "tmp";
+	ls[1].missing_ok = 1;
+	ls[1].each = list_tmp_entry;
+	for (i = 0; i < n; i++) {
+		snprintf(ls[i].path, sizeof(ls[i].path), "%s/%s", r->remote,
+		    ls[i].sub);
+		if (lister_send(r, &ls[i], SSH_FXP_OPENDIR, err) == -1)
+			return -1;
+	}
+	for (;;) {
+		while ((rc = sftp_reply(r->c, &rep, err)) == 1) {
+			if ((l = lister_of(ls, n, rep.id)) == NULL ||
+			    rep.type == SSH_FXP_VERSION)
+				return error_set(err, STATUS_TEMPFAIL, "the SFTP "
+				    "server answered request %u, which is not "
+				    "in flight", rep.id);
+			if (lister_reply(r, l, &rep, err) == -1)
+				return -1;
+		}
+		if (rc == -1)
+			return -1;
+		for (i = 0, left = 0; i < n; i++)
+			left |= !ls[i].done;
+		if (!left)
+			return 0;
+		if (sftp_pump(r->c, 1, err) == -1)
+			return -1;
+	}
 }
 
 /*
@@ -677,7 +779,12 @@ start_msgs(struct run *r, struct error *err)
 	return started;
 }
 
-/* Asks for the next pieces of the files being read, oldest file first. */
+/*
+ * Asks for the next pieces of the files being read, oldest file first.
+ * The pieces cover one byte more than the listed size: a reply that ends
+ * short exactly at the size (or an EOF there) proves the file is the one
+ * listed, at no extra round trip; a byte more means it grew.
+ */
 static int
 issue_reads(struct run *r, struct error *err)
 {
@@ -691,10 +798,10 @@ issue_reads(struct run *r, struct error *err)
 		m = &r->msgs[r->active[i]];
 		if (m->state != MSG_READ)
 			continue;
-		while (m->next_off < m->size && r->nreads < READS_INFLIGHT &&
+		while (m->next_off <= m->size && r->nreads < READS_INFLIGHT &&
 		    r->nreqs < REQ_LIMIT) {
-			len = m->size - m->next_off;
-			if (len > READ_CHUNK)
+			len = m->size + 1 - m->next_off;
+			if (len > READ_CHUNK + 1)
 				len = READ_CHUNK;
 			if (send_req(r, REQ_READ, r->active[i], m->next_off,
 			    (uint32_t)len, err) == -1)
@@ -704,25 +811,11 @@ issue_reads(struct run *r, struct error *err)
 			r->nreads++;
 			issued = 1;
 		}
-		/*
-		 * One READ past the listed size must answer EOF: a file
-		 * that grew since the listing is not the message listed.
-		 */
-		if (m->next_off == m->size && !m->eof_asked &&
-		    r->nreads < READS_INFLIGHT && r->nreqs < REQ_LIMIT) {
-			if (send_req(r, REQ_READ, r->active[i], m->size, 1,
-			    err) == -1)
-				return -1;
-			m->eof_asked = 1;
-			m->reads++;
-			r->nreads++;
-			issued = 1;
-		}
 	}
 	return issued;
 }
 
-/* All bytes in and EOF seen: close the handle, flush the file. */
+/* All bytes in and the end seen: close the handle and the file. */
 static int
 finish_download(struct run *r, size_t mi, struct error *err)
 {
@@ -734,7 +827,7 @@ finish_download(struct run *r, size_t mi, struct error *err)
 	if (close_handle(r, mi, err) == -1)
 		return -1;
 	m->fd = -1;
-	if (deliver_finish(r->job->md, fd, m->tmpname, m->atime, m->mtime,
+	if (deliver_close(r->job->md, fd, m->tmpname, m->atime, m->mtime,
 	    &local) == -1) {
 		int saved = errno;
 
@@ -778,9 +871,7 @@ on_open(struct run *r, size_t mi, const struct proto_reply *rep,
 	memcpy(m->handle, rep->handle, rep->handlelen);
 	m->handlelen = rep->handlelen;
 	m->handle_open = 1;
-	snprintf(m->tmpname, sizeof(m->tmpname), "syncmail.%s.%ld.%u",
-	    r->job->rec->tag, (long)getpid(), r->seq++);
-	if ((m->fd = deliver_create(r->job->md, m->tmpname, &local)) == -1)
+	if ((m->fd = tmppool_take(&r->pool, m->tmpname, &local)) == -1)
 		return fail_local(r, mi, &local, errno, err);
 	m->state = MSG_READ;
 	return 0;
@@ -830,13 +921,19 @@ on_read(struct run *r, const struct req *q, const struct proto_reply *rep,
 		}
 		m->got += rep->datalen;
 		r->donebytes += rep->datalen;
-		/* A short read: ask again for the rest of this piece. */
 		if (rep->datalen < q->len) {
-			if (send_req(r, REQ_READ, q->msg, q->off + rep->datalen,
-			    q->len - (uint32_t)rep->datalen, err) == -1)
-				return -1;
-			m->reads++;
-			r->nreads++;
+			if (q->off + rep->datalen == m->size &&
+			    q->off + q->len == m->size + 1)
+				m->eof_seen = 1;	/* short by the extra byte */
+			else {
+				/* A short read: ask again for the rest. */
+				if (send_req(r, REQ_READ, q->msg,
+				    q->off + rep->datalen,
+				    q->len - (uint32_t)rep->datalen, err) == -1)
+					return -1;
+				m->reads++;
+				r->nreads++;
+			}
 		}
 	} else
 		return error_set(err, STATUS_TEMPFAIL, "READ answered with "
@@ -904,71 +1001,86 @@ on_reply(struct run *r, const struct proto_reply *rep, struct error *err)
 }
 
 /*
- * Commits the ready batch: tmp/ flushed so the recorded tmp names exist
- * after a crash, the names recorded and flushed, each moved into new/,
- * new/ flushed, and only then the REMOVEs sent.  A local failure here
- * leaves tmp files in place for the next run's recovery, because once
- * a name may be in the record, a missing tmp file means "delivered".
+ * Hands the ready messages to the commit worker (maildir/commit.c does
+ * the durable part, in the order that makes a crash recoverable).
+ */
+static void
+submit_batch(struct run *r)
+{
+	struct commit_item *it;
+	struct msg *m;
+	size_t i, n = r->nready < BATCH_MAX ? r->nready : BATCH_MAX;
+
+	for (i = 0; i < n; i++) {
+		m = &r->msgs[r->ready[i]];
+		it = &r->items[i];
+		memset(it, 0, sizeof(*it));
+		it->name = m->name;
+		it->tmpname = m->tmpname;
+		it->size = m->size;
+		m->state = MSG_COMMIT;
+		r->batch[i] = r->ready[i];
+	}
+	r->nbatch = n;
+	memmove(r->ready, r->ready + n, (r->nready - n) * sizeof(r->ready[0]));
+	r->nready -= n;
+	if (r->nready > 0)
+		clock_gettime(CLOCK_MONOTONIC, &r->ready_since);
+	worker_submit(&r->worker, r->items, n);
+}
+
+/*
+ * Takes the worker's results: the delivered messages' remote copies may
+ * go now.  A local failure leaves tmp files in place for the next run's
+ * recovery: once a name may be in the record, a missing tmp file means
+ * "delivered".
  */
 static int
-commit(struct run *r, struct error *err)
+finish_batch(struct run *r, int rc, const struct error *local,
+    struct error *err)
 {
 	const struct pull_job *job = r->job;
-	struct error local;
-	char final[256], clash[256], name[1100], fname[1100], cname[1100];
+	char name[1100], fname[1100], cname[1100];
+	struct commit_item *it;
 	struct msg *m;
-	size_t i, ndone = 0;
-	int rc;
+	size_t i;
+	int ret = 0;
 
-	if (r->nready == 0)
-		return 0;
-	if (maildir_sync(job->md, job->md->tmpfd, "tmp", &local) == -1)
-		goto fail_all;
-	for (i = 0; i < r->nready; i++) {
-		m = &r->msgs[r->ready[i]];
-		if (record_add(job->rec, m->name, m->size, m->tmpname,
-		    &local) == -1)
-			goto fail_all;
+	if (rc == -1) {
+		msg_warn(r->account, "%s; the server's copies stay until a "
+		    "later run", local->msg);
+		r->status = STATUS_PARTIAL;
+		r->nospace = 1;
 	}
-	if (record_sync(job->rec, &local) == -1)
-		goto fail_all;
-	for (i = 0; i < r->nready; i++) {
-		m = &r->msgs[r->ready[i]];
+	for (i = 0; i < r->nbatch; i++) {
+		m = &r->msgs[r->batch[i]];
+		it = &r->items[i];
 		printable(m->name, name, sizeof(name));
-		rc = deliver_commit(job->md, m->tmpname, m->name, &r->local,
-		    final, clash, &local);
-		if (rc == -1) {
-			msg_warn(r->account, "%s; it stays on the server",
-			    local.msg);
+		if (it->result == -1) {
+			if (it->error != NULL)
+				msg_warn(r->account, "%s; it stays on the "
+				    "server", it->error);
+			free(it->error);
+			it->error = NULL;
 			m->state = MSG_FAIL;
 			r->status = STATUS_PARTIAL;
 			continue;
 		}
-		printable(final, fname, sizeof(fname));
-		printable(clash, cname, sizeof(cname));
-		if (rc == DELIVER_DUPLICATE)
+		printable(it->final, fname, sizeof(fname));
+		printable(it->clash, cname, sizeof(cname));
+		if (it->result == DELIVER_DUPLICATE)
 			msg_info(1, r->account, "%s/new/%s: already here as "
 			    "%s (same bytes); not delivered again", r->remote,
 			    name, cname);
-		else if (clash[0] != '\0')
+		else if (it->clash[0] != '\0')
 			msg_warn(r->account, "%s/new/%s: %s/%s has the same "
 			    "unique name and other bytes; delivered as new/%s",
 			    r->remote, name, job->md->path, cname, fname);
-		r->ready[ndone++] = r->ready[i];
-	}
-	if (maildir_sync(job->md, job->md->newfd, "new", &local) == -1) {
-		msg_warn(r->account, "%s; the server's copies stay until the "
-		    "next run", local.msg);
-		r->status = STATUS_PARTIAL;
-		r->nospace = 1;
-		for (i = 0; i < ndone; i++)
-			r->msgs[r->ready[i]].state = MSG_FAIL;
-		r->nready = 0;
-		return 0;
-	}
-	for (i = 0; i < ndone; i++) {
-		m = &r->msgs[r->ready[i]];
-		printable(m->name, name, sizeof(name));
+		if (rc == -1) {
+			/* new/ may not be on disk: the record decides next time. */
+			m->state = MSG_FAIL;
+			continue;
+		}
 		msg_info(1, r->account, "%s %s (%llu bytes)",
 		    job->acct->keep ? "copied" : "moved", name,
 		    (unsigned long long)m->size);
@@ -979,29 +1091,31 @@ commit(struct run *r, struct error *err)
 			m->state = MSG_DONE;
 			continue;
 		}
-		if (send_req(r, REQ_REMOVE, r->ready[i], 0, 0, err) == -1)
-			return -1;
+		if (ret == 0 && send_req(r, REQ_REMOVE, r->batch[i], 0, 0,
+		    err) == -1)
+			ret = -1;
 		m->state = MSG_REMOVE;
 	}
-	r->nready = 0;
-	return 0;
+	r->nbatch = 0;
+	return ret;
+}
 
-fail_all:
-	msg_warn(r->account, "%s; %zu messages stay on the server", local.msg,
-	    r->nready);
-	for (i = 0; i < r->nready; i++)
-		r->msgs[r->ready[i]].state = MSG_FAIL;
-	r->nready = 0;
-	r->nospace = 1;
-	r->status = STATUS_PARTIAL;
-	return 0;
+/* Whether a batch should go to the worker now. */
+static int
+batch_due(struct run *r)
+{
+	if (r->nready == 0 || r->nbatch > 0)
+		return 0;
+	return r->nready >= BATCH_MIN || r->nactive == 0 ||
+	    ms_since(&r->ready_since) >= BATCH_WAIT_MS;
 }
 
 static int
 transfer(struct run *r, struct error *err)
 {
 	struct proto_reply rep;
-	int busy, rc;
+	struct error local;
+	int busy, rc, wrc;
 
 	for (;;) {
 		busy = 0;
@@ -1018,17 +1132,25 @@ transfer(struct run *r, struct error *err)
 		}
 		if (rc == -1)
 			return -1;
-		if (r->nready > 0 && (r->nready >= BATCH || r->nactive == 0 ||
-		    ms_since(&r->ready_since) >= BATCH_WAIT_MS)) {
-			if (commit(r, err) == -1)
+		if (r->nbatch > 0 && worker_collect(&r->worker, 0, &wrc,
+		    &local)) {
+			if (finish_batch(r, wrc, &local, err) == -1)
 				return -1;
+			busy = 1;
+		}
+		if (batch_due(r)) {
+			submit_batch(r);
 			busy = 1;
 		}
 		msg_progress(r->account, r->done, r->total, r->donebytes,
 		    r->totalbytes, 0);
-		if (r->nreqs == 0 && r->nready == 0 && !busy &&
-		    !sftp_pending_output(r->c))
+		if (r->nreqs == 0 && r->nready == 0 && r->nbatch == 0 &&
+		    !busy && !sftp_pending_output(r->c))
 			break;
+		/*
+		 * A wait ends with the network or the worker's pipe; a
+		 * batch that waits to grow has downloads in flight.
+		 */
 		if (sftp_pump(r->c, !busy, err) == -1)
 			return -1;
 	}
@@ -1062,12 +1184,14 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
     struct error *err)
 {
 	struct run *r;
+	char prefix[64];
 	size_t i, len;
 	int ret = -1;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return error_errno(err, STATUS_TEMPFAIL, "calloc");
 	r->job = job;
+	r->worker.pipe[0] = r->worker.pipe[1] = -1;
 	r->account = job->acct->name;
 	r->c = c;
 	r->st = st;
@@ -1081,11 +1205,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	while (len > 1 && r->remote[len - 1] == '/')
 		r->remote[--len] = '\0';
 
-	if (list_dir(r, "new", 0, list_new_entry, err) == -1)
-		goto out;
-	if (stat_unknown(r, err) == -1)
-		goto out;
-	if (list_dir(r, "tmp", 1, list_tmp_entry, err) == -1)
+	if (list_dirs(r, err) == -1 || stat_unknown(r, err) == -1)
 		goto out;
 	if (r->nmsgs > 0)
 		qsort(r->msgs, r->nmsgs, sizeof(r->msgs[0]), cmp_msg);
@@ -1101,7 +1221,6 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	if (reconcile(r, err) == -1)
 		goto out;
 	if (job->md->fd != -1) {
-		char prefix[64];
 		int n;
 
 		if (!job->dryrun) {
@@ -1125,16 +1244,37 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 		goto out;
 	}
 	if ((r->active = calloc(FILES_INFLIGHT + 1, sizeof(size_t))) == NULL ||
-	    (r->ready = calloc(r->nmsgs + 1, sizeof(size_t))) == NULL) {
+	    (r->ready = calloc(r->nmsgs + 1, sizeof(size_t))) == NULL ||
+	    (r->batch = calloc(BATCH_MAX, sizeof(size_t))) == NULL ||
+	    (r->items = calloc(BATCH_MAX, sizeof(*r->items))) == NULL) {
 		error_errno(err, STATUS_TEMPFAIL, "calloc");
 		goto out;
 	}
+	snprintf(prefix, sizeof(prefix), "syncmail.%s", job->rec->tag);
+	if (worker_start(&r->worker, job->md, job->rec, &r->local, err) == -1 ||
+	    tmppool_start(&r->pool, job->md, prefix, err) == -1)
+		goto out;
+	c->s->wakefd = r->worker.pipe[0];
 	if (transfer(r, err) == -1) {
 		abandon(r);
 		goto out;
 	}
 	ret = r->status;
 out:
+	if (r->worker.started && r->nbatch > 0) {
+		/* What the worker committed stays committed: the record says so. */
+		struct error local;
+		int wrc;
+
+		worker_collect(&r->worker, 1, &wrc, &local);
+		for (i = 0; i < r->nbatch; i++)
+			free(r->items[i].error);
+	}
+	worker_stop(&r->worker);
+	tmppool_stop(&r->pool);
+	c->s->wakefd = -1;
+	free(r->batch);
+	free(r->items);
 	for (i = 0; i < r->nmsgs; i++)
 		free(r->msgs[i].name);
 	free(r->msgs);

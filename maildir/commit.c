@@ -1,0 +1,75 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commit.h"
+
+/* Step 1: the files' bytes and their names in tmp/ on disk. */
+static int
+sync_tmp(const struct maildir *md, struct commit_item *items, size_t n,
+    struct error *err)
+{
+	size_t i;
+	int fd;
+
+	/*
+	 * One syncfs costs about what a few fsyncs do and covers the whole
+	 * batch, tmp/ itself included.  Since Linux 5.8 it reports write
+	 * back errors of the file system.
+	 */
+	if (n >= COMMIT_SYNCFS_MIN) {
+		if (syncfs(md->fd) == -1)
+			return error_errno(err, STATUS_PARTIAL, "%s: syncfs",
+			    md->path);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		fd = openat(md->tmpfd, items[i].tmpname, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd == -1)
+			return error_errno(err, STATUS_PARTIAL, "%s/tmp/%s",
+			    md->path, items[i].tmpname);
+		if (fsync(fd) == -1) {
+			error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: fsync",
+			    md->path, items[i].tmpname);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return maildir_sync(md, md->tmpfd, "tmp", err);
+}
+
+int
+commit_batch(const struct maildir *md, struct record *rec,
+    struct nameset *local, struct commit_item *items, size_t n,
+    struct error *err)
+{
+	struct error one;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		items[i].result = -1;
+		items[i].final[0] = items[i].clash[0] = '\0';
+		items[i].error = NULL;
+	}
+	if (sync_tmp(md, items, n, err) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (record_add(rec, items[i].name, items[i].size,
+		    items[i].tmpname, err) == -1)
+			return -1;
+	if (record_sync(rec, err) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		items[i].result = deliver_commit(md, items[i].tmpname,
+		    items[i].name, local, items[i].final, items[i].clash, &one);
+		if (items[i].result == -1 &&
+		    (items[i].error = strdup(one.msg)) == NULL)
+			items[i].error = NULL;
+	}
+	return maildir_sync(md, md->newfd, "new", err);
+}

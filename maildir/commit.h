@@ -1,0 +1,53 @@
+/*
+ * Committing a batch of downloaded messages into a Maildir (SPEC 4, steps
+ * 4 to 6), in the order that makes every crash recoverable:
+ *
+ *   1. the tmp files and their names in tmp/ are made durable (one
+ *      syncfs for a big batch, else an fsync of each file and of tmp/);
+ *   2. each name is appended to the write-ahead record, flushed;
+ *   3. each file is moved into new/ without replacing anything;
+ *   4. new/ is flushed.
+ *
+ * Only after that may the remote copies go.  A name in the record
+ * whose tmp file is gone means "delivered", so step 1 must be complete
+ * before step 2 begins.
+ */
+#ifndef SYNCMAIL_COMMIT_H
+#define SYNCMAIL_COMMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "deliver.h"
+#include "error.h"
+#include "maildir.h"
+#include "nameset.h"
+#include "record.h"
+
+struct commit_item {
+	const char	*name;		/* remote name, delivered under it if free */
+	const char	*tmpname;	/* in tmp/ */
+	uint64_t	 size;
+	/* Results: */
+	int		 result;	/* DELIVER_NEW, DELIVER_DUPLICATE, or -1 */
+	char		 final[256];	/* the name in new/ */
+	char		 clash[256];	/* a local file of the same unique name */
+	char		*error;		/* when result is -1; caller frees */
+};
+
+/* Batches at least this big are flushed with one syncfs(2). */
+#define COMMIT_SYNCFS_MIN	16
+
+/*
+ * Commits the n items.  Returns 0 when every item has its result (some
+ * may have failed alone: result -1 and error set, their tmp file left
+ * for the next run's recovery), or -1 with err set when the batch as a
+ * whole failed before any move (then every result is -1 and nothing was
+ * moved) or when new/ could not be flushed after the moves (then no
+ * remote copy may go in this run: the next run decides from the record).
+ */
+int	 commit_batch(const struct maildir *, struct record *,
+	    struct nameset *local, struct commit_item *items, size_t n,
+	    struct error *err);
+
+#endif

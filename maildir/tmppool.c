@@ -1,0 +1,110 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "deliver.h"
+#include "tmppool.h"
+
+/* Makes the next file; called with the lock held, creates without it. */
+static int
+make_one(struct tmppool *p, struct tmppool_file *f, struct error *err)
+{
+	unsigned int n = p->seq++;
+
+	pthread_mutex_unlock(&p->lock);
+	snprintf(f->name, sizeof(f->name), "%s.%ld.%u", p->prefix,
+	    (long)getpid(), n);
+	f->fd = deliver_create(p->md, f->name, err);
+	pthread_mutex_lock(&p->lock);
+	return f->fd;
+}
+
+static void *
+pool_main(void *arg)
+{
+	struct tmppool *p = arg;
+	struct tmppool_file f;
+	struct error err;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->quit) {
+		if (p->nfiles == TMPPOOL_SIZE || p->failed) {
+			pthread_cond_wait(&p->cond, &p->lock);
+			continue;
+		}
+		if (make_one(p, &f, &err) == -1) {
+			/* The taker will meet the error itself and report it. */
+			p->failed = 1;
+			continue;
+		}
+		p->files[p->nfiles++] = f;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+int
+tmppool_start(struct tmppool *p, const struct maildir *md,
+    const char *prefix, struct error *err)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->md = md;
+	strlcpy(p->prefix, prefix, sizeof(p->prefix));
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	if ((rc = pthread_create(&p->thread, NULL, pool_main, p)) != 0) {
+		errno = rc;
+		return error_errno(err, STATUS_PARTIAL, "pthread_create");
+	}
+	p->started = 1;
+	return 0;
+}
+
+int
+tmppool_take(struct tmppool *p, char *name, struct error *err)
+{
+	struct tmppool_file f;
+	int fd;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->nfiles > 0) {
+		f = p->files[--p->nfiles];
+		pthread_cond_signal(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		strlcpy(name, f.name, sizeof(f.name));
+		return f.fd;
+	}
+	/* None ready: make it here, and let the thread try again. */
+	p->failed = 0;
+	pthread_cond_signal(&p->cond);
+	fd = make_one(p, &f, err);
+	pthread_mutex_unlock(&p->lock);
+	if (fd != -1)
+		strlcpy(name, f.name, sizeof(f.name));
+	return fd;
+}
+
+void
+tmppool_stop(struct tmppool *p)
+{
+	int i;
+
+	if (!p->started)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	for (i = 0; i < p->nfiles; i++) {
+		close(p->files[i].fd);
+		deliver_discard(p->md, p->files[i].name);
+	}
+	p->nfiles = 0;
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	p->started = 0;
+}

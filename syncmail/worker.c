@@ -1,0 +1,124 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "worker.h"
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct error err;
+	char byte = 1;
+	int rc;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->state != 1 && !w->quit)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->state != 1)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		error_clear(&err);
+		rc = commit_batch(w->md, w->rec, w->local, w->items, w->nitems,
+		    &err);
+		pthread_mutex_lock(&w->lock);
+		w->rc = rc;
+		w->err = err;
+		w->state = 2;
+		pthread_cond_broadcast(&w->cond);
+		/* A full pipe already holds a wake-up: nothing is lost. */
+		(void)write(w->pipe[1], &byte, 1);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int
+worker_start(struct worker *w, const struct maildir *md, struct record *rec,
+    struct nameset *local, struct error *err)
+{
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->pipe[0] = w->pipe[1] = -1;
+	w->md = md;
+	w->rec = rec;
+	w->local = local;
+	if (pipe2(w->pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		return error_errno(err, STATUS_PARTIAL, "pipe");
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if ((rc = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
+		errno = rc;
+		return error_errno(err, STATUS_PARTIAL, "pthread_create");
+	}
+	w->started = 1;
+	return 0;
+}
+
+void
+worker_submit(struct worker *w, struct commit_item *items, size_t n)
+{
+	pthread_mutex_lock(&w->lock);
+	w->items = items;
+	w->nitems = n;
+	w->state = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int
+worker_busy(struct worker *w)
+{
+	int busy;
+
+	pthread_mutex_lock(&w->lock);
+	busy = w->state != 0;
+	pthread_mutex_unlock(&w->lock);
+	return busy;
+}
+
+int
+worker_collect(struct worker *w, int wait, int *rc, struct error *err)
+{
+	char buf[64];
+	int got = 0;
+
+	pthread_mutex_lock(&w->lock);
+	while (wait && w->state == 1)
+		pthread_cond_wait(&w->cond, &w->lock);
+	if (w->state == 2) {
+		/* Its byte was written with the result, under the lock. */
+		while (read(w->pipe[0], buf, sizeof(buf)) > 0)
+			;
+		*rc = w->rc;
+		*err = w->err;
+		w->state = 0;
+		got = 1;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return got;
+}
+
+void
+worker_stop(struct worker *w)
+{
+	if (w->started) {
+		pthread_mutex_lock(&w->lock);
+		w->quit = 1;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		/* The thread finishes a batch in progress before it sees quit. */
+		pthread_join(w->thread, NULL);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		w->started = 0;
+	}
+	if (w->pipe[0] != -1)
+		close(w->pipe[0]);
+	if (w->pipe[1] != -1)
+		close(w->pipe[1]);
+	w->pipe[0] = w->pipe[1] = -1;
+}
