@@ -876,7 +876,7 @@ test_example(const char *path)
 		CHECK(!"syncmail.conf.example parses");
 		return;
 	}
-	CHECK(c.naccounts == 3);
+	CHECK(c.naccounts == 4);
 	if ((a = config_account(&c, "work")) != NULL) {
 		CHECK_STR(a->host, "mail.example.com");
 		CHECK_STR(a->user, "alice");
@@ -921,6 +921,14 @@ test_example(const char *path)
 		CHECK(a->deadline == 7200);
 	} else
 		CHECK(!"account archive in the example");
+	if ((a = config_account(&c, "lab")) != NULL) {
+		CHECK_STR(a->host, "lab");
+		CHECK(a->port == 0 && a->user == NULL);
+		CHECK_STR(a->ssh_config, "/home/test/.ssh/config");
+		CHECK(!a->ssh_config_given);
+		CHECK_STR(a->proxy_command, "ssh -W %h:%p jump.example.org");
+	} else
+		CHECK(!"account lab in the example");
 	config_free(&c);
 }
 
