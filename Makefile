@@ -20,6 +20,7 @@ OBJS =		syncmail/main.o \
 		syncmail/account.o \
 		syncmail/pull.o \
 		syncmail/worker.o \
+		syncmail/fault.o \
 		syncmail/config.o \
 		syncmail/error.o \
 		syncmail/msg.o \
@@ -39,7 +40,7 @@ OBJS =		syncmail/main.o \
 		compat/rename.o
 
 HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h \
-		syncmail/account.h syncmail/pull.h syncmail/worker.h \
+		syncmail/account.h syncmail/pull.h syncmail/worker.h syncmail/fault.h \
 		sftp/session.h sftp/hostkey.h sftp/proto.h sftp/client.h \
 		sftp/sshconfig.h sftp/proxy.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
@@ -89,6 +90,7 @@ unit: $(UNIT)
 
 # A second build of the program with AddressSanitizer and UBSan, from its
 # own objects, so that the suite can run the end-to-end tests on it too.
+# It also has the crash points of syncmail/fault.h.
 ASAN_FLAGS =	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all
 ASAN_OBJS =	$(OBJS:.o=.asan.o)
@@ -100,7 +102,7 @@ $(ASAN_PROG): $(ASAN_OBJS)
 $(ASAN_OBJS): $(HDRS)
 
 %.asan.o: %.c
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -DSYNCMAIL_FAULTS -c -o $@ $<
 
 asan: $(ASAN_PROG)
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "commit.h"
+#include "fault.h"
 
 /* Step 1: the files' bytes and their names in tmp/ on disk. */
 static int
@@ -58,18 +59,24 @@ commit_batch(const struct maildir *md, struct record *rec,
 	}
 	if (sync_tmp(md, items, n, err) == -1)
 		return -1;
+	fault_point("tmp-synced");
 	for (i = 0; i < n; i++)
 		if (record_add(rec, items[i].name, items[i].size,
 		    items[i].tmpname, err) == -1)
 			return -1;
 	if (record_sync(rec, err) == -1)
 		return -1;
+	fault_point("recorded");
 	for (i = 0; i < n; i++) {
 		items[i].result = deliver_commit(md, items[i].tmpname,
 		    items[i].name, local, items[i].final, items[i].clash, &one);
 		if (items[i].result == -1 &&
 		    (items[i].error = strdup(one.msg)) == NULL)
 			items[i].error = NULL;
+		fault_point("renamed");
 	}
-	return maildir_sync(md, md->newfd, "new", err);
+	if (maildir_sync(md, md->newfd, "new", err) == -1)
+		return -1;
+	fault_point("new-synced");
+	return 0;
 }

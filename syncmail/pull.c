@@ -23,6 +23,7 @@
 
 #include "commit.h"
 #include "deliver.h"
+#include "fault.h"
 #include "msg.h"
 #include "names.h"
 #include "pull.h"
@@ -117,6 +118,7 @@ struct run {
 	uint64_t	 total, totalbytes, done, donebytes;
 	int		 status;
 	int		 nospace;	/* local disk full: start nothing new */
+	int		 removes_sent;	/* for the "remove-sent" crash point */
 };
 
 static void
@@ -834,6 +836,7 @@ finish_download(struct run *r, size_t mi, struct error *err)
 		deliver_discard(r->job->md, m->tmpname);
 		return fail_local(r, mi, &local, saved, err);
 	}
+	fault_point("tmp-written");
 	m->state = MSG_READY;
 	if (r->nready == 0)
 		clock_gettime(CLOCK_MONOTONIC, &r->ready_since);
@@ -958,6 +961,7 @@ on_remove(struct run *r, size_t mi, const struct proto_reply *rep,
 	if (rep->type != SSH_FXP_STATUS)
 		return error_set(err, STATUS_TEMPFAIL, "REMOVE answered with "
 		    "packet type %u", rep->type);
+	fault_point("remove-answered");
 	printable(m->name, name, sizeof(name));
 	m->state = MSG_DONE;
 	if (rep->status != SSH_FX_OK && rep->status != SSH_FX_NO_SUCH_FILE) {
@@ -970,7 +974,10 @@ on_remove(struct run *r, size_t mi, const struct proto_reply *rep,
 	if (m->earlier)
 		msg_info(1, r->account, "%s/new/%s: deleted (delivered by an "
 		    "earlier run)", r->remote, name);
-	return record_drop(r->job->rec, m->name, err);
+	if (record_drop(r->job->rec, m->name, err) == -1)
+		return -1;
+	fault_point("dropped");
+	return 0;
 }
 
 static int
@@ -1094,6 +1101,7 @@ finish_batch(struct run *r, int rc, const struct error *local,
 		if (ret == 0 && send_req(r, REQ_REMOVE, r->batch[i], 0, 0,
 		    err) == -1)
 			ret = -1;
+		r->removes_sent = 1;
 		m->state = MSG_REMOVE;
 	}
 	r->nbatch = 0;
@@ -1153,6 +1161,11 @@ transfer(struct run *r, struct error *err)
 		 */
 		if (sftp_pump(r->c, !busy, err) == -1)
 			return -1;
+		if (r->removes_sent && !sftp_pending_output(r->c)) {
+			/* REMOVEs on the wire, their answers not yet read. */
+			fault_point("remove-sent");
+			r->removes_sent = 0;
+		}
 	}
 	if (r->total > 0)
 		msg_progress(r->account, r->done, r->total, r->donebytes,
