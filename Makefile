@@ -106,16 +106,82 @@ $(ASAN_OBJS): $(HDRS)
 
 asan: $(ASAN_PROG)
 
+# Fuzz targets (tests/fuzz): the config parser, the SFTP reply codec and
+# the known_hosts line parser.  "make fuzz" builds each with clang's
+# libFuzzer and runs it FUZZ_SECONDS, adding what it finds new to its
+# corpus tests/fuzz/corpus/NAME (with the dictionary tests/fuzz/NAME.dict
+# if there is one); a crash is saved as tests/fuzz/crash-NAME-* and fails
+# the target.  "make check" only replays the corpora, with
+# tests/fuzz/replay.c instead of libFuzzer, built by $(CC) with ASan and
+# UBSan, so it needs no clang.
+FUZZ_CC ?=	clang
+FUZZ_SECONDS ?=	60
+FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_NAMES =	config proto hostkey
+FUZZ_config =	syncmail/config.c syncmail/error.c
+FUZZ_proto =	sftp/proto.c
+FUZZ_hostkey =	sftp/hostkey.c syncmail/error.c
+FUZZ_PROGS =	tests/fuzz/fuzz_config tests/fuzz/fuzz_proto tests/fuzz/fuzz_hostkey
+REPLAY_PROGS =	tests/fuzz/replay_config tests/fuzz/replay_proto tests/fuzz/replay_hostkey
+
+tests/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_config) $(HDRS)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c $(FUZZ_config) $(LDLIBS)
+tests/fuzz/fuzz_proto: tests/fuzz/fuzz_proto.c $(FUZZ_proto) $(HDRS)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_proto.c $(FUZZ_proto) $(LDLIBS)
+tests/fuzz/fuzz_hostkey: tests/fuzz/fuzz_hostkey.c $(FUZZ_hostkey) $(HDRS)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_hostkey.c $(FUZZ_hostkey) $(LDLIBS)
+
+tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
+		syncmail/config.asan.o syncmail/error.asan.o
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \
+		sftp/proto.asan.o
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+tests/fuzz/replay_hostkey: tests/fuzz/replay.asan.o tests/fuzz/fuzz_hostkey.asan.o \
+		sftp/hostkey.asan.o syncmail/error.asan.o
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
+tests/fuzz/fuzz_proto.asan.o tests/fuzz/fuzz_hostkey.asan.o: $(HDRS)
+
+fuzz-replay: $(REPLAY_PROGS)
+
+fuzz: deps $(FUZZ_PROGS)
+	@rc=0; for t in $(FUZZ_NAMES); do \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+		tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $$dict \
+		    -print_final_stats=1 -artifact_prefix=tests/fuzz/crash-$$t- \
+		    tests/fuzz/corpus/$$t || rc=1; \
+	done; exit $$rc
+
+# Shrinks each corpus to the inputs that add coverage (libFuzzer -merge).
+fuzz-cmin: $(FUZZ_PROGS)
+	@for t in $(FUZZ_NAMES); do \
+		rm -rf tests/fuzz/corpus/$$t.new && mkdir tests/fuzz/corpus/$$t.new && \
+		tests/fuzz/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t.new tests/fuzz/corpus/$$t && \
+		rm -rf tests/fuzz/corpus/$$t && mv tests/fuzz/corpus/$$t.new tests/fuzz/corpus/$$t || exit 1; \
+	done
+
 # The one test command: installs what is missing, builds, runs every test:
-# the unit tests, then the end-to-end tests on the program and on its
-# sanitizer build.
+# the unit tests, the fuzz corpora replayed, then the end-to-end tests on
+# the program and on its sanitizer build.
 check: deps
-	@$(MAKE) -s all unit $(ASAN_PROG)
+	@$(MAKE) -s all unit $(ASAN_PROG) $(REPLAY_PROGS)
 	@SYNCMAIL_ASAN=$(ASAN_PROG) sh tests/run
 
 demo: deps
 	@$(MAKE) -s all
 	@sh tests/demo.sh
+
+# The benchmark (tests/bench/bench.py): syncmail against rsync and OpenSSH
+# sftp, on loopback and across a veth pair with a delayed round trip; as
+# root, about 20 minutes.  QUICK=1 for a short run of about a minute.
+.PHONY: bench
+bench: deps
+	@sh tests/bench/deps.sh
+	@$(MAKE) -s all
+	@QUICK=$(QUICK) python3 tests/bench/bench.py
 
 install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
@@ -125,3 +191,4 @@ install: $(PROG)
 
 clean:
 	rm -f $(PROG) $(OBJS) $(ASAN_PROG) $(ASAN_OBJS) $(UNIT) $(UNIT:=.o)
+	rm -f $(FUZZ_PROGS) $(REPLAY_PROGS) tests/fuzz/*.asan.o

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what building and testing syncmail needs on Debian, when it is
 # missing: as root it runs apt-get; otherwise it prints the command.
-PKGS="build-essential pkg-config libssh2-1-dev libssl-dev libbsd-dev openssh-server openssh-sftp-server openssh-client rsync python3 e2fsprogs netcat-openbsd gesftpserver dropbear-bin"
+PKGS="build-essential pkg-config libssh2-1-dev libssl-dev libbsd-dev openssh-server openssh-sftp-server openssh-client rsync python3 e2fsprogs clang netcat-openbsd gesftpserver dropbear-bin"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -610,3 +610,91 @@ wait_for_files()
 		wf_n=$((wf_n - 1))
 	done
 }
+
+# start_sshd_subsystem CMD: a second sshd, configured as start_sshd's (same
+# host key, user and keys) but on its own port and with "Subsystem sftp
+# CMD", for a test that replaces the SFTP server (tests/hostile).  CMD
+# runs as $TEST_USER through its shell.  Sets SUB_PORT, adds the host key
+# for that port to known_hosts; use_port points $CONF at it.
+start_sshd_subsystem()
+{
+	[ -f "$T/sshd_config" ] || fail "start_sshd_subsystem: no sshd_config (call setup first)"
+	for sb_try in 1 2 3; do
+		SUB_PORT=$(free_port) || fail "no free port"
+		sed -e "s|^Port .*|Port $SUB_PORT|" \
+		    -e "s|^PidFile .*|PidFile $T/sshd-sub.pid|" \
+		    -e "s|^Subsystem sftp .*|Subsystem sftp $1|" \
+		    "$T/sshd_config" >"$T/sshd_sub_config"
+		/usr/sbin/sshd -D -e -f "$T/sshd_sub_config" 2>>"$T/sshd-sub.log" &
+		SUB_SSHD_PID=$!
+		track_pid "$SUB_SSHD_PID" sshd
+		if wait_port "$SUB_PORT" 5; then
+			echo "[127.0.0.1]:$SUB_PORT $(cut -d' ' -f1,2 "$T/ssh_host_ed25519_key.pub")" \
+			    >>"$T/known_hosts"
+			return 0
+		fi
+		kill -KILL "$SUB_SSHD_PID" 2>/dev/null
+		wait "$SUB_SSHD_PID" 2>/dev/null
+	done
+	cat "$T/sshd-sub.log"
+	fail "sshd with subsystem $1 did not start"
+}
+
+# use_port PORT: the account in $CONF connects to 127.0.0.1:PORT.
+use_port()
+{
+	sed -i "s/^\tport .*/\tport $1/" "$CONF" || fail "use_port $1"
+}
+
+# snapshot_outside FILE: every entry under $T except the local Maildir
+# itself (syncmail may create it), its tmp/, new/, cur/ and syncmail's own
+# files in it, the remote tree and the
+# test's bookkeeping, with type, size, mtime (not of directories: a test
+# writes its own files in $T) and mode, into FILE.  Two
+# snapshots that differ mean syncmail wrote outside its Maildir.
+snapshot_outside()
+{
+	find "$T" \( -path "$LOCAL/tmp" -o -path "$LOCAL/new" -o \
+	    -path "$LOCAL/cur" -o -path "$T/remote" -o -path "$T/orig" -o \
+	    -path "$T/gone" -o -path "$LOCAL/syncmail-*" \) -prune -o \
+	    \( -path "$T/.*" -o -path "$T/*.log" -o -path "$T/out" -o \
+	    -path "$T/err" -o -path "$T/last" -o -path "$T/snap.*" -o \
+	    -path "$T/bg*" -o -path "$T/*.mode" -o -path "$T/err.*" \) -prune -o \
+	    -path "$LOCAL" -o \
+	    \( -type d -printf '%P|d|%m\n' \) -o \
+	    -printf '%P|%y|%s|%T@|%m\n' | sort >"$1"
+}
+
+# check_outside_unchanged BEFORE: compares a new snapshot_outside with BEFORE.
+check_outside_unchanged()
+{
+	snapshot_outside "$T/snap.after"
+	if ! cmp -s "$1" "$T/snap.after"; then
+		diff "$1" "$T/snap.after" | head -n 6 | sed 's/^/  /'
+		fail "something outside the local Maildir changed"
+	fi
+}
+
+# check_no_partial: every file in the local new/ and cur/ is byte for byte
+# one of the originals ($T/orig), none twice, nothing but regular files;
+# and every original not delivered is still in the remote new/ (nothing
+# was deleted that was not delivered).  Unlike check_once_somewhere, a
+# delivered message may still be on the server too (a run that failed
+# before or at its remote delete).
+check_no_partial()
+{
+	[ -z "$(find "$LOCAL/new" "$LOCAL/cur" -mindepth 1 ! -type f | head -n 1)" ] ||
+		fail "the local new/ or cur/ holds something else than files:" \
+		    "$(find "$LOCAL/new" "$LOCAL/cur" -mindepth 1 ! -type f | head -n 3)"
+	_hashes "$T/orig" >"$T/.h.orig"
+	_hashes "$LOCAL/new" "$LOCAL/cur" >"$T/.h.local"
+	_hashes "$REMOTE/new" >"$T/.h.remote"
+	cp_bad=$(comm -13 "$T/.h.orig" "$T/.h.local" | head -n 1)
+	[ -z "$cp_bad" ] || fail "a local file is no original message" \
+	    "(partial, oversized or invented): $(_name_of "$cp_bad" "$LOCAL/new" "$LOCAL/cur")"
+	cp_dup=$(uniq -d "$T/.h.local" | head -n 1)
+	[ -z "$cp_dup" ] || fail "delivered twice: $(_name_of "$cp_dup" "$LOCAL/new" "$LOCAL/cur")"
+	cp_lost=$(comm -23 "$T/.h.orig" "$T/.h.local" | comm -23 - "$T/.h.remote" | head -n 1)
+	[ -z "$cp_lost" ] || fail "an original is neither local nor on the server" \
+	    "(deleted without delivery): $(_name_of "$cp_lost" "$T/orig")"
+}
