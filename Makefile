@@ -155,12 +155,19 @@ fuzz: deps $(FUZZ_PROGS)
 		    tests/fuzz/corpus/$$t || rc=1; \
 	done; exit $$rc
 
-# Shrinks each corpus to the inputs that add coverage (libFuzzer -merge).
+# Shrinks each corpus (libFuzzer -merge): the hand-made seeds (any name
+# that is not libFuzzer's 40 hex digits) stay, and of what the fuzzer
+# added only the inputs that add coverage to the seeds'.
 fuzz-cmin: $(FUZZ_PROGS)
 	@for t in $(FUZZ_NAMES); do \
-		rm -rf tests/fuzz/corpus/$$t.new && mkdir tests/fuzz/corpus/$$t.new && \
-		tests/fuzz/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t.new tests/fuzz/corpus/$$t && \
-		rm -rf tests/fuzz/corpus/$$t && mv tests/fuzz/corpus/$$t.new tests/fuzz/corpus/$$t || exit 1; \
+		c=tests/fuzz/corpus/$$t; \
+		rm -rf $$c.new && mkdir $$c.new && \
+		find $$c -maxdepth 1 -type f -regextype posix-extended \
+		    ! -regex '.*/[0-9a-f]{40}' \
+		    -exec cp {} $$c.new/ \; && \
+		tests/fuzz/fuzz_$$t -merge=1 $$c.new $$c 2>$$c.merge.log && \
+		rm -rf $$c $$c.merge.log && mv $$c.new $$c || exit 1; \
+		echo "$$c: $$(ls $$c | wc -l) inputs"; \
 	done
 
 # The one test command: installs what is missing, builds, runs every test:

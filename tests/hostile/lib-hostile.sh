@@ -98,8 +98,12 @@ hostile_case()
 		fail "$hc_mode: the victim message was opened"
 	fi
 	if [ "$hc_victim" = kept ] || [ "$hc_victim" = unopened ]; then
-		_hashes "$LOCAL/new" "$LOCAL/cur" | grep -q "^$hc_vsum" &&
-			fail "$hc_mode: the victim message was delivered"
+		if _hashes "$LOCAL/new" "$LOCAL/cur" | grep -q "^$hc_vsum"; then
+			hc_gone=
+			[ -f "$REMOTE/new/$hc_vname" ] ||
+				hc_gone="; the server's copy, which the fault made differ, was removed"
+			fail "$hc_mode: the victim message $hc_vname was delivered (exit $RC)$hc_gone"
+		fi
 		[ -f "$REMOTE/new/$hc_vname" ] ||
 			fail "$hc_mode: the victim message is gone from the server"
 	fi
