@@ -119,6 +119,7 @@ struct run {
 	int		 status;
 	int		 nospace;	/* local disk full: start nothing new */
 	int		 removes_sent;	/* for the "remove-sent" crash point */
+	int		 short_reads;	/* the server read short mid-file */
 };
 
 static void
@@ -697,8 +698,12 @@ select_msgs(struct run *r, struct error *err)
 			later++;
 			continue;
 		}
-		/* Files take whole blocks, and an inode's worth besides. */
-		if (need + ((m->size + 4095) & ~(uint64_t)4095) + 4096 > avail) {
+		/*
+		 * Files take whole blocks, and an inode's worth besides.
+		 * Sizes come from the server: no sum may wrap around.
+		 */
+		if (m->size > avail || need > avail ||
+		    ((m->size + 4095) & ~(uint64_t)4095) + 4096 > avail - need) {
 			m->state = MSG_SKIP;
 			waitn++;
 			waitbytes += m->size;
@@ -925,10 +930,18 @@ on_read(struct run *r, const struct req *q, const struct proto_reply *rep,
 		m->got += rep->datalen;
 		r->donebytes += rep->datalen;
 		if (rep->datalen < q->len) {
+			/*
+			 * Short by just the extra byte: the end, from a
+			 * server that reads short only there (OpenSSH's).
+			 * One seen reading short elsewhere must show the
+			 * end with an EOF: the rest is asked for below.
+			 */
 			if (q->off + rep->datalen == m->size &&
-			    q->off + q->len == m->size + 1)
-				m->eof_seen = 1;	/* short by the extra byte */
+			    q->off + q->len == m->size + 1 && !r->short_reads)
+				m->eof_seen = 1;
 			else {
+				if (q->off + rep->datalen != m->size)
+					r->short_reads = 1;
 				/* A short read: ask again for the rest. */
 				if (send_req(r, REQ_READ, q->msg,
 				    q->off + rep->datalen,
