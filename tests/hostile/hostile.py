@@ -51,6 +51,7 @@ MODES = {
     "data-long": "DATA longer than the READ asked for",
     "grow": "the victim has more bytes than listed (grew)",
     "grow-short": "the victim grew, and every DATA for it is half as long as asked",
+    "grow-cap": "the victim grew, and DATA is capped at 32768 bytes (as pkg/sftp)",
     "shrink": "the victim has fewer bytes than listed (shrank)",
     "list-short": "the victim is listed 100 bytes smaller than it is",
     "size-huge": "the victim is listed with 2^64-1 bytes",
@@ -336,7 +337,7 @@ class Server:
         except OSError as e:
             self.status(rid, errno_status(e), e.strerror)
             return
-        if victim and self.mode in ("grow", "grow-short"):
+        if victim and self.mode in ("grow", "grow-short", "grow-cap"):
             data += b"X-Grown: these bytes were not there at listing time\n" * 4
             self.inject("victim serves %d bytes" % len(data))
         elif victim and self.mode == "shrink":
@@ -364,6 +365,9 @@ class Server:
             n = self.victim_reads[h] = self.victim_reads.get(h, 0) + 1
         chunk = data[off:off + min(ln, 65536)]
         m = self.mode
+        if m == "grow-cap" and len(chunk) > 32768:
+            chunk = chunk[:32768]
+            self.inject("DATA of 32768 bytes for a READ of %d" % ln)
         if (m == "short-read" or (m == "grow-short" and victim)) and \
                 len(chunk) > 1:
             chunk = chunk[:len(chunk) // 2]

@@ -48,21 +48,22 @@ hostile_log()
 	tail -n +"$((HLOG_LINES + 1))" "$T/hostile.log"
 }
 
-# hostile_case MODE WANT_RC MESSAGE_RE VICTIM
+# hostile_case MODE WANT_RC MESSAGE_RE VICTIM [VICTIM_SIZE]
 #   WANT_RC: the exit status the fault must give (0, 1 or 75).
 #   MESSAGE_RE: an extended regex stderr must match (the fault named);
 #	"-" for none.
 #   VICTIM: "kept": the victim message must be left on the server and not
 #	be local; "unopened": that, and never opened (a message that cannot
 #	fit waits on the server); "any": no extra check.
-# Adds 12 small messages and a 100000-byte "victim" to the remote new/.
+# Adds 12 small messages and a "victim" of VICTIM_SIZE bytes (default
+# 100000, more than three READs) to the remote new/.
 hostile_case()
 {
-	hc_mode=$1 hc_want=$2 hc_re=$3 hc_victim=$4
+	hc_mode=$1 hc_want=$2 hc_re=$3 hc_victim=$4 hc_vsize=${5:-100000}
 	HCASES=$((HCASES + 1))
 	mkmsgs "$REMOTE/new" 12 small
 	hc_vname="$((1700000000 + HCASES)).M${HCASES}P7.victim-$hc_mode"
-	mkmsg "$REMOTE/new" "$hc_vname" 100000
+	mkmsg "$REMOTE/new" "$hc_vname" "$hc_vsize"
 	hc_vsum=$(sha256sum <"$T/orig/$hc_vname" | cut -c1-64)
 	hostile_mode "$hc_mode"
 	snapshot_outside "$T/snap.before"
