@@ -807,8 +807,14 @@ issue_reads(struct run *r, struct error *err)
 			continue;
 		while (m->next_off <= m->size && r->nreads < READS_INFLIGHT &&
 		    r->nreqs < REQ_LIMIT) {
+			/*
+			 * Never over READ_CHUNK, which SFTP servers should
+			 * serve whole: a server that clamps longer reads
+			 * would otherwise be short by one byte at the size
+			 * without the file ending there.
+			 */
 			len = m->size + 1 - m->next_off;
-			if (len > READ_CHUNK + 1)
+			if (len > READ_CHUNK)
 				len = READ_CHUNK;
 			if (send_req(r, REQ_READ, r->active[i], m->next_off,
 			    (uint32_t)len, err) == -1)
