@@ -644,6 +644,12 @@ def main():
     if not os.access(syncmail, os.X_OK):
         print("no syncmail at %s (run make)" % syncmail, file=sys.stderr)
         return 1
+    rsync_help = subprocess.run(["rsync", "--help"], capture_output=True,
+                                text=True).stdout
+    if "--fsync" not in rsync_help:
+        print("this rsync has no --fsync option: the benchmark needs it",
+              file=sys.stderr)
+        return 1
     todo = [c for c in cases(quick, rtt) if not only or c.key in only]
     if not todo:
         print("BENCH_ONLY matches no case", file=sys.stderr)
