@@ -19,12 +19,12 @@
 
 struct tmppool_file {
 	int		 fd;
-	char		 name[96];
+	char		 name[64];
 };
 
 struct tmppool {
 	const struct maildir *md;
-	char		 prefix[64];
+	char		 prefix[32];	/* "syncmail.TAG" */
 	pthread_t	 thread;
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
@@ -42,7 +42,7 @@ int	 tmppool_start(struct tmppool *, const struct maildir *,
 
 /*
  * Returns an open, empty tmp file (O_EXCL, 0600) and its name in name
- * (room for 96 bytes): one made ahead, or made now if none is ready.
+ * (room for 64 bytes): one made ahead, or made now if none is ready.
  * Returns -1 with err set (errno kept) when it cannot be created.
  */
 int	 tmppool_take(struct tmppool *, char *name, struct error *err);

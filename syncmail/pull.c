@@ -68,11 +68,11 @@ struct msg {
 	int		 has_perms, has_size;
 	enum msg_state	 state;
 	int		 earlier;	/* delivered by an earlier run: remove only */
-	uint8_t		 handle[PROTO_MAX_HANDLE];
+	uint8_t		*handle;	/* only while the remote file is open */
 	size_t		 handlelen;
 	int		 handle_open;
 	int		 fd;
-	char		 tmpname[96];
+	char		 tmpname[64];
 	uint64_t	 next_off;	/* next byte to ask for */
 	uint64_t	 got;		/* bytes written */
 	int		 reads;		/* READs in flight */
@@ -203,10 +203,16 @@ close_handle(struct run *r, size_t mi, struct error *err)
 {
 	struct msg *m = &r->msgs[mi];
 
+	int rc;
+
 	if (!m->handle_open)
 		return 0;
 	m->handle_open = 0;
-	return send_req(r, REQ_CLOSE, mi, 0, 0, err);
+	rc = send_req(r, REQ_CLOSE, mi, 0, 0, err);
+	/* The request holds its own copy; thousands of messages hold none. */
+	free(m->handle);
+	m->handle = NULL;
+	return rc;
 }
 
 /*
@@ -882,6 +888,8 @@ on_open(struct run *r, size_t mi, const struct proto_reply *rep,
 	if (rep->type != SSH_FXP_HANDLE)
 		return error_set(err, STATUS_TEMPFAIL, "OPEN answered with "
 		    "packet type %u", rep->type);
+	if ((m->handle = malloc(rep->handlelen)) == NULL)
+		return error_errno(err, STATUS_TEMPFAIL, "malloc");
 	memcpy(m->handle, rep->handle, rep->handlelen);
 	m->handlelen = rep->handlelen;
 	m->handle_open = 1;
@@ -1307,8 +1315,10 @@ out:
 	c->s->wakefd = -1;
 	free(r->batch);
 	free(r->items);
-	for (i = 0; i < r->nmsgs; i++)
+	for (i = 0; i < r->nmsgs; i++) {
 		free(r->msgs[i].name);
+		free(r->msgs[i].handle);
+	}
 	free(r->msgs);
 	free(r->active);
 	free(r->ready);
