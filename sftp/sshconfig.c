@@ -48,14 +48,12 @@ sshconfig_error(struct sshconfig_state *st, const char *fmt, ...)
 static int
 sshconfig_error(struct sshconfig_state *st, const char *fmt, ...)
 {
-	char msg[sizeof(st->err->msg)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	error_vat(st->err, STATUS_CONFIG, st->file, st->line, fmt, ap);
 	va_end(ap);
-	return error_set(st->err, STATUS_CONFIG, "%s:%d: %s", st->file,
-	    st->line, msg);
+	return -1;
 }
 
 static int

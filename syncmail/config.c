@@ -117,14 +117,12 @@ config_error(struct parser *p, const char *fmt, ...)
 static int
 config_error(struct parser *p, const char *fmt, ...)
 {
-	char msg[sizeof(p->err->msg)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	error_vat(p->err, STATUS_CONFIG, p->name, p->line, fmt, ap);
 	va_end(ap);
-	return error_set(p->err, STATUS_CONFIG, "%s:%d: %s", p->name,
-	    p->line, msg);
+	return -1;
 }
 
 static int

@@ -33,6 +33,19 @@ error_errno(struct error *e, int status, const char *fmt, ...)
 	return -1;
 }
 
+int
+error_vat(struct error *e, int status, const char *file, int line,
+    const char *fmt, va_list ap)
+{
+	int n;
+
+	n = snprintf(e->msg, sizeof(e->msg), "%s:%d: ", file, line);
+	if (n >= 0 && (size_t)n < sizeof(e->msg))
+		vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
+	e->status = status;
+	return -1;
+}
+
 void
 error_prefix(struct error *e, const char *fmt, ...)
 {

@@ -28,6 +28,14 @@ int	 error_set(struct error *, int status, const char *fmt, ...)
 /* As error_set, with ": strerror(errno)" appended. */
 int	 error_errno(struct error *, int status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/*
+ * As error_set, the message prefixed by "file:line: ", as every config
+ * reader reports where it stopped.  The va_list form is for their own
+ * printf-like wrappers.
+ */
+int	 error_vat(struct error *, int status, const char *file, int line,
+	    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
 /* Prepends "prefix: " to an already set message. */
 void	 error_prefix(struct error *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
