@@ -10,12 +10,12 @@
 static int
 make_one(struct tmppool *p, struct tmppool_file *f, struct error *err)
 {
-	unsigned int n = p->seq++;
+	char name[TMPPOOL_NAME];
 
+	f->seq = p->seq++;
 	pthread_mutex_unlock(&p->lock);
-	snprintf(f->name, sizeof(f->name), "%s.%ld.%u", p->prefix,
-	    (long)getpid(), n);
-	f->fd = deliver_create(p->md, f->name, err);
+	tmppool_name(p, f->seq, name);
+	f->fd = deliver_create(p->md, name, err);
 	pthread_mutex_lock(&p->lock);
 	return f->fd;
 }
@@ -53,6 +53,7 @@ tmppool_start(struct tmppool *p, const struct maildir *md,
 	memset(p, 0, sizeof(*p));
 	p->md = md;
 	strlcpy(p->prefix, prefix, sizeof(p->prefix));
+	p->pid = getpid();
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	if ((rc = pthread_create(&p->thread, NULL, pool_main, p)) != 0) {
@@ -63,8 +64,16 @@ tmppool_start(struct tmppool *p, const struct maildir *md,
 	return 0;
 }
 
+void
+tmppool_name(const struct tmppool *p, unsigned int seq, char *name)
+{
+	/* The prefix and the pid never change once the pool is started. */
+	snprintf(name, TMPPOOL_NAME, "%s.%ld.%u", p->prefix, (long)p->pid,
+	    seq);
+}
+
 int
-tmppool_take(struct tmppool *p, char *name, struct error *err)
+tmppool_take(struct tmppool *p, unsigned int *seq, struct error *err)
 {
 	struct tmppool_file f;
 	int fd;
@@ -74,7 +83,7 @@ tmppool_take(struct tmppool *p, char *name, struct error *err)
 		f = p->files[--p->nfiles];
 		pthread_cond_signal(&p->cond);
 		pthread_mutex_unlock(&p->lock);
-		strlcpy(name, f.name, sizeof(f.name));
+		*seq = f.seq;
 		return f.fd;
 	}
 	/* None ready: make it here, and let the thread try again. */
@@ -83,13 +92,14 @@ tmppool_take(struct tmppool *p, char *name, struct error *err)
 	fd = make_one(p, &f, err);
 	pthread_mutex_unlock(&p->lock);
 	if (fd != -1)
-		strlcpy(name, f.name, sizeof(f.name));
+		*seq = f.seq;
 	return fd;
 }
 
 void
 tmppool_stop(struct tmppool *p)
 {
+	char name[TMPPOOL_NAME];
 	int i;
 
 	if (!p->started)
@@ -101,7 +111,8 @@ tmppool_stop(struct tmppool *p)
 	pthread_join(p->thread, NULL);
 	for (i = 0; i < p->nfiles; i++) {
 		close(p->files[i].fd);
-		deliver_discard(p->md, p->files[i].name);
+		tmppool_name(p, p->files[i].seq, name);
+		deliver_discard(p->md, name);
 	}
 	p->nfiles = 0;
 	pthread_mutex_destroy(&p->lock);

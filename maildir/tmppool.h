@@ -10,6 +10,8 @@
 #ifndef SYNCMAIL_TMPPOOL_H
 #define SYNCMAIL_TMPPOOL_H
 
+#include <sys/types.h>
+
 #include <pthread.h>
 
 #include "error.h"
@@ -19,12 +21,16 @@
 
 struct tmppool_file {
 	int		 fd;
-	char		 name[64];
+	unsigned int	 seq;
 };
+
+/* Room for a tmp file name, "syncmail.TAG.PID.SEQ". */
+#define TMPPOOL_NAME	64
 
 struct tmppool {
 	const struct maildir *md;
 	char		 prefix[32];	/* "syncmail.TAG" */
+	pid_t		 pid;
 	pthread_t	 thread;
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
@@ -41,11 +47,15 @@ int	 tmppool_start(struct tmppool *, const struct maildir *,
 	    const char *prefix, struct error *err);
 
 /*
- * Returns an open, empty tmp file (O_EXCL, 0600) and its name in name
- * (room for 64 bytes): one made ahead, or made now if none is ready.
- * Returns -1 with err set (errno kept) when it cannot be created.
+ * Returns an open, empty tmp file (O_EXCL, 0600) and its number in *seq:
+ * one made ahead, or made now if none is ready.  Returns -1 with err set
+ * (errno kept) when it cannot be created.  The number is all a caller
+ * keeps: with thousands of messages, names would cost more.
  */
-int	 tmppool_take(struct tmppool *, char *name, struct error *err);
+int	 tmppool_take(struct tmppool *, unsigned int *seq, struct error *err);
+
+/* The name in tmp/ of the file numbered seq; name has TMPPOOL_NAME bytes. */
+void	 tmppool_name(const struct tmppool *, unsigned int seq, char *name);
 
 /* Ends the thread and removes the files nobody took. */
 void	 tmppool_stop(struct tmppool *);

@@ -14,7 +14,7 @@
  * can send before we answer with a window adjust, so it must cover the
  * bandwidth-delay product of the links we care about.
  */
-#define SFTP_WINDOW	(4 * 1024 * 1024)
+#define SFTP_WINDOW	(2 * 1024 * 1024)
 #define SFTP_READBUF	(PROTO_MAX_PACKET + 4 + 65536)
 
 int

@@ -60,23 +60,27 @@ enum msg_state {
 	MSG_FAIL	/* left on the server after an error */
 };
 
+/*
+ * One listed message.  There may be hundreds of thousands: what only a
+ * file being read needs is small or allocated only while it is open.
+ */
 struct msg {
 	char		*name;
 	uint64_t	 size;
-	uint32_t	 atime, mtime;
-	uint32_t	 perms;
-	int		 has_perms, has_size;
-	enum msg_state	 state;
-	int		 earlier;	/* delivered by an earlier run: remove only */
-	uint8_t		*handle;	/* only while the remote file is open */
-	size_t		 handlelen;
-	int		 handle_open;
-	int		 fd;
-	char		 tmpname[64];
 	uint64_t	 next_off;	/* next byte to ask for */
 	uint64_t	 got;		/* bytes written */
-	int		 reads;		/* READs in flight */
-	int		 eof_seen;	/* the server said the file ends at size */
+	uint8_t		*handle;	/* only while the remote file is open */
+	uint32_t	 atime, mtime;
+	uint32_t	 perms;
+	unsigned int	 tmpseq;	/* its file in tmp/ (tmppool_name) */
+	int		 fd;
+	uint16_t	 handlelen;
+	uint16_t	 reads;		/* READs in flight */
+	uint8_t		 state;		/* enum msg_state */
+	uint8_t		 has_perms, has_size;
+	uint8_t		 earlier;	/* delivered by an earlier run: remove only */
+	uint8_t		 handle_open;
+	uint8_t		 eof_seen;	/* the server said the file ends at size */
 };
 
 enum req_kind { REQ_OPEN, REQ_READ, REQ_CLOSE, REQ_REMOVE };
@@ -108,12 +112,12 @@ struct run {
 	struct worker	 worker;
 	struct tmppool	 pool;		/* tmp files made ahead */
 	struct commit_item *items;	/* the batch with the worker */
+	char		(*tmpnames)[TMPPOOL_NAME];	/* its tmp files */
 	size_t		*batch;		/* its messages */
 	size_t		 nbatch;
 	struct req	 reqs[REQ_SLOTS];
 	int		 nreqs, nfiles, nreads;
 	struct nameset	 local;		/* unique names in new/ and cur/ */
-	struct nameset	 listed;	/* remote name -> index in msgs */
 	struct pull_stats *st;
 	uint64_t	 total, totalbytes, done, donebytes;
 	int		 status;
@@ -136,6 +140,14 @@ ms_since(const struct timespec *t)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - t->tv_sec) * 1000 +
 	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* The name of m's file in tmp/; buf has TMPPOOL_NAME bytes. */
+static const char *
+tmp_of(const struct run *r, const struct msg *m, char *buf)
+{
+	tmppool_name(&r->pool, m->tmpseq, buf);
+	return buf;
 }
 
 /* Queues one request and files it in the table under a free id. */
@@ -223,11 +235,12 @@ static int
 fail_msg(struct run *r, size_t mi, struct error *err)
 {
 	struct msg *m = &r->msgs[mi];
+	char tmp[TMPPOOL_NAME];
 
 	if (m->fd != -1) {
 		close(m->fd);
 		m->fd = -1;
-		deliver_discard(r->job->md, m->tmpname);
+		deliver_discard(r->job->md, tmp_of(r, m, tmp));
 	}
 	active_remove(r, mi);
 	m->state = MSG_FAIL;
@@ -584,6 +597,52 @@ cmp_msg(const void *a, const void *b)
 	    ((const struct msg *)b)->name);
 }
 
+/*
+ * Sorts the listing by name (the order of delivery, oldest first for
+ * the usual time-stamped names) and keeps one entry of a name listed
+ * more than once: a server that does that is broken, and there is only
+ * one file to fetch.  Also gives back what the growing array had spare.
+ */
+static int
+sort_msgs(struct run *r, struct error *err)
+{
+	char name[1100];
+	struct msg *p;
+	size_t i, n;
+
+	if (r->nmsgs == 0)
+		return 0;
+	qsort(r->msgs, r->nmsgs, sizeof(r->msgs[0]), cmp_msg);
+	for (i = n = 1; i < r->nmsgs; i++) {
+		if (strcmp(r->msgs[i].name, r->msgs[n - 1].name) != 0) {
+			r->msgs[n++] = r->msgs[i];
+			continue;
+		}
+		printable(r->msgs[i].name, name, sizeof(name));
+		msg_warn(r->account, "%s/new/%s: listed more than once by "
+		    "the server; fetched once", r->remote, name);
+		free(r->msgs[i].name);
+	}
+	r->nmsgs = n;
+	if ((p = reallocarray(r->msgs, r->nmsgs, sizeof(*p))) == NULL)
+		return error_errno(err, STATUS_PARTIAL, "realloc");
+	r->msgs = p;
+	r->msgcap = r->nmsgs;
+	return 0;
+}
+
+/* The listed message called name, or NULL. */
+static struct msg *
+find_msg(struct run *r, const char *name)
+{
+	struct msg key;
+
+	if (r->nmsgs == 0)
+		return NULL;
+	key.name = (char *)name;
+	return bsearch(&key, r->msgs, r->nmsgs, sizeof(r->msgs[0]), cmp_msg);
+}
+
 /* ---- what the record says about earlier runs --------------------------- */
 
 /*
@@ -596,7 +655,8 @@ reconcile(struct run *r, struct error *err)
 {
 	const struct pull_job *job = r->job;
 	struct record *rec = job->rec;
-	struct nameset_entry *e, *l;
+	struct nameset_entry *e;
+	struct msg *l;
 	struct stat st;
 	char **names = NULL, name[1100];
 	size_t n = 0, i, pos = 0, nstale = 0;
@@ -638,7 +698,7 @@ reconcile(struct run *r, struct error *err)
 			    job->md->path, e->value);
 			goto out;
 		}
-		l = nameset_get(&r->listed, names[i], strlen(names[i]));
+		l = find_msg(r, names[i]);
 		printable(names[i], name, sizeof(name));
 		if (l == NULL) {
 			/* Delivered, and its remote copy is gone: forget it. */
@@ -647,20 +707,20 @@ reconcile(struct run *r, struct error *err)
 			continue;
 		}
 		if (job->acct->keep) {
-			r->msgs[l->num].state = MSG_DONE;
+			l->state = MSG_DONE;
 			continue;
 		}
-		if (r->msgs[l->num].size != e->num) {
+		if (l->size != e->num) {
 			msg_warn(r->account, "%s/new/%s: delivered by an earlier "
 			    "run with %llu bytes, the server's copy now has "
 			    "%llu: left alone", r->remote, name,
 			    (unsigned long long)e->num,
-			    (unsigned long long)r->msgs[l->num].size);
-			r->msgs[l->num].state = MSG_SKIP;
+			    (unsigned long long)l->size);
+			l->state = MSG_SKIP;
 			r->status = STATUS_PARTIAL;
 			continue;
 		}
-		r->msgs[l->num].earlier = 1;
+		l->earlier = 1;
 	}
 	/* Their tmp files are now stale partials, which the cleanup removes. */
 	if (nstale > 0 && !job->dryrun && record_sync(rec, err) == -1)
@@ -840,17 +900,18 @@ finish_download(struct run *r, size_t mi, struct error *err)
 {
 	struct msg *m = &r->msgs[mi];
 	struct error local;
+	char tmp[TMPPOOL_NAME];
 	int fd = m->fd;
 
 	active_remove(r, mi);
 	if (close_handle(r, mi, err) == -1)
 		return -1;
 	m->fd = -1;
-	if (deliver_close(r->job->md, fd, m->tmpname, m->atime, m->mtime,
-	    &local) == -1) {
+	if (deliver_close(r->job->md, fd, tmp_of(r, m, tmp), m->atime,
+	    m->mtime, &local) == -1) {
 		int saved = errno;
 
-		deliver_discard(r->job->md, m->tmpname);
+		deliver_discard(r->job->md, tmp);
 		return fail_local(r, mi, &local, saved, err);
 	}
 	fault_point("tmp-written");
@@ -893,7 +954,7 @@ on_open(struct run *r, size_t mi, const struct proto_reply *rep,
 	memcpy(m->handle, rep->handle, rep->handlelen);
 	m->handlelen = rep->handlelen;
 	m->handle_open = 1;
-	if ((m->fd = tmppool_take(&r->pool, m->tmpname, &local)) == -1)
+	if ((m->fd = tmppool_take(&r->pool, &m->tmpseq, &local)) == -1)
 		return fail_local(r, mi, &local, errno, err);
 	m->state = MSG_READ;
 	return 0;
@@ -905,6 +966,7 @@ on_read(struct run *r, const struct req *q, const struct proto_reply *rep,
 {
 	struct msg *m = &r->msgs[q->msg];
 	struct error local;
+	char tmp[TMPPOOL_NAME];
 	ssize_t n;
 	size_t done;
 
@@ -937,7 +999,7 @@ on_read(struct run *r, const struct req *q, const struct proto_reply *rep,
 
 				error_errno(&local, STATUS_PARTIAL,
 				    "%s/tmp/%s: write", r->job->md->path,
-				    m->tmpname);
+				    tmp_of(r, m, tmp));
 				return fail_local(r, q->msg, &local, saved, err);
 			}
 		}
@@ -1050,7 +1112,7 @@ submit_batch(struct run *r)
 		it = &r->items[i];
 		memset(it, 0, sizeof(*it));
 		it->name = m->name;
-		it->tmpname = m->tmpname;
+		it->tmpname = tmp_of(r, m, r->tmpnames[i]);
 		it->size = m->size;
 		m->state = MSG_COMMIT;
 		r->batch[i] = r->ready[i];
@@ -1204,6 +1266,7 @@ transfer(struct run *r, struct error *err)
 static void
 abandon(struct run *r)
 {
+	char tmp[TMPPOOL_NAME];
 	struct msg *m;
 	size_t i;
 
@@ -1215,7 +1278,7 @@ abandon(struct run *r)
 			m->fd = -1;
 		}
 		if (m->state == MSG_READ || m->state == MSG_READY)
-			deliver_discard(r->job->md, m->tmpname);
+			deliver_discard(r->job->md, tmp_of(r, m, tmp));
 	}
 }
 
@@ -1247,14 +1310,8 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 
 	if (list_dirs(r, err) == -1 || stat_unknown(r, err) == -1)
 		goto out;
-	if (r->nmsgs > 0)
-		qsort(r->msgs, r->nmsgs, sizeof(r->msgs[0]), cmp_msg);
-	for (i = 0; i < r->nmsgs; i++)
-		if (nameset_put(&r->listed, r->msgs[i].name,
-		    strlen(r->msgs[i].name), NULL, i) == NULL) {
-			error_errno(err, STATUS_PARTIAL, "nameset");
-			goto out;
-		}
+	if (sort_msgs(r, err) == -1)
+		goto out;
 	msg_info(2, r->account, "%s/new: %zu messages listed", r->remote,
 	    r->nmsgs);
 
@@ -1286,7 +1343,8 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	if ((r->active = calloc(FILES_INFLIGHT + 1, sizeof(size_t))) == NULL ||
 	    (r->ready = calloc(r->nmsgs + 1, sizeof(size_t))) == NULL ||
 	    (r->batch = calloc(BATCH_MAX, sizeof(size_t))) == NULL ||
-	    (r->items = calloc(BATCH_MAX, sizeof(*r->items))) == NULL) {
+	    (r->items = calloc(BATCH_MAX, sizeof(*r->items))) == NULL ||
+	    (r->tmpnames = calloc(BATCH_MAX, sizeof(*r->tmpnames))) == NULL) {
 		error_errno(err, STATUS_TEMPFAIL, "calloc");
 		goto out;
 	}
@@ -1315,6 +1373,7 @@ out:
 	c->s->wakefd = -1;
 	free(r->batch);
 	free(r->items);
+	free(r->tmpnames);
 	for (i = 0; i < r->nmsgs; i++) {
 		free(r->msgs[i].name);
 		free(r->msgs[i].handle);
@@ -1323,7 +1382,6 @@ out:
 	free(r->active);
 	free(r->ready);
 	nameset_free(&r->local);
-	nameset_free(&r->listed);
 	free(r);
 	return ret;
 }

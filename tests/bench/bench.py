@@ -31,7 +31,8 @@ held RTT/2 on arrival in each namespace by tests/bench/nfdelay.c).
 
 Environment: QUICK=1 (short run), BENCH_RUNS (runs per contender and case;
 default 3, 1 with QUICK), BENCH_RTT (ms, default 50), BENCH_ONLY (comma-
-separated case keys to run, e.g. "1k,200MB,100@50ms"), SYNCMAIL (the program,
+separated case keys to run, e.g. "1k,200MB,100@50ms"), BENCH_WHO (comma-
+separated contenders to run, e.g. "syncmail,rsync --fsync"), SYNCMAIL (the program,
 default syncmail/syncmail), BENCH_REPORT (file the table is also written
 to, default /tmp/syncmail-bench.md).
 """
@@ -683,6 +684,7 @@ def main():
 
 
 def bench(T, syncmail, todo, runs, quick, report, procs, started):
+    who = [s for s in os.environ.get("BENCH_WHO", "").split(",") if s]
     ensure_user()
     os.makedirs("/run/sshd", exist_ok=True)
     os.makedirs(os.path.join(T, "home"))
@@ -746,7 +748,7 @@ def bench(T, syncmail, todo, runs, quick, report, procs, started):
         log("== case %s: %d messages, %.1f MB" % (case.label, len(mb.sums),
                                                   mb.total / 1e6))
         cases_run.append((case, mb))
-        order = list(case.contenders)
+        order = [c for c in case.contenders if not who or c in who]
         for r in range(runs):
             for c in order[r % len(order):] + order[:r % len(order)]:
                 if net is not None and case.rtt and not net.alive():

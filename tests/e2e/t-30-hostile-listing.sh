@@ -19,7 +19,7 @@ hostile_case name-dotdot 0 'hostile-escape-dotdot.*skipped' any
 hostile_case name-nul	 0 'hostile-escape-nul.*skipped'	any
 hostile_case name-long	 0 'skipped.*(long|255)'	any
 hostile_case name-ctrl	 0 'skipped.*control'		any
-hostile_case name-repeat 0 -				any
+hostile_case name-repeat 0 'listed more than once'	any
 hostile_case noattrs	 0 -				any
 hostile_case count-over	75 'malformed READDIR'		kept
 hostile_case count-under 75 'malformed READDIR'		kept
