@@ -44,7 +44,13 @@
 #define BATCH_WAIT_MS	100	/* ...or this long, or the end of the downloads */
 #define REQ_SLOTS	2048	/* power of two, above every limit combined */
 #define REQ_LIMIT	1024
-#define LIST_MAX	1000000	/* names in one listing: a hostile server's list is not endless */
+/*
+ * A listing is cut short at LIST_KEEP candidates or LIST_READ entries:
+ * memory stays bounded whatever the size of new/ (a backlog, or a
+ * hostile server's endless list), and the rest waits for the next run.
+ */
+#define LIST_KEEP	50000
+#define LIST_READ	500000
 #define TMP_OLD		(36 * 3600)
 #define SPACE_RESERVE	(1024 * 1024)
 
@@ -124,6 +130,7 @@ struct run {
 	int		 nospace;	/* local disk full: start nothing new */
 	int		 removes_sent;	/* for the "remove-sent" crash point */
 	int		 short_reads;	/* the server read short mid-file */
+	int		 truncated;	/* the listing of new/ was cut short */
 };
 
 static void
@@ -303,18 +310,20 @@ type_name(uint32_t perms)
 	}
 }
 
+/* Adds a candidate: 0, or 1 when the listing holds all it may. */
 static int
 add_msg(struct run *r, const struct proto_name *n, struct error *err)
 {
 	struct msg *m;
 
+	if (r->nmsgs >= LIST_KEEP)
+		return 1;
 	if (r->nmsgs == r->msgcap) {
 		size_t cap = r->msgcap ? r->msgcap * 2 : 256;
 		struct msg *p;
 
-		if (r->nmsgs >= LIST_MAX)
-			return error_set(err, STATUS_PARTIAL, "%s/new: more "
-			    "than %d names listed", r->remote, LIST_MAX);
+		if (cap > LIST_KEEP)
+			cap = LIST_KEEP;
 		if ((p = reallocarray(r->msgs, cap, sizeof(*p))) == NULL)
 			return error_errno(err, STATUS_PARTIAL, "realloc");
 		r->msgs = p;
@@ -338,7 +347,10 @@ add_msg(struct run *r, const struct proto_name *n, struct error *err)
 	return 0;
 }
 
-/* One entry of REMOTE/new: a candidate, or skipped with a warning. */
+/*
+ * One entry of REMOTE/new: a candidate, or skipped with a warning.
+ * Returns 0, 1 when the listing must stop there, or -1.
+ */
 static int
 list_new_entry(struct run *r, const struct proto_name *n, struct error *err)
 {
@@ -385,13 +397,15 @@ struct lister {
 	const char	*sub;
 	int		 missing_ok;
 	int		(*each)(struct run *, const struct proto_name *,
-			    struct error *);
+			    struct error *);	/* 0, 1: stop, -1 */
 	char		 path[8192];
 	uint8_t		 handle[PROTO_MAX_HANDLE];
 	size_t		 handlelen;
 	uint32_t	 ids[READDIRS + 2];	/* requests in flight */
 	int		 nids;
 	int		 eof;
+	int		 full;		/* cut short: the rest is not read */
+	size_t		 nread;		/* entries read */
 	int		 closing;
 	int		 done;
 };
@@ -470,16 +484,24 @@ lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
 				return -1;
 		return 0;
 	}
-	if (rep->type == SSH_FXP_STATUS) {
+	if (l->full) {
+		/* Cut short: the answers still in flight are not read. */
+	} else if (rep->type == SSH_FXP_STATUS) {
 		if (rep->status != SSH_FX_EOF)
 			return error_set(err, STATUS_PARTIAL, "%s: READDIR: %s",
 			    l->path, proto_status_str(rep->status));
 		l->eof = 1;
 	} else if (rep->type == SSH_FXP_NAME) {
 		proto_names_init(&it, rep);
-		while ((rc = proto_names_next(&it, &n)) == 1)
-			if (l->each(r, &n, err) == -1)
+		while ((rc = proto_names_next(&it, &n)) == 1) {
+			if (++l->nread > LIST_READ ||
+			    (rc = l->each(r, &n, err)) == 1) {
+				l->full = l->eof = 1;
+				break;
+			}
+			if (rc == -1)
 				return -1;
+		}
 		if (rc == -1)
 			return error_set(err, STATUS_TEMPFAIL, "%s: malformed "
 			    "READDIR reply", l->path);
@@ -535,8 +557,10 @@ list_dirs(struct run *r, struct error *err)
 			return -1;
 		for (i = 0, left = 0; i < n; i++)
 			left |= !ls[i].done;
-		if (!left)
+		if (!left) {
+			r->truncated = ls[0].full;
 			return 0;
+		}
 		if (sftp_pump(r->c, 1, err) == -1)
 			return -1;
 	}
@@ -701,8 +725,13 @@ reconcile(struct run *r, struct error *err)
 		l = find_msg(r, names[i]);
 		printable(names[i], name, sizeof(name));
 		if (l == NULL) {
-			/* Delivered, and its remote copy is gone: forget it. */
-			if (!job->dryrun && record_drop(rec, names[i], err) == -1)
+			/*
+			 * Not listed: its remote copy is gone, so forget it;
+			 * unless the listing was cut short, when it may be
+			 * in the part not read.
+			 */
+			if (!job->dryrun && !r->truncated &&
+			    record_drop(rec, names[i], err) == -1)
 				goto out;
 			continue;
 		}
@@ -1312,6 +1341,11 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 		goto out;
 	if (sort_msgs(r, err) == -1)
 		goto out;
+	if (r->truncated)
+		msg_warn(r->account, "%s/new: listing cut short at %zu "
+		    "messages (at most %d messages or %d entries a run); the "
+		    "rest wait for the next run", r->remote, r->nmsgs,
+		    LIST_KEEP, LIST_READ);
 	msg_info(2, r->account, "%s/new: %zu messages listed", r->remote,
 	    r->nmsgs);
 

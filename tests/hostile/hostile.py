@@ -72,7 +72,7 @@ MODES = {
     "remove-fail": "every REMOVE answered with a failure, nothing removed",
     "stall": "the server stops answering mid-file",
     "stall-half": "half a DATA packet, then silence",
-    # not in the e2e tests (slow): a listing that never ends
+    # a listing that never ends (t-38)
     "endless-list": "READDIR never answers EOF",
 }
 
