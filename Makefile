@@ -106,9 +106,10 @@ $(ASAN_OBJS): $(HDRS)
 
 asan: $(ASAN_PROG)
 
-# Fuzz targets (tests/fuzz): the config parser, the SFTP reply codec and
-# the known_hosts line parser.  "make fuzz" builds each with clang's
-# libFuzzer and runs it FUZZ_SECONDS, adding what it finds new to its
+# Fuzz targets (tests/fuzz): the config parser, the SFTP reply codec,
+# the known_hosts line parser and the ssh_config reader.  "make fuzz"
+# builds each with clang's libFuzzer and runs it FUZZ_SECONDS (one target:
+# FUZZ_NAMES=sshconfig), adding what it finds new to its
 # corpus tests/fuzz/corpus/NAME (with the dictionary tests/fuzz/NAME.dict
 # if there is one); a crash is saved as tests/fuzz/crash-NAME-* and fails
 # the target.  "make check" only replays the corpora, with
@@ -118,12 +119,15 @@ FUZZ_CC ?=	clang
 FUZZ_SECONDS ?=	60
 FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_NAMES =	config proto hostkey
+FUZZ_NAMES =	config proto hostkey sshconfig
 FUZZ_config =	syncmail/config.c syncmail/error.c
 FUZZ_proto =	sftp/proto.c
 FUZZ_hostkey =	sftp/hostkey.c syncmail/error.c
-FUZZ_PROGS =	tests/fuzz/fuzz_config tests/fuzz/fuzz_proto tests/fuzz/fuzz_hostkey
-REPLAY_PROGS =	tests/fuzz/replay_config tests/fuzz/replay_proto tests/fuzz/replay_hostkey
+FUZZ_sshconfig = sftp/sshconfig.c syncmail/error.c
+FUZZ_PROGS =	tests/fuzz/fuzz_config tests/fuzz/fuzz_proto tests/fuzz/fuzz_hostkey \
+		tests/fuzz/fuzz_sshconfig
+REPLAY_PROGS =	tests/fuzz/replay_config tests/fuzz/replay_proto tests/fuzz/replay_hostkey \
+		tests/fuzz/replay_sshconfig
 
 tests/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_config) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c $(FUZZ_config) $(LDLIBS)
@@ -131,6 +135,8 @@ tests/fuzz/fuzz_proto: tests/fuzz/fuzz_proto.c $(FUZZ_proto) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_proto.c $(FUZZ_proto) $(LDLIBS)
 tests/fuzz/fuzz_hostkey: tests/fuzz/fuzz_hostkey.c $(FUZZ_hostkey) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_hostkey.c $(FUZZ_hostkey) $(LDLIBS)
+tests/fuzz/fuzz_sshconfig: tests/fuzz/fuzz_sshconfig.c $(FUZZ_sshconfig) $(HDRS)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_sshconfig.c $(FUZZ_sshconfig) $(LDLIBS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
 		syncmail/config.asan.o syncmail/error.asan.o
@@ -141,8 +147,12 @@ tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \
 tests/fuzz/replay_hostkey: tests/fuzz/replay.asan.o tests/fuzz/fuzz_hostkey.asan.o \
 		sftp/hostkey.asan.o syncmail/error.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+tests/fuzz/replay_sshconfig: tests/fuzz/replay.asan.o tests/fuzz/fuzz_sshconfig.asan.o \
+		sftp/sshconfig.asan.o syncmail/error.asan.o
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
-tests/fuzz/fuzz_proto.asan.o tests/fuzz/fuzz_hostkey.asan.o: $(HDRS)
+tests/fuzz/fuzz_proto.asan.o tests/fuzz/fuzz_hostkey.asan.o \
+tests/fuzz/fuzz_sshconfig.asan.o: $(HDRS)
 
 fuzz-replay: $(REPLAY_PROGS)
 
