@@ -23,6 +23,7 @@ OBJS =		syncmail/main.o \
 		syncmail/fault.o \
 		syncmail/config.o \
 		syncmail/error.o \
+		syncmail/readfile.o \
 		syncmail/msg.o \
 		sftp/session.o \
 		sftp/hostkey.o \
@@ -37,21 +38,23 @@ OBJS =		syncmail/main.o \
 		maildir/record.o \
 		maildir/names.o \
 		maildir/nameset.o \
+		maildir/localset.o \
 		compat/rename.o
 
-HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h \
+HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h syncmail/readfile.h \
 		syncmail/account.h syncmail/pull.h syncmail/worker.h syncmail/fault.h \
 		sftp/session.h sftp/hostkey.h sftp/proto.h sftp/client.h \
 		sftp/sshconfig.h sftp/proxy.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
-		maildir/tmppool.h \
+		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
 		tests/unit/test_proto \
 		tests/unit/test_hostkey \
-		tests/unit/test_sshconfig
+		tests/unit/test_sshconfig \
+		tests/unit/test_localset
 
 .PHONY: all deps check unit e2e asan demo install clean fuzz fuzz-replay fuzz-cmin
 
@@ -74,7 +77,7 @@ $(PROG): $(OBJS)
 $(OBJS): $(HDRS)
 
 tests/unit/test_config: tests/unit/test_config.o syncmail/config.o sftp/sshconfig.o \
-	    syncmail/error.o
+	    syncmail/error.o syncmail/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_names: tests/unit/test_names.o maildir/names.o maildir/nameset.o syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -82,7 +85,11 @@ tests/unit/test_proto: tests/unit/test_proto.o sftp/proto.o syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_hostkey: tests/unit/test_hostkey.o sftp/hostkey.o syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-tests/unit/test_sshconfig: tests/unit/test_sshconfig.o sftp/sshconfig.o syncmail/error.o
+tests/unit/test_sshconfig: tests/unit/test_sshconfig.o sftp/sshconfig.o syncmail/error.o \
+	    syncmail/readfile.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+tests/unit/test_localset: tests/unit/test_localset.o maildir/localset.o \
+	    maildir/maildir.o maildir/nameset.o maildir/names.o syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(UNIT:=.o): $(HDRS) tests/unit/check.h
 
@@ -120,10 +127,10 @@ FUZZ_SECONDS ?=	60
 FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_NAMES =	config proto hostkey sshconfig
-FUZZ_config =	syncmail/config.c syncmail/error.c
+FUZZ_config =	syncmail/config.c syncmail/error.c syncmail/readfile.c
 FUZZ_proto =	sftp/proto.c
 FUZZ_hostkey =	sftp/hostkey.c syncmail/error.c
-FUZZ_sshconfig = sftp/sshconfig.c syncmail/error.c
+FUZZ_sshconfig = sftp/sshconfig.c syncmail/error.c syncmail/readfile.c
 FUZZ_PROGS =	tests/fuzz/fuzz_config tests/fuzz/fuzz_proto tests/fuzz/fuzz_hostkey \
 		tests/fuzz/fuzz_sshconfig
 REPLAY_PROGS =	tests/fuzz/replay_config tests/fuzz/replay_proto tests/fuzz/replay_hostkey \
@@ -139,7 +146,7 @@ tests/fuzz/fuzz_sshconfig: tests/fuzz/fuzz_sshconfig.c $(FUZZ_sshconfig) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_sshconfig.c $(FUZZ_sshconfig) $(LDLIBS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
-		syncmail/config.asan.o syncmail/error.asan.o
+		syncmail/config.asan.o syncmail/error.asan.o syncmail/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \
 		sftp/proto.asan.o
@@ -148,7 +155,7 @@ tests/fuzz/replay_hostkey: tests/fuzz/replay.asan.o tests/fuzz/fuzz_hostkey.asan
 		sftp/hostkey.asan.o syncmail/error.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_sshconfig: tests/fuzz/replay.asan.o tests/fuzz/fuzz_sshconfig.asan.o \
-		sftp/sshconfig.asan.o syncmail/error.asan.o
+		sftp/sshconfig.asan.o syncmail/error.asan.o syncmail/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
 tests/fuzz/fuzz_proto.asan.o tests/fuzz/fuzz_hostkey.asan.o \

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sftp/sshconfig.h"
+#include "syncmail/readfile.h"
 
 /* As for syncmail.conf: far above any real file, bounds a wrong one. */
 #define SSHCONFIG_MAX_SIZE	(1024 * 1024)
@@ -488,9 +489,8 @@ out:
 static int
 sshconfig_file(struct sshconfig_state *st, const char *path, int must_exist)
 {
-	char *buf = NULL, *nbuf;
-	size_t len = 0, size = 0;
-	ssize_t r;
+	char *buf = NULL;
+	size_t len = 0;
 	int fd, rc = -1;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -501,30 +501,13 @@ sshconfig_file(struct sshconfig_state *st, const char *path, int must_exist)
 			    "Include %s", st->file, st->line, path);
 		return error_errno(st->err, STATUS_CONFIG, "%s", path);
 	}
-	for (;;) {
-		if (len == size) {
-			if (size > SSHCONFIG_MAX_SIZE) {
-				error_set(st->err, STATUS_CONFIG, "%s: larger "
-				    "than %d bytes", path, SSHCONFIG_MAX_SIZE);
-				goto out;
-			}
-			size = size == 0 ? 8192 : size * 2;
-			if ((nbuf = realloc(buf, size)) == NULL) {
-				error_errno(st->err, STATUS_CONFIG, "%s", path);
-				goto out;
-			}
-			buf = nbuf;
-		}
-		r = read(fd, buf + len, size - len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
+	if (readfile(fd, SSHCONFIG_MAX_SIZE, &buf, &len) == -1) {
+		if (errno == EFBIG)
+			error_set(st->err, STATUS_CONFIG, "%s: larger than %d "
+			    "bytes", path, SSHCONFIG_MAX_SIZE);
+		else
 			error_errno(st->err, STATUS_CONFIG, "%s", path);
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += r;
+		goto out;
 	}
 	st->file = path;
 	rc = sshconfig_text(st, buf, len);

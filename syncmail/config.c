@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "readfile.h"
 
 /*
  * Far above any real config.  Bounds memory and time when -c names the
@@ -979,39 +980,20 @@ int
 config_load(const char *path, const char *home, const char *localuser,
     struct config *cfg, struct error *err)
 {
-	char *buf = NULL, *nbuf;
-	size_t len = 0, size = 0;
-	ssize_t r;
+	char *buf = NULL;
+	size_t len = 0;
 	int fd, rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return error_errno(err, STATUS_CONFIG, "%s", path);
-	/* read to the end rather than trust st_size: it may be a pipe */
-	for (;;) {
-		if (len == size) {
-			if (size > CONFIG_MAX_SIZE) {
-				error_set(err, STATUS_CONFIG, "%s: larger than "
-				    "%d bytes", path, CONFIG_MAX_SIZE);
-				goto out;
-			}
-			size = size == 0 ? 8192 : size * 2;
-			if ((nbuf = realloc(buf, size)) == NULL) {
-				error_errno(err, STATUS_CONFIG, "%s", path);
-				goto out;
-			}
-			buf = nbuf;
-		}
-		r = read(fd, buf + len, size - len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
+	if (readfile(fd, CONFIG_MAX_SIZE, &buf, &len) == -1) {
+		if (errno == EFBIG)
+			error_set(err, STATUS_CONFIG, "%s: larger than %d "
+			    "bytes", path, CONFIG_MAX_SIZE);
+		else
 			error_errno(err, STATUS_CONFIG, "%s", path);
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += r;
+		goto out;
 	}
 	rc = config_parse(buf, len, path, home, localuser, cfg, err);
 out:

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "check.h"
@@ -932,6 +933,51 @@ test_example(const char *path)
 	config_free(&c);
 }
 
+/* write_comments PATH N: a file of N bytes, all comment lines. */
+static void
+write_comments(const char *path, size_t n)
+{
+	char line[64];
+	FILE *f;
+
+	memset(line, '#', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	if ((f = fopen(path, "w")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	for (; n >= sizeof(line); n -= sizeof(line))
+		fwrite(line, 1, sizeof(line), f);
+	fwrite(line + sizeof(line) - n, 1, n, f);
+	fclose(f);
+}
+
+/* The size limit, from the file: 1 MiB is read, a byte more is not. */
+static void
+test_load_size(void)
+{
+	char dir[] = "/tmp/syncmail-test-config.XXXXXX", path[64];
+	struct config c;
+	struct error e;
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/big.conf", dir);
+	write_comments(path, 1048576);
+	CHECK(config_load(path, HOME, "alice", &c, &e) == -1);
+	CHECK(strstr(e.msg, ": no account") != NULL);	/* read, parsed */
+	write_comments(path, 1048577);
+	CHECK(config_load(path, HOME, "alice", &c, &e) == -1);
+	CHECK(strstr(e.msg, ": larger than 1048576 bytes") != NULL);
+	write_comments(path, 1900000);
+	CHECK(config_load(path, HOME, "alice", &c, &e) == -1);
+	CHECK(strstr(e.msg, ": larger than 1048576 bytes") != NULL);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 test_load(void)
 {
@@ -949,6 +995,7 @@ test_load(void)
 	CHECK_STR(e.msg, "/: Is a directory");
 	CHECK(config_load("/dev/null", HOME, "alice", &c, &e) == -1);
 	CHECK_STR(e.msg, "/dev/null: no account");
+	test_load_size();
 }
 
 int

@@ -245,6 +245,26 @@ writefile(const char *path, const char *text)
 	fclose(f);
 }
 
+/* write_size PATH TEXT N: TEXT, then comment lines up to N bytes. */
+static void
+write_size(const char *path, const char *text, size_t n)
+{
+	char line[64];
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		perror(path);
+		exit(1);
+	}
+	memset(line, '#', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	fputs(text, f);
+	for (n -= strlen(text); n >= sizeof(line); n -= sizeof(line))
+		fwrite(line, 1, sizeof(line), f);
+	fwrite(line + sizeof(line) - n, 1, n, f);
+	fclose(f);
+}
+
 static void
 test_include(void)
 {
@@ -298,6 +318,22 @@ test_include(void)
 	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == -1);
 	CHECK(strstr(e.msg, "Include nested more than 16 deep") != NULL);
 	sshconfig_host_free(&h);
+
+	/* The size limit: 1 MiB is read, a byte more is not. */
+	snprintf(path, sizeof(path), "%s/.ssh/big", dir);
+	write_size(path, "Host mail\nPort 2201\n", 1048576);
+	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == 0);
+	CHECK(h.port == 2201);
+	sshconfig_host_free(&h);
+	write_size(path, "Host mail\nPort 2201\n", 1048577);
+	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == -1);
+	CHECK(strstr(e.msg, "big: larger than 1048576 bytes") != NULL);
+	sshconfig_host_free(&h);
+	write_size(path, "Host mail\nPort 2201\n", 1900000);
+	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == -1);
+	CHECK(strstr(e.msg, "big: larger than 1048576 bytes") != NULL);
+	sshconfig_host_free(&h);
+	unlink(path);
 
 	snprintf(path, sizeof(path), "%s/.ssh/absent", dir);
 	CHECK(sshconfig_load(path, "mail", home, 0, &h, &e) == 0);
