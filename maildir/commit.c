@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,6 +46,45 @@ sync_tmp(const struct maildir *md, struct commit_item *items, size_t n,
 	return maildir_sync(md, md->tmpfd, "tmp", err);
 }
 
+/*
+ * The items whose move failed, still alone in tmp/ (one link: never
+ * moved, as recovery reads it), are forgotten by the record, durably,
+ * and only then their tmp files go: a recorded name without its tmp file
+ * would read as "delivered".  If the record cannot be flushed the files
+ * stay, and the next run's recovery removes them.  Best effort: the
+ * items have failed already and keep their own errors.
+ */
+static void
+unrecord_failed(const struct maildir *md, struct record *rec,
+    const struct commit_item *items, size_t n)
+{
+	struct error ignored;
+	struct stat st;
+	char *drop;
+	size_t i, ndrop = 0;
+
+	if ((drop = calloc(n, 1)) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if (items[i].result != -1 ||
+		    fstatat(md->tmpfd, items[i].tmpname, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_nlink != 1)
+			continue;
+		if (record_drop(rec, items[i].name, &ignored) == -1)
+			goto out;
+		drop[i] = 1;
+		ndrop++;
+	}
+	if (ndrop == 0 || record_sync(rec, &ignored) == -1)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (drop[i])
+			deliver_discard(md, items[i].tmpname);
+out:
+	free(drop);
+}
+
 int
 commit_batch(const struct maildir *md, struct record *rec,
     struct nameset *local, struct commit_item *items, size_t n,
@@ -51,14 +92,23 @@ commit_batch(const struct maildir *md, struct record *rec,
 {
 	struct error one;
 	size_t i;
+	int failed = 0;
 
 	for (i = 0; i < n; i++) {
 		items[i].result = -1;
 		items[i].final[0] = items[i].clash[0] = '\0';
 		items[i].error = NULL;
 	}
-	if (sync_tmp(md, items, n, err) == -1)
+	if (sync_tmp(md, items, n, err) == -1) {
+		/*
+		 * Nothing of the batch is recorded yet, so its files are
+		 * simply partial files of ours: they go now (SPEC 5), and
+		 * the messages stay on the server.
+		 */
+		for (i = 0; i < n; i++)
+			deliver_discard(md, items[i].tmpname);
 		return -1;
+	}
 	fault_point("tmp-synced");
 	for (i = 0; i < n; i++)
 		if (record_add(rec, items[i].name, items[i].size,
@@ -70,13 +120,17 @@ commit_batch(const struct maildir *md, struct record *rec,
 	for (i = 0; i < n; i++) {
 		items[i].result = deliver_commit(md, items[i].tmpname,
 		    items[i].name, local, items[i].final, items[i].clash, &one);
-		if (items[i].result == -1 &&
-		    (items[i].error = strdup(one.msg)) == NULL)
-			items[i].error = NULL;
+		if (items[i].result == -1) {
+			failed = 1;
+			if ((items[i].error = strdup(one.msg)) == NULL)
+				items[i].error = NULL;
+		}
 		fault_point("renamed");
 	}
 	if (maildir_sync(md, md->newfd, "new", err) == -1)
 		return -1;
 	fault_point("new-synced");
+	if (failed)
+		unrecord_failed(md, rec, items, n);
 	return 0;
 }

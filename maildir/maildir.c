@@ -37,15 +37,32 @@ mkdirs(const char *path, struct error *err)
 static int
 open_sub(struct maildir *md, const char *sub, int create, struct error *err)
 {
+	struct stat st;
 	int fd;
 
 	if (create && mkdirat(md->fd, sub, 0700) == -1 && errno != EEXIST)
 		return error_errno(err, STATUS_PARTIAL, "%s/%s: mkdir",
 		    md->path, sub);
+	/*
+	 * Never through a symbolic link: messages written there would land
+	 * outside the Maildir (SPEC 6).  Say what is in the way, as
+	 * "Not a directory" alone reads wrong for a link to one.
+	 */
 	fd = openat(md->fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
+	if (fd == -1 && (errno == ENOTDIR || errno == ELOOP) &&
+	    fstatat(md->fd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return error_set(err, STATUS_PARTIAL, "%s/%s: is a "
+			    "symbolic link, not a directory; syncmail does not "
+			    "follow links inside a Maildir", md->path, sub);
+		if (!S_ISDIR(st.st_mode))
+			return error_set(err, STATUS_PARTIAL, "%s/%s: is not "
+			    "a directory", md->path, sub);
+	}
 	if (fd == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s", md->path, sub);
+		return error_errno(err, STATUS_PARTIAL, "%s/%s: open",
+		    md->path, sub);
 	return fd;
 }
 
@@ -115,12 +132,23 @@ scan_dir(const struct maildir *md, int dirfd, const char *sub,
 	return 0;
 }
 
+/*
+ * What the scan finds is what the run then relies on to delete remote
+ * copies: messages an earlier run moved (the record says so) and local
+ * files with the same bytes.  A run killed after its rename into new/
+ * but before its flush of new/ left that rename in memory only, as does
+ * a mail client that moves a message to cur/ without a flush: both
+ * directories are flushed here, before any remote copy can go, or a
+ * power cut after this run could undo a move whose source is gone.
+ */
 int
 maildir_scan(const struct maildir *md, struct nameset *set,
     struct error *err)
 {
 	if (scan_dir(md, md->newfd, "new", set, err) == -1 ||
-	    scan_dir(md, md->curfd, "cur", set, err) == -1)
+	    scan_dir(md, md->curfd, "cur", set, err) == -1 ||
+	    maildir_sync(md, md->newfd, "new", err) == -1 ||
+	    maildir_sync(md, md->curfd, "cur", err) == -1)
 		return -1;
 	return 0;
 }
