@@ -87,7 +87,7 @@ out:
 
 int
 commit_batch(const struct maildir *md, struct record *rec,
-    struct nameset *local, struct commit_item *items, size_t n,
+    struct localset *local, struct commit_item *items, size_t n,
     struct error *err)
 {
 	struct error one;

@@ -21,7 +21,7 @@
 #include "deliver.h"
 #include "error.h"
 #include "maildir.h"
-#include "nameset.h"
+#include "localset.h"
 #include "record.h"
 
 struct commit_item {
@@ -40,14 +40,15 @@ struct commit_item {
 
 /*
  * Commits the n items.  Returns 0 when every item has its result (some
- * may have failed alone: result -1 and error set, their tmp file left
- * for the next run's recovery), or -1 with err set when the batch as a
+ * may have failed alone: result -1 and error set; once the record has
+ * durably forgotten such an item its tmp file is removed, else it is
+ * left for the next run's recovery), or -1 with err set when the batch as a
  * whole failed before any move (then every result is -1 and nothing was
  * moved) or when new/ could not be flushed after the moves (then no
  * remote copy may go in this run: the next run decides from the record).
  */
 int	 commit_batch(const struct maildir *, struct record *,
-	    struct nameset *local, struct commit_item *items, size_t n,
+	    struct localset *local, struct commit_item *items, size_t n,
 	    struct error *err);
 
 #endif

@@ -109,28 +109,25 @@ same_as_local(const struct maildir *md, const char *tmpname,
 
 int
 deliver_commit(const struct maildir *md, const char *tmpname,
-    const char *name, struct nameset *set, char *final, char *clash,
+    const char *name, struct localset *set, char *final, char *clash,
     struct error *err)
 {
-	struct nameset_entry *e;
 	char local[300];
 	unsigned int tries;
-	int same;
+	int same, found;
 
 	clash[0] = '\0';
 	strlcpy(final, name, 256);
 	for (tries = 0; tries < 16; tries++) {
-		e = nameset_get(set, final, names_unique_len(final));
-		if (e != NULL) {
-			strlcpy(local, e->value, sizeof(local));
-		} else {
+		found = localset_find(set, md, final, local, sizeof(local), err);
+		if (found == -1)
+			return -1;
+		if (!found) {
 			if (compat_rename_noreplace(md->tmpfd, tmpname,
 			    md->newfd, final) == 0) {
 				snprintf(local, sizeof(local), "new/%s", final);
-				if (nameset_put(set, final,
-				    names_unique_len(final), local, 0) == NULL)
-					return error_errno(err, STATUS_PARTIAL,
-					    "nameset");
+				if (localset_add(set, local, err) == -1)
+					return -1;
 				return DELIVER_NEW;
 			}
 			if (errno != EEXIST)
@@ -143,7 +140,8 @@ deliver_commit(const struct maildir *md, const char *tmpname,
 		if ((same = same_as_local(md, tmpname, local, err)) == -1)
 			return -1;
 		if (same == 2) {
-			nameset_del(set, final, names_unique_len(final));
+			/* Moved or deleted since we looked: look again. */
+			localset_stale(set);
 			continue;
 		}
 		strlcpy(clash, local, 256);

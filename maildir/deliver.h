@@ -11,7 +11,7 @@
 
 #include "error.h"
 #include "maildir.h"
-#include "nameset.h"
+#include "localset.h"
 
 /*
  * Creates tmp/tmpname with O_EXCL, mode 0600.  Returns the fd (the
@@ -44,7 +44,7 @@ enum deliver_result {
  * result, or -1 with err set (the tmp file is then still there).
  */
 int	 deliver_commit(const struct maildir *, const char *tmpname,
-	    const char *name, struct nameset *set, char *final, char *clash,
+	    const char *name, struct localset *set, char *final, char *clash,
 	    struct error *err);
 
 /* Removes tmp/tmpname, if there. */

@@ -95,64 +95,6 @@ maildir_open(struct maildir *md, const char *path, int create,
 	return 0;
 }
 
-static int
-scan_dir(const struct maildir *md, int dirfd, const char *sub,
-    struct nameset *set, struct error *err)
-{
-	struct dirent *de;
-	char value[300];
-	DIR *d;
-	int fd;
-
-	if ((fd = dup(dirfd)) == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s", md->path, sub);
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return error_errno(err, STATUS_PARTIAL, "%s/%s", md->path, sub);
-	}
-	rewinddir(d);
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(value, sizeof(value), "%s/%s", sub, de->d_name);
-		if (nameset_put(set, de->d_name, names_unique_len(de->d_name),
-		    value, 0) == NULL) {
-			closedir(d);
-			return error_errno(err, STATUS_PARTIAL, "nameset");
-		}
-		errno = 0;
-	}
-	if (errno != 0) {
-		error_errno(err, STATUS_PARTIAL, "%s/%s: readdir", md->path, sub);
-		closedir(d);
-		return -1;
-	}
-	closedir(d);
-	return 0;
-}
-
-/*
- * What the scan finds is what the run then relies on to delete remote
- * copies: messages an earlier run moved (the record says so) and local
- * files with the same bytes.  A run killed after its rename into new/
- * but before its flush of new/ left that rename in memory only, as does
- * a mail client that moves a message to cur/ without a flush: both
- * directories are flushed here, before any remote copy can go, or a
- * power cut after this run could undo a move whose source is gone.
- */
-int
-maildir_scan(const struct maildir *md, struct nameset *set,
-    struct error *err)
-{
-	if (scan_dir(md, md->newfd, "new", set, err) == -1 ||
-	    scan_dir(md, md->curfd, "cur", set, err) == -1 ||
-	    maildir_sync(md, md->newfd, "new", err) == -1 ||
-	    maildir_sync(md, md->curfd, "cur", err) == -1)
-		return -1;
-	return 0;
-}
-
 int
 maildir_avail(const struct maildir *md, uint64_t *bytes, struct error *err)
 {

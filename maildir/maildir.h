@@ -8,7 +8,6 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "nameset.h"
 
 struct maildir {
 	char	*path;
@@ -25,14 +24,6 @@ struct maildir {
  * -1 with err set (STATUS_PARTIAL).  Close with maildir_close.
  */
 int	 maildir_open(struct maildir *, const char *path, int create,
-	    struct error *err);
-
-/*
- * Adds the messages already in new/ and cur/ to set: key the unique part
- * of the name (before ':'), value "new/NAME" or "cur/NAME".  Returns 0 or
- * -1 with err set.
- */
-int	 maildir_scan(const struct maildir *, struct nameset *set,
 	    struct error *err);
 
 /* Bytes free for us in the Maildir's file system.  0 or -1 with err. */

@@ -113,8 +113,8 @@ load(struct record *r, struct error *err)
 	int lineno = 0, ret = -1;
 
 	if (fstat(r->fd, &st) == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s", r->md->path,
-		    r->name);
+		return error_errno(err, STATUS_PARTIAL, "%s/%s: stat",
+		    r->md->path, r->name);
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
 		return error_errno(err, STATUS_PARTIAL, "malloc");
 	while (len < (size_t)st.st_size) {
@@ -169,7 +169,7 @@ open_locked(struct record *r, struct error *err)
 		r->fd = openat(r->md->fd, r->name, O_RDWR | O_CREAT |
 		    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (r->fd == -1)
-			return error_errno(err, STATUS_PARTIAL, "%s/%s",
+			return error_errno(err, STATUS_PARTIAL, "%s/%s: open",
 			    r->md->path, r->name);
 		if (flock(r->fd, LOCK_EX | LOCK_NB) == -1) {
 			if (errno == EWOULDBLOCK)
@@ -212,7 +212,7 @@ record_open(struct record *r, const struct maildir *md, const char *source,
 		    O_CLOEXEC);
 		if (r->fd == -1)
 			return errno == ENOENT ? 0 : error_errno(err,
-			    STATUS_PARTIAL, "%s/%s", md->path, r->name);
+			    STATUS_PARTIAL, "%s/%s: open", md->path, r->name);
 		/* load() truncates torn lines only when it may write. */
 		return load(r, err);
 	}
@@ -240,17 +240,41 @@ add_locked(struct record *r, const char *name, uint64_t size,
 	return 0;
 }
 
-/* Writes the pending lines at the end of the file. */
+/*
+ * Writes the pending lines at the end of the file.  What a failed write
+ * (a full disk) got out stays written and leaves the buffer: a retry
+ * goes on from there, and the torn line is completed rather than left
+ * in the middle of the file, where it would stop every later run.
+ */
 static int
 flush_pending(struct record *r, struct error *err)
 {
+	size_t done = 0;
+	ssize_t n;
+	int saved = 0;
+
 	if (r->pendlen == 0 || r->fd == -1)
 		return 0;
-	if (lseek(r->fd, 0, SEEK_END) == -1 ||
-	    write_all(r->fd, r->pending, r->pendlen) == -1)
+	if (lseek(r->fd, 0, SEEK_END) == -1)
+		return error_errno(err, STATUS_PARTIAL, "%s/%s: seek",
+		    r->md->path, r->name);
+	while (done < r->pendlen) {
+		if ((n = write(r->fd, r->pending + done,
+		    r->pendlen - done)) == -1) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			break;
+		}
+		done += n;
+	}
+	memmove(r->pending, r->pending + done, r->pendlen - done);
+	r->pendlen -= done;
+	if (r->pendlen > 0) {
+		errno = saved;
 		return error_errno(err, STATUS_PARTIAL, "%s/%s: write",
 		    r->md->path, r->name);
-	r->pendlen = 0;
+	}
 	return 0;
 }
 
@@ -333,8 +357,8 @@ compact(struct record *r, struct error *err)
 	fd = openat(r->md->fd, tmpname, O_RDWR | O_CREAT | O_TRUNC |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s", r->md->path,
-		    tmpname);
+		return error_errno(err, STATUS_PARTIAL, "%s/%s: open",
+		    r->md->path, tmpname);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
 		goto fail;
 	n = snprintf(line, sizeof(line), "# syncmail record for %s\n",

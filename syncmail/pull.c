@@ -123,11 +123,12 @@ struct run {
 	size_t		 nbatch;
 	struct req	 reqs[REQ_SLOTS];
 	int		 nreqs, nfiles, nreads;
-	struct nameset	 local;		/* unique names in new/ and cur/ */
+	struct localset	 local;		/* unique names in new/ and cur/ */
 	struct pull_stats *st;
 	uint64_t	 total, totalbytes, done, donebytes;
 	int		 status;
-	int		 nospace;	/* local disk full: start nothing new */
+	int		 nonew;		/* the local side is broken (disk full,
+					   tmp/ unusable...): start nothing new */
 	int		 removes_sent;	/* for the "remove-sent" crash point */
 	int		 short_reads;	/* the server read short mid-file */
 	int		 truncated;	/* the listing of new/ was cut short */
@@ -275,16 +276,25 @@ fail_msgf(struct run *r, size_t mi, struct error *err, const char *fmt, ...)
 	return fail_msg(r, mi, err);
 }
 
-/* A local write error: disk full stops new downloads, others fail one. */
+/*
+ * A local error about message mi: it stays on the server.  A full disk
+ * or a tmp/ where no file can be made stops new downloads (the next
+ * would meet the same), one bad write fails that message alone.
+ */
 static int
 fail_local(struct run *r, size_t mi, const struct error *local,
-    int saved_errno, struct error *err)
+    int saved_errno, int dir_broken, struct error *err)
 {
-	if (saved_errno == ENOSPC || saved_errno == EDQUOT) {
-		r->nospace = 1;
+	char name[1100];
+
+	if (dir_broken || saved_errno == ENOSPC || saved_errno == EDQUOT) {
+		if (r->nonew && dir_broken)
+			return fail_msg(r, mi, err);	/* said once */
+		r->nonew = 1;
 	}
-	msg_warn(r->account, "%s; the message stays on the server",
-	    local->msg);
+	printable(r->msgs[mi].name, name, sizeof(name));
+	msg_warn(r->account, "%s/new/%s: %s; it stays on the server",
+	    r->remote, name, local->msg);
 	return fail_msg(r, mi, err);
 }
 
@@ -762,6 +772,28 @@ out:
 	return ret;
 }
 
+/*
+ * Notes the messages already in the local new/ and cur/, and flushes both
+ * directories.  What they hold is what the run then relies on to delete
+ * remote copies: messages an earlier run moved (the record says so) and
+ * local files with the same bytes.  A run killed after its rename into
+ * new/ but before its flush of new/ left that rename in memory only, as
+ * does a mail client that moves a message to cur/ without a flush: both
+ * are flushed here, before any remote copy can go, or a power cut after
+ * this run could undo a move whose source is gone.
+ */
+static int
+scan_local(struct run *r, struct error *err)
+{
+	const struct maildir *md = r->job->md;
+
+	if (localset_scan(&r->local, md, err) == -1 ||
+	    maildir_sync(md, md->newfd, "new", err) == -1 ||
+	    maildir_sync(md, md->curfd, "cur", err) == -1)
+		return -1;
+	return 0;
+}
+
 /* Applies max-size, max-messages and the free space to the candidates. */
 static int
 select_msgs(struct run *r, struct error *err)
@@ -852,7 +884,7 @@ start_msgs(struct run *r, struct error *err)
 	int started = 0;
 
 	while (r->nfiles < FILES_INFLIGHT && r->nreqs < REQ_LIMIT &&
-	    !*r->job->stop && !r->nospace && r->next < r->nmsgs) {
+	    !*r->job->stop && !r->nonew && r->next < r->nmsgs) {
 		m = &r->msgs[r->next];
 		if (m->state != MSG_WAIT || m->earlier) {
 			r->next++;
@@ -941,7 +973,7 @@ finish_download(struct run *r, size_t mi, struct error *err)
 		int saved = errno;
 
 		deliver_discard(r->job->md, tmp);
-		return fail_local(r, mi, &local, saved, err);
+		return fail_local(r, mi, &local, saved, 0, err);
 	}
 	fault_point("tmp-written");
 	m->state = MSG_READY;
@@ -984,7 +1016,7 @@ on_open(struct run *r, size_t mi, const struct proto_reply *rep,
 	m->handlelen = rep->handlelen;
 	m->handle_open = 1;
 	if ((m->fd = tmppool_take(&r->pool, &m->tmpseq, &local)) == -1)
-		return fail_local(r, mi, &local, errno, err);
+		return fail_local(r, mi, &local, errno, 1, err);
 	m->state = MSG_READ;
 	return 0;
 }
@@ -1029,7 +1061,8 @@ on_read(struct run *r, const struct req *q, const struct proto_reply *rep,
 				error_errno(&local, STATUS_PARTIAL,
 				    "%s/tmp/%s: write", r->job->md->path,
 				    tmp_of(r, m, tmp));
-				return fail_local(r, q->msg, &local, saved, err);
+				return fail_local(r, q->msg, &local, saved, 0,
+				    err);
 			}
 		}
 		m->got += rep->datalen;
@@ -1175,7 +1208,7 @@ finish_batch(struct run *r, int rc, const struct error *local,
 		msg_warn(r->account, "%s; the server's copies stay until a "
 		    "later run", local->msg);
 		r->status = STATUS_PARTIAL;
-		r->nospace = 1;
+		r->nonew = 1;
 	}
 	for (i = 0; i < r->nbatch; i++) {
 		m = &r->msgs[r->batch[i]];
@@ -1364,7 +1397,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 				    "partial files of an interrupted run",
 				    job->md->path, n);
 		}
-		if (maildir_scan(job->md, &r->local, err) == -1)
+		if (scan_local(r, err) == -1)
 			goto out;
 	}
 	if (select_msgs(r, err) == -1)
@@ -1415,7 +1448,7 @@ out:
 	free(r->msgs);
 	free(r->active);
 	free(r->ready);
-	nameset_free(&r->local);
+	localset_free(&r->local);
 	free(r);
 	return ret;
 }

@@ -37,7 +37,7 @@ worker_main(void *arg)
 
 int
 worker_start(struct worker *w, const struct maildir *md, struct record *rec,
-    struct nameset *local, struct error *err)
+    struct localset *local, struct error *err)
 {
 	int rc;
 

@@ -23,7 +23,7 @@ struct worker {
 	/* What to commit; set by worker_submit, read by the thread. */
 	const struct maildir *md;
 	struct record	*rec;
-	struct nameset	*local;
+	struct localset	*local;
 	struct commit_item *items;
 	size_t		 nitems;
 	/* 0 idle, 1 submitted, 2 done (results ready); under lock */
@@ -35,7 +35,7 @@ struct worker {
 
 /* Starts the thread.  0, or -1 with err set.  worker_stop either way. */
 int	 worker_start(struct worker *, const struct maildir *,
-	    struct record *, struct nameset *local, struct error *err);
+	    struct record *, struct localset *local, struct error *err);
 
 /* Hands a batch over; the worker must be idle.  items stay the caller's. */
 void	 worker_submit(struct worker *, struct commit_item *, size_t n);

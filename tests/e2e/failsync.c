@@ -53,16 +53,31 @@ fd_path(int fd, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
-/* Appends a line to $FAILSYNC_LOG with raw system calls (no recursion). */
+/*
+ * $FAILSYNC_LOG, opened before main(): syncmail's sandbox (Landlock)
+ * would refuse to open it later, as it is outside every Maildir.
+ */
+static int logfd = -1;
+
+__attribute__((constructor)) static void
+open_log(void)
+{
+	const char *file = getenv("FAILSYNC_LOG");
+
+	if (file != NULL)
+		logfd = (int)syscall(SYS_openat, AT_FDCWD, file,
+		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+}
+
+/* Appends a line to the log with raw system calls (no recursion). */
 static void
 log_line(unsigned long n, const char *call, int fail, int fd)
 {
-	const char *file = getenv("FAILSYNC_LOG");
 	const char *probe = getenv("FAILSYNC_PROBE");
 	char path[4096], line[8400], tail[4200] = "";
-	int lfd, len;
+	int len;
 
-	if (file == NULL)
+	if (logfd < 0)
 		return;
 	fd_path(fd, path, sizeof(path));
 	if (probe != NULL && n > 0)
@@ -73,12 +88,7 @@ log_line(unsigned long n, const char *call, int fail, int fd)
 	    fail ? "EIO" : "ok", path, tail);
 	if (len < 0 || (size_t)len >= sizeof(line))
 		return;
-	lfd = (int)syscall(SYS_openat, AT_FDCWD, file,
-	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-	if (lfd < 0)
-		return;
-	(void)syscall(SYS_write, lfd, line, (size_t)len);
-	(void)syscall(SYS_close, lfd);
+	(void)syscall(SYS_write, logfd, line, (size_t)len);
 }
 
 /* Whether this sync call (syncfs or not) is to fail; logs it. */

@@ -42,8 +42,11 @@ vg_run()
 	rm -f "$T"/vg.*
 	run_syncmail "$@"
 	RUNS=$((RUNS + 1))
+	# Its reports are "==PID==" lines; "--PID--" ones are its own notes
+	# (a system call it does not know, such as Landlock's, fails with
+	# ENOSYS under it: the sandbox is then off, as on an old kernel).
 	for f in "$T"/vg.*; do
-		[ -s "$f" ] || continue
+		grep -q '^==[0-9]*==' "$f" 2>/dev/null || continue
 		sed -n 1,40p "$f"
 		fail "valgrind found errors in run $RUNS (syncmail $*), see above"
 	done
