@@ -9,8 +9,8 @@
 #include "names.h"
 
 /*
- * FNV-1a.  A name chosen to collide (a hostile server's) costs only the
- * full map being built: what every lookup cost before this set existed.
+ * FNV-1a.  Names chosen to collide (a hostile server's) cost only some
+ * more local files kept in the map: a hash only preselects.
  */
 static uint64_t
 hash(const char *name, size_t len)
@@ -22,53 +22,58 @@ hash(const char *name, size_t len)
 		h ^= (unsigned char)name[i];
 		h *= 1099511628211ULL;
 	}
-	return h != 0 ? h : 1;
-}
-
-/* The slot of h, or the empty slot where it would go. */
-static uint64_t *
-slot_of(const struct localset *s, uint64_t h)
-{
-	size_t i;
-
-	for (i = h & (s->cap - 1); s->slots[i] != 0 && s->slots[i] != h;
-	    i = (i + 1) & (s->cap - 1))
-		;
-	return &s->slots[i];
+	return h;
 }
 
 static int
-put_hash(struct localset *s, uint64_t h)
+cmp_hash(const void *a, const void *b)
 {
-	uint64_t *old = s->slots, *p;
-	size_t oldcap = s->cap, i;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	/* At most three quarters full, so that a miss ends soon. */
-	if ((s->count + 1) * 4 > s->cap * 3) {
-		s->cap = oldcap ? oldcap * 2 : 1024;
-		if ((s->slots = calloc(s->cap, sizeof(*s->slots))) == NULL) {
-			s->slots = old;
-			s->cap = oldcap;
-			return -1;
-		}
-		for (i = 0; i < oldcap; i++)
-			if (old[i] != 0)
-				*slot_of(s, old[i]) = old[i];
-		free(old);
+	return x < y ? -1 : x > y;
+}
+
+static void
+sort_want(struct localset *s)
+{
+	if (!s->sorted && s->nwant > 0)
+		qsort(s->want, s->nwant, sizeof(s->want[0]), cmp_hash);
+	s->sorted = 1;
+}
+
+static int
+wanted(struct localset *s, const char *name)
+{
+	uint64_t h = hash(name, names_unique_len(name));
+
+	sort_want(s);
+	return s->nwant > 0 && bsearch(&h, s->want, s->nwant,
+	    sizeof(s->want[0]), cmp_hash) != NULL;
+}
+
+int
+localset_want(struct localset *s, const char *name, struct error *err)
+{
+	uint64_t *p;
+	size_t cap;
+
+	if (s->nwant == s->wantcap) {
+		cap = s->wantcap ? s->wantcap * 2 : 256;
+		if ((p = reallocarray(s->want, cap, sizeof(*p))) == NULL)
+			return error_errno(err, STATUS_PARTIAL, "out of memory");
+		s->want = p;
+		s->wantcap = cap;
 	}
-	p = slot_of(s, h);
-	if (*p == 0) {
-		*p = h;
-		s->count++;
-	}
+	s->want[s->nwant++] = hash(name, names_unique_len(name));
+	s->sorted = 0;
+	s->mapped = 0;
 	return 0;
 }
 
-/* Calls each(s, "sub/NAME") for every message in sub/ (dirfd). */
+/* Adds the wanted files of sub/ (dirfd) to the map. */
 static int
 scan_dir(struct localset *s, const struct maildir *md, int dirfd,
-    const char *sub, int (*each)(struct localset *, const char *),
-    struct error *err)
+    const char *sub, struct error *err)
 {
 	struct dirent *de;
 	char local[300];
@@ -84,10 +89,13 @@ scan_dir(struct localset *s, const struct maildir *md, int dirfd,
 	rewinddir(d);
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || !wanted(s, de->d_name)) {
+			errno = 0;
 			continue;
+		}
 		snprintf(local, sizeof(local), "%s/%s", sub, de->d_name);
-		if (each(s, local) == -1) {
+		if (nameset_put(&s->map, de->d_name,
+		    names_unique_len(de->d_name), local, 0) == NULL) {
 			error_errno(err, STATUS_PARTIAL, "%s: out of memory "
 			    "listing %s", md->path, sub);
 			closedir(d);
@@ -104,58 +112,31 @@ scan_dir(struct localset *s, const struct maildir *md, int dirfd,
 	return 0;
 }
 
-static int
-add_hash(struct localset *s, const char *local)
-{
-	const char *name = local + 4;	/* after "new/" or "cur/" */
-
-	return put_hash(s, hash(name, names_unique_len(name)));
-}
-
-static int
-add_map(struct localset *s, const char *local)
-{
-	const char *name = local + 4;
-
-	return nameset_put(&s->map, name, names_unique_len(name), local,
-	    0) == NULL ? -1 : 0;
-}
-
-static int
-scan(struct localset *s, const struct maildir *md,
-    int (*each)(struct localset *, const char *), struct error *err)
-{
-	if (scan_dir(s, md, md->newfd, "new", each, err) == -1 ||
-	    scan_dir(s, md, md->curfd, "cur", each, err) == -1)
-		return -1;
-	return 0;
-}
-
 int
 localset_scan(struct localset *s, const struct maildir *md,
     struct error *err)
 {
-	return scan(s, md, add_hash, err);
+	sort_want(s);
+	nameset_free(&s->map);
+	s->mapped = 0;
+	if (scan_dir(s, md, md->newfd, "new", err) == -1 ||
+	    scan_dir(s, md, md->curfd, "cur", err) == -1) {
+		nameset_free(&s->map);
+		return -1;
+	}
+	s->mapped = 1;
+	return 0;
 }
 
 int
 localset_find(struct localset *s, const struct maildir *md,
     const char *name, char *local, size_t localsize, struct error *err)
 {
-	size_t len = names_unique_len(name);
 	struct nameset_entry *e;
 
-	if (s->cap == 0 || *slot_of(s, hash(name, len)) == 0)
-		return 0;
-	if (!s->mapped) {
-		nameset_free(&s->map);
-		if (scan(s, md, add_map, err) == -1) {
-			nameset_free(&s->map);
-			return -1;
-		}
-		s->mapped = 1;
-	}
-	if ((e = nameset_get(&s->map, name, len)) == NULL)
+	if (!s->mapped && localset_scan(s, md, err) == -1)
+		return -1;
+	if ((e = nameset_get(&s->map, name, names_unique_len(name))) == NULL)
 		return 0;
 	strlcpy(local, e->value, localsize);
 	return 1;
@@ -164,7 +145,18 @@ localset_find(struct localset *s, const struct maildir *md,
 int
 localset_add(struct localset *s, const char *local, struct error *err)
 {
-	if (add_hash(s, local) == -1 || (s->mapped && add_map(s, local) == -1))
+	const char *name = local + 4;	/* after "new/" or "cur/" */
+	size_t len = names_unique_len(name);
+	int mapped = s->mapped;
+
+	/* Wanted too, so that a scan again finds it. */
+	if (!wanted(s, name)) {
+		if (localset_want(s, name, err) == -1)
+			return -1;
+		sort_want(s);
+		s->mapped = mapped;
+	}
+	if (s->mapped && nameset_put(&s->map, name, len, local, 0) == NULL)
 		return error_errno(err, STATUS_PARTIAL, "out of memory");
 	return 0;
 }
@@ -172,15 +164,16 @@ localset_add(struct localset *s, const char *local, struct error *err)
 void
 localset_stale(struct localset *s)
 {
-	nameset_free(&s->map);
 	s->mapped = 0;
 }
 
 void
 localset_free(struct localset *s)
 {
-	free(s->slots);
-	s->slots = NULL;
-	s->cap = s->count = 0;
-	localset_stale(s);
+	free(s->want);
+	s->want = NULL;
+	s->nwant = s->wantcap = 0;
+	s->sorted = 0;
+	nameset_free(&s->map);
+	s->mapped = 0;
 }

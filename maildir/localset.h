@@ -1,16 +1,16 @@
 /*
- * The unique names (the part before ':') of the messages already in a
- * local Maildir's new/ and cur/, to tell a message about to be delivered
- * from one that is already there (SPEC 4).
+ * The messages already in a local Maildir's new/ and cur/ that share
+ * their unique name (the part before ':') with a message about to be
+ * delivered, to tell the same message delivered again from another that
+ * happens to have its name (SPEC 4).
  *
  * A Maildir may hold hundreds of thousands of messages and almost never
- * holds the one being delivered, so the set keeps only a 64-bit hash of
- * each unique name: at most 16 bytes a message instead of its names.  A
- * hit (the same message again, another message under the same unique
- * name, or a collision of hashes) is rare; the first one builds the full
- * map from unique name to local file, with one more scan of new/ and
- * cur/, and a file that has gone from where the map says makes the next
- * lookup scan again.
+ * holds one being delivered, so the set does not keep the Maildir's
+ * names: the scan keeps only the local files whose unique name is one
+ * of the wanted ones (the listing's), found by a 64-bit hash of it.  Its
+ * memory follows the listing, whatever the size of the Maildir.  A file
+ * that has gone from where the set says makes the next lookup scan
+ * again.
  */
 #ifndef SYNCMAIL_LOCALSET_H
 #define SYNCMAIL_LOCALSET_H
@@ -23,21 +23,31 @@
 #include "nameset.h"
 
 struct localset {
-	uint64_t	*slots;		/* hashes of unique names; 0: empty */
-	size_t		 cap;		/* power of two, or 0 */
-	size_t		 count;
+	uint64_t	*want;		/* hashes of the wanted unique names */
+	size_t		 nwant, wantcap;
+	int		 sorted;
 	struct nameset	 map;		/* unique name -> "new/NAME" or "cur/NAME" */
-	int		 mapped;	/* map is built */
+	int		 mapped;	/* map is up to date */
 };
 
-/* Adds the messages in md's new/ and cur/.  0, or -1 with err set. */
+/*
+ * Notes the unique name of name as wanted: the scan keeps the local
+ * files with that unique name.  0, or -1 with err set.
+ */
+int	 localset_want(struct localset *, const char *name, struct error *err);
+
+/*
+ * Finds the local files in md's new/ and cur/ whose unique name is
+ * wanted.  0, or -1 with err set.
+ */
 int	 localset_scan(struct localset *, const struct maildir *,
 	    struct error *err);
 
 /*
- * Looks for a local message with the unique name of name: 1 with its
- * path relative to the Maildir ("new/NAME" or "cur/NAME") in local,
- * 0 if there is none, -1 with err set.
+ * Looks for a local message with the unique name of name, which must
+ * have been wanted before the scan (or added since): 1 with its path
+ * relative to the Maildir ("new/NAME" or "cur/NAME") in local, 0 if there
+ * is none, -1 with err set.
  */
 int	 localset_find(struct localset *, const struct maildir *,
 	    const char *name, char *local, size_t localsize,

@@ -773,8 +773,8 @@ out:
 }
 
 /*
- * Notes the messages already in the local new/ and cur/, and flushes both
- * directories.  What they hold is what the run then relies on to delete
+ * Notes the messages already in the local new/ and cur/ under a listed
+ * unique name, and flushes both directories.  What they hold is what the run then relies on to delete
  * remote copies: messages an earlier run moved (the record says so) and
  * local files with the same bytes.  A run killed after its rename into
  * new/ but before its flush of new/ left that rename in memory only, as
@@ -786,7 +786,11 @@ static int
 scan_local(struct run *r, struct error *err)
 {
 	const struct maildir *md = r->job->md;
+	size_t i;
 
+	for (i = 0; i < r->nmsgs; i++)
+		if (localset_want(&r->local, r->msgs[i].name, err) == -1)
+			return -1;
 	if (localset_scan(&r->local, md, err) == -1 ||
 	    maildir_sync(md, md->newfd, "new", err) == -1 ||
 	    maildir_sync(md, md->curfd, "cur", err) == -1)
