@@ -8,23 +8,6 @@
 #include "localset.h"
 #include "names.h"
 
-/*
- * FNV-1a.  Names chosen to collide (a hostile server's) cost only some
- * more local files kept in the map: a hash only preselects.
- */
-static uint64_t
-hash(const char *name, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static int
 cmp_hash(const void *a, const void *b)
 {
@@ -44,7 +27,7 @@ sort_want(struct localset *s)
 static int
 wanted(struct localset *s, const char *name)
 {
-	uint64_t h = hash(name, names_unique_len(name));
+	uint64_t h = names_hash(name, names_unique_len(name));
 
 	sort_want(s);
 	return s->nwant > 0 && bsearch(&h, s->want, s->nwant,
@@ -64,7 +47,7 @@ localset_want(struct localset *s, const char *name, struct error *err)
 		s->want = p;
 		s->wantcap = cap;
 	}
-	s->want[s->nwant++] = hash(name, names_unique_len(name));
+	s->want[s->nwant++] = names_hash(name, names_unique_len(name));
 	s->sorted = 0;
 	s->mapped = 0;
 	return 0;

@@ -78,3 +78,16 @@ names_fresh(const char *old, unsigned int n, char *out, size_t outsize)
 		return -1;
 	return 0;
 }
+
+uint64_t
+names_hash(const char *name, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}

@@ -6,6 +6,7 @@
 #define SYNCMAIL_NAMES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Returns NULL when name (of namelen bytes, which may hold a NUL) is a
@@ -13,6 +14,14 @@
  * dot, contains a slash, a control byte or NUL, over 255 bytes.
  */
 const char *names_invalid(const char *name, size_t namelen);
+
+/*
+ * FNV-1a of len bytes of name, for hash tables of names.  Not keyed: a
+ * hostile server may choose names that collide, which costs time or
+ * memory in bounded amounts, never a wrong answer (the users compare
+ * the names themselves).
+ */
+uint64_t names_hash(const char *name, size_t len);
 
 /* Length of the unique part: the bytes before the first ':'. */
 size_t	 names_unique_len(const char *name);

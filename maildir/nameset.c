@@ -2,21 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "nameset.h"
-
-/* FNV-1a: names are short and not chosen to collide with each other. */
-static size_t
-hash(const char *key, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
 
 static int
 key_eq(const struct nameset_entry *e, const char *key, size_t len)
@@ -30,7 +17,8 @@ find_slot(const struct nameset *s, const char *key, size_t len)
 {
 	size_t i;
 
-	for (i = hash(key, len) & (s->cap - 1);; i = (i + 1) & (s->cap - 1))
+	for (i = (size_t)names_hash(key, len) & (s->cap - 1);;
+	    i = (i + 1) & (s->cap - 1))
 		if (s->slots[i].key == NULL || key_eq(&s->slots[i], key, len))
 			return &s->slots[i];
 }
