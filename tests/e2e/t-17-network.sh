@@ -1,8 +1,10 @@
 #!/bin/sh
 # Network faults mid-transfer (SPEC 5): the connection dropping (the
-# server's processes for it killed) or the server stalling (its sftp-server
-# stopped) fails the account with 75, a stall within the timeout; nothing
-# is lost and the next run ends in the exactly-once state.
+# server's processes for it killed), the server stalling (its sftp-server
+# stopped) or its sftp-server killed alone fails the account with 75, a
+# stall within the timeout; nothing is lost and the next run ends in the
+# exactly-once state.  The sshd daemon stopped mid-run leaves the running
+# connection alone; the run after it cannot connect (75).
 . "$(dirname "$0")/lib.sh"
 setup
 conf_add timeout 3
@@ -59,4 +61,43 @@ run_syncmail -q
 assert_rc 0 "the run after a stalled server"
 check_exactly_once
 check_tmp_empty
-note "a stalled server was given up after ${took} ms (timeout 3)"
+
+# 3. The sftp-server alone dies: the SSH connection is still up, the
+# channel ends.
+busy_run "sftp-server killed"
+procs=$(server_procs sftp-server)
+[ -n "$procs" ] || fail "no sftp-server serves the connection?"
+# shellcheck disable=SC2086
+kill -KILL $procs
+wait_exit "$BG_PID" 30
+[ "$WAIT_RC" = 75 ] || { cat "$BG_ERR"; fail "sftp-server killed: exit $WAIT_RC, want 75"; }
+grep -q '^syncmail: test: ' "$BG_ERR" || fail "sftp-server killed: no 'syncmail: test: ...' error"
+run_syncmail -q
+assert_rc 0 "the run after the sftp-server was killed"
+check_exactly_once
+check_tmp_empty
+
+# 4. The sshd daemon is stopped mid-run (SIGTERM to the listener, as an
+# init system stopping the service does): the connection in progress is
+# its own process and goes on to the end; the next run finds no server
+# (75) and, once sshd is back, completes.
+busy_run "sshd stopped"
+kill -TERM "$SSHD_PID"
+wait "$SSHD_PID" 2>/dev/null
+wait_exit "$BG_PID" 60
+[ "$WAIT_RC" = 0 ] || { cat "$BG_ERR"; fail "sshd stopped mid-run: exit $WAIT_RC, want 0 (the connection survives)"; }
+check_exactly_once
+mkmsgs "$REMOTE/new" 20
+run_syncmail -q
+assert_rc 75 "a run while sshd is stopped"
+grep -q '^syncmail: test: .*127.0.0.1' "$T/err" || fail "sshd stopped: the error does not name the server"
+[ "$(count_files "$REMOTE/new")" = 20 ] || fail "sshd stopped: messages moved without a server?"
+/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" &
+SSHD_PID=$!
+track_pid "$SSHD_PID" sshd
+wait_port "$PORT" 5 || fail "sshd did not start again on port $PORT"
+run_syncmail -q
+assert_rc 0 "the run once sshd is back"
+check_exactly_once
+check_tmp_empty
+note "a stalled server was given up after ${took} ms (timeout 3); sftp-server killed: 75; sshd stopped: the run in flight ends 0, the next 75"
