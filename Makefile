@@ -39,7 +39,8 @@ OBJS =		syncmail/main.o \
 		maildir/names.o \
 		maildir/nameset.o \
 		maildir/localset.o \
-		compat/rename.o
+		compat/rename.o \
+		compat/sandbox.o
 
 HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h syncmail/readfile.h \
 		syncmail/account.h syncmail/pull.h syncmail/worker.h syncmail/fault.h \
@@ -47,7 +48,7 @@ HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h syncmail/readfile.h \
 		sftp/sshconfig.h sftp/proxy.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \
-		maildir/names.h maildir/nameset.h compat/compat.h
+		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \

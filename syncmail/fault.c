@@ -1,5 +1,8 @@
 #ifdef SYNCMAIL_FAULTS
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +22,45 @@ fault_point(const char *name)
 	if (__atomic_add_fetch(&hits, 1, __ATOMIC_SEQ_CST) ==
 	    atoi(spec + len + 1))
 		kill(getpid(), SIGKILL);
+}
+
+/* Tries each ':'-separated path of the variable name; see fault.h. */
+static void
+fault_probe_list(const char *name, int create)
+{
+	const char *list = getenv(name), *p, *end;
+	char path[4096];
+	size_t len;
+	int fd;
+
+	for (p = list; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
+		if ((end = strchr(p, ':')) == NULL)
+			end = p + strlen(p);
+		if ((len = (size_t)(end - p)) == 0 || len >= sizeof(path))
+			continue;
+		memcpy(path, p, len);
+		path[len] = '\0';
+		if (create)
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			    0600);
+		else
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+		fprintf(stderr, "syncmail: sandbox probe: %s %s: %s\n",
+		    create ? "create" : "read", path,
+		    fd == -1 ? strerror(errno) : "ok");
+		if (fd == -1)
+			continue;
+		close(fd);
+		if (create)
+			unlink(path);
+	}
+}
+
+void
+fault_sandbox_probe(void)
+{
+	fault_probe_list("SYNCMAIL_SANDBOX_PROBE", 0);
+	fault_probe_list("SYNCMAIL_SANDBOX_PROBE_CREATE", 1);
 }
 #else
 /* ISO C wants something in a translation unit. */

@@ -14,4 +14,17 @@ void	 fault_point(const char *name);
 #define fault_point(name) do { } while (0)
 #endif
 
+/*
+ * The sandbox probe, for tests/e2e/t-39-sandbox.sh: called right after
+ * the sandbox is entered.  Each PATH of SYNCMAIL_SANDBOX_PROBE=PATH[:PATH
+ * ...] is opened for reading, each of SYNCMAIL_SANDBOX_PROBE_CREATE is
+ * created (O_EXCL, and removed again); one line each on stderr:
+ * "syncmail: sandbox probe: read PATH: ok", or the error instead of ok.
+ */
+#ifdef SYNCMAIL_FAULTS
+void	 fault_sandbox_probe(void);
+#else
+#define fault_sandbox_probe() do { } while (0)
+#endif
+
 #endif

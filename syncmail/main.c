@@ -17,7 +17,9 @@
 #include <openssl/crypto.h>
 
 #include "account.h"
+#include "compat/sandbox.h"
 #include "config.h"
+#include "fault.h"
 #include "msg.h"
 
 #define SYNCMAIL_VERSION "0.1"
@@ -136,6 +138,7 @@ main(int argc, char *argv[])
 	struct config cfg;
 	struct error err;
 	struct run_options o;
+	struct sandbox_options so;
 	struct account **sel = NULL;
 	struct passwd *pw;
 	const char *home, *cfgpath = NULL;
@@ -236,6 +239,20 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return STATUS_TEMPFAIL;
 	}
+	/* After libssh2_init: OpenSSL has read its config by now. */
+	memset(&so, 0, sizeof(so));
+	so.home = home;
+	so.localuser = pw->pw_name;
+	so.dryrun = o.dryrun;
+	so.forks = jobs > 1 && nsel > 1;
+	if (sandbox_enter(sel, nsel, &so, &err) == -1) {
+		fprintf(stderr, "syncmail: sandbox: %s\n", err.msg);
+		libssh2_exit();
+		free(sel);
+		config_free(&cfg);
+		return err.status;
+	}
+	fault_sandbox_probe();
 	o.localuser = pw->pw_name;
 	o.stop = &stop_requested;
 	o.abort = &stop_now;
