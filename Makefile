@@ -6,6 +6,10 @@ DESTDIR ?=
 CC ?=		cc
 PKGS =		libssh2 openssl libbsd-overlay
 
+# The sandbox's platform file (compat/sandbox-*.c).
+SANDBOX_OS !=	case "$$(uname -s)" in Linux) echo linux ;; \
+		OpenBSD) echo openbsd ;; *) echo none ;; esac
+
 PKG_CFLAGS !=	pkg-config --cflags $(PKGS) 2>/dev/null || true
 PKG_LIBS !=	pkg-config --libs $(PKGS) 2>/dev/null || true
 
@@ -40,7 +44,8 @@ OBJS =		syncmail/main.o \
 		maildir/nameset.o \
 		maildir/localset.o \
 		compat/rename.o \
-		compat/sandbox.o
+		compat/sandbox.o \
+		compat/sandbox-$(SANDBOX_OS).o
 
 HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h syncmail/readfile.h \
 		syncmail/account.h syncmail/pull.h syncmail/worker.h syncmail/fault.h \
@@ -48,7 +53,8 @@ HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h syncmail/readfile.h \
 		sftp/sshconfig.h sftp/proxy.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \
-		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h
+		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
+		compat/sandbox-impl.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
