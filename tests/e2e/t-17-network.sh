@@ -29,19 +29,26 @@ server_procs()
 	done
 }
 
+# recovered WHAT: the run in the background ended 75 with an error in the
+# account's name; the next run ends with every message exactly once.
+recovered()
+{
+	wait_exit "$BG_PID" 30
+	[ "$WAIT_RC" = 75 ] || { cat "$BG_ERR"; fail "$1: exit $WAIT_RC, want 75"; }
+	grep -q '^syncmail: test: ' "$BG_ERR" || fail "$1: no 'syncmail: test: ...' error"
+	run_syncmail -q
+	assert_rc 0 "the run after: $1"
+	check_exactly_once
+	check_tmp_empty
+}
+
 # 1. The connection drops.
 busy_run "drop"
 procs=$(server_procs)
 [ -n "$procs" ] || fail "no sshd process serves the connection?"
 # shellcheck disable=SC2086
 kill -KILL $procs
-wait_exit "$BG_PID" 30
-[ "$WAIT_RC" = 75 ] || { cat "$BG_ERR"; fail "dropped connection: exit $WAIT_RC, want 75"; }
-grep -q '^syncmail: test: ' "$BG_ERR" || fail "dropped connection: no 'syncmail: test: ...' error"
-run_syncmail -q
-assert_rc 0 "the run after a dropped connection"
-check_exactly_once
-check_tmp_empty
+recovered "dropped connection"
 
 # 2. The server stalls: sftp-server stopped, the TCP connection still up.
 busy_run "stall"
@@ -69,13 +76,7 @@ procs=$(server_procs sftp-server)
 [ -n "$procs" ] || fail "no sftp-server serves the connection?"
 # shellcheck disable=SC2086
 kill -KILL $procs
-wait_exit "$BG_PID" 30
-[ "$WAIT_RC" = 75 ] || { cat "$BG_ERR"; fail "sftp-server killed: exit $WAIT_RC, want 75"; }
-grep -q '^syncmail: test: ' "$BG_ERR" || fail "sftp-server killed: no 'syncmail: test: ...' error"
-run_syncmail -q
-assert_rc 0 "the run after the sftp-server was killed"
-check_exactly_once
-check_tmp_empty
+recovered "sftp-server killed"
 
 # 4. The sshd daemon is stopped mid-run (SIGTERM to the listener, as an
 # init system stopping the service does): the connection in progress is
