@@ -29,6 +29,7 @@ OBJS =		syncmail/main.o \
 		syncmail/error.o \
 		syncmail/readfile.o \
 		syncmail/msg.o \
+		syncmail/mlog.o \
 		sftp/session.o \
 		sftp/hostkey.o \
 		sftp/sshconfig.o \
@@ -48,6 +49,7 @@ OBJS =		syncmail/main.o \
 		compat/sandbox-$(SANDBOX_OS).o
 
 HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h syncmail/readfile.h \
+		syncmail/mlog.h \
 		syncmail/account.h syncmail/pull.h syncmail/worker.h syncmail/fault.h \
 		sftp/session.h sftp/hostkey.h sftp/proto.h sftp/client.h \
 		sftp/sshconfig.h sftp/proxy.h \

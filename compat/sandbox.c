@@ -15,6 +15,7 @@
  *				created in its directory when missing
  *	ssh-config file		read
  *	~/.ssh			read: the default keys, Include
+ *	log file		appended to, or created in its directory
  *
  * and for the C library and the terminal: /etc and /usr read-only (Linux:
  * the resolver's and NSS's files and modules), /dev/null, /dev/tty (the
@@ -127,15 +128,16 @@ sandbox_list_free(struct sandbox_list *l)
 }
 
 /*
- * known_hosts: read it, and with accept-new append to it (sftp/hostkey.c
- * opens it O_APPEND|O_CREAT and, when it created the file, opens and
- * fsyncs the directory; it makes only that last directory level).  When
- * the file is missing, its directory must allow creating and writing a
- * file; when the directory is missing too it is made here, mode 0700, as
- * hostkey.c would make it a moment later.
+ * A file read, and appended to when acceptnew is set: known_hosts (with
+ * accept-new sftp/hostkey.c opens it O_APPEND|O_CREAT and, when it
+ * created the file, opens and fsyncs the directory; it makes only that
+ * last directory level) and the log.  When the file is missing, its
+ * directory must allow creating and writing a file; when the directory
+ * is missing too it is made here, mode 0700, as hostkey.c would make it
+ * a moment later.
  */
 static int
-sandbox_known_hosts(struct sandbox_list *l, const char *path, int acceptnew,
+sandbox_appendable(struct sandbox_list *l, const char *path, int acceptnew,
     struct error *err)
 {
 	struct stat st;
@@ -248,8 +250,12 @@ sandbox_account(struct sandbox_list *l, size_t k, const struct account *a,
 		    sandbox_addf(l, SB_READ, err, "%s.pub",
 		    t->identities[i]) == -1)
 			return -1;
-	if (t->known_hosts != NULL && sandbox_known_hosts(l, t->known_hosts,
+	if (t->known_hosts != NULL && sandbox_appendable(l, t->known_hosts,
 	    t->check == HOSTKEY_CHECK_ACCEPT_NEW, err) == -1)
+		return -1;
+	/* The log file is appended to, or created, as known_hosts is. */
+	if (a->log_file != NULL && !o->dryrun &&
+	    sandbox_appendable(l, a->log_file, 1, err) == -1)
 		return -1;
 	return 0;
 }

@@ -28,8 +28,11 @@ struct commit_item {
 	const char	*name;		/* remote name, delivered under it if free */
 	const char	*tmpname;	/* in tmp/ */
 	uint64_t	 size;
+	int		 want_sha256;	/* for the log: hash the file */
 	/* Results: */
 	int		 result;	/* DELIVER_NEW, DELIVER_DUPLICATE, or -1 */
+	int		 have_sha256;
+	uint8_t		 sha256[32];	/* of the file, when have_sha256 */
 	char		 final[256];	/* the name in new/ */
 	char		 clash[256];	/* a local file of the same unique name */
 	char		*error;		/* when result is -1; caller frees */

@@ -73,6 +73,8 @@ account_run(const struct account *a, const struct run_options *o)
 	struct pull_job job;
 	struct timespec deadline;
 	struct sshconfig_target t;
+	struct timespec start, end;
+	struct mlog log;
 	struct passwd *pw;
 	const char *user, *home;
 	size_t i;
@@ -84,7 +86,10 @@ account_run(const struct account *a, const struct run_options *o)
 	s.fd = -1;
 	error_clear(&err);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	start = deadline;
 	deadline.tv_sec += a->deadline;
+	memset(&log, 0, sizeof(log));
+	log.fd = -1;
 
 	/*
 	 * ~/.ssh/config completes the account first: its User is part of
@@ -113,6 +118,13 @@ account_run(const struct account *a, const struct run_options *o)
 		sshconfig_target_free(&t);
 		return status;
 	}
+	/* Nothing moves unrecorded: a log that cannot be opened stops us. */
+	if (!o->dryrun && mlog_open(&log, a, &err) == -1) {
+		msg_warn(a->name, "%s", err.msg);
+		status = close_locals(a, loc, err.status);
+		sshconfig_target_free(&t);
+		return status;
+	}
 
 	if (session_open(&s, a, &t, &deadline, o->abort, &err) == -1 ||
 	    sftp_open(&c, &s, &err) == -1) {
@@ -126,6 +138,7 @@ account_run(const struct account *a, const struct run_options *o)
 		job.md = &loc[i].md;
 		job.rec = &loc[i].rec;
 		job.dryrun = o->dryrun;
+		job.log = &log;
 		job.stop = o->stop;
 		error_clear(&err);
 		rc = pull_run(&job, &c, &st, &err);
@@ -146,5 +159,11 @@ out:
 	sftp_close(&c);
 	session_close(&s);
 	sshconfig_target_free(&t);
-	return close_locals(a, loc, status);
+	status = close_locals(a, loc, status);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	mlog_run(&log, status, st.moved, st.bytes,
+	    (end.tv_sec - start.tv_sec) * 1000 +
+	    (end.tv_nsec - start.tv_nsec) / 1000000);
+	mlog_close(&log);
+	return status;
 }

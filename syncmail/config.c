@@ -65,7 +65,7 @@ enum keyword {
 
 static const struct {
 	const char	*name;
-	int		 nvalues;	/* 0: in the SPEC, not in this version */
+	int		 nvalues;
 	int		 repeat;	/* may be given more than once per section */
 } keywords[KW_COUNT] = {
 	[KW_ACCOUNT] =		{ "account",		1, 0 },
@@ -83,7 +83,7 @@ static const struct {
 	[KW_DEADLINE] =		{ "deadline",		1, 0 },
 	[KW_SSH_CONFIG] =	{ "ssh-config",		1, 0 },
 	[KW_PROXY_COMMAND] =	{ "proxy-command",	1, 0 },
-	[KW_LOG] =		{ "log",		0, 0 },
+	[KW_LOG] =		{ "log",		1, 0 },
 };
 
 #define SET(kw)		(1u << (kw))
@@ -161,6 +161,7 @@ config_account_clear(struct account *a)
 	free(a->known_hosts);
 	free(a->ssh_config);
 	free(a->proxy_command);
+	free(a->log_file);
 	for (i = 0; i < a->npulls; i++) {
 		free(a->pulls[i].remote);
 		free(a->pulls[i].local);
@@ -553,6 +554,17 @@ config_keyword(struct parser *p, enum keyword kw, char **v)
 		}
 		return config_range(p, "max-messages", v[0], 1, UINT64_MAX,
 		    &a->max_messages);
+	case KW_LOG:
+		free(a->log_file);
+		a->log_file = NULL;
+		a->log_syslog = 0;
+		if (strcmp(v[0], "syslog") == 0) {
+			a->log_syslog = 1;
+			return 0;
+		}
+		if (strcmp(v[0], "off") == 0)
+			return 0;
+		return config_path(p, "log", v[0], &a->log_file);
 	case KW_TIMEOUT:
 		if (config_range(p, "timeout", v[0], 1, TIMEOUT_MAX, &n) == -1)
 			return -1;
@@ -649,9 +661,6 @@ config_line(struct parser *p, char **w, int nw)
 	if (kw == KW_COUNT)
 		return config_error(p, "unknown keyword \"%s\"",
 		    config_short(w[0], buf, sizeof(buf)));
-	if (keywords[kw].nvalues == 0)
-		return config_error(p, "\"%s\" is not supported by this "
-		    "version", keywords[kw].name);
 	if (nv < keywords[kw].nvalues) {
 		if (kw == KW_PULL)
 			return config_error(p, "\"pull\" needs two values: "
@@ -765,6 +774,12 @@ config_inherit(struct parser *p, struct account *a, unsigned int set)
 		a->timeout = d->timeout;
 	if (from & SET(KW_DEADLINE))
 		a->deadline = d->deadline;
+	if (from & SET(KW_LOG)) {
+		a->log_syslog = d->log_syslog;
+		if (d->log_file != NULL &&
+		    config_strdup(p, &a->log_file, d->log_file) == -1)
+			return -1;
+	}
 
 	if (a->known_hosts == NULL &&
 	    config_path(p, "known-hosts", "~/.ssh/known_hosts",

@@ -47,6 +47,8 @@ struct account {
 	uint64_t	 max_messages;	/* per pull per run; 0: no limit */
 	int		 timeout;	/* seconds, default 30 */
 	int		 deadline;	/* seconds, default 3600 */
+	int		 log_syslog;	/* log: one line per message to syslog */
+	char		*log_file;	/* log: ...or appended to this file */
 	char		*file;		/* config file name, for messages */
 	int		 line;		/* line of the "account" keyword */
 };

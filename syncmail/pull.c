@@ -1180,6 +1180,8 @@ submit_batch(struct run *r)
 		it->name = m->name;
 		it->tmpname = tmp_of(r, m, r->tmpnames[i]);
 		it->size = m->size;
+		it->want_sha256 = r->job->log != NULL &&
+		    (r->job->log->fd != -1 || r->job->log->syslog);
 		m->state = MSG_COMMIT;
 		r->batch[i] = r->ready[i];
 	}
@@ -1246,6 +1248,17 @@ finish_batch(struct run *r, int rc, const struct error *local,
 		msg_info(1, r->account, "%s %s (%llu bytes)",
 		    job->acct->keep ? "copied" : "moved", name,
 		    (unsigned long long)m->size);
+		if (job->log != NULL) {
+			char from[5200], to[5200];
+
+			snprintf(from, sizeof(from), "%s/new/%s", r->remote,
+			    name);
+			snprintf(to, sizeof(to), "%s/new/%s", job->md->path,
+			    fname);
+			mlog_message(job->log, job->acct->keep ? "copied" :
+			    "moved", from, to, m->size, it->have_sha256 ?
+			    it->sha256 : NULL);
+		}
 		r->st->moved++;
 		r->st->bytes += m->size;
 		r->done++;

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "error.h"
 #include "maildir.h"
+#include "mlog.h"
 #include "record.h"
 
 struct pull_job {
@@ -20,6 +21,7 @@ struct pull_job {
 	struct maildir	*md;	/* opened (fds -1 in a dry run if missing) */
 	struct record	*rec;	/* opened and locked */
 	int		 dryrun;
+	struct mlog	*log;	/* the account's log (mlog.h) */
 	/* First signal: start nothing new, finish what is in flight. */
 	const volatile sig_atomic_t *stop;
 };

@@ -8,9 +8,9 @@
 #
 # The runs cover the paths that allocate the most: a pull with recovery
 # of an earlier run's record (delivered, and never moved), a clash of
-# unique names, an empty message and a 3 MB one; a run with nothing to
-# do; a dry run; a refused host key; a refused connection; a config
-# error.  The sanitizer pass skips this script (valgrind cannot run an
+# unique names, an empty message and a 3 MB one, logged to a file; a run
+# with nothing to do; a dry run; a refused host key; a refused
+# connection; a config error.  The sanitizer pass skips this script (valgrind cannot run an
 # ASan build).
 . "$(dirname "$0")/lib.sh"
 
@@ -74,12 +74,14 @@ printf 'Subject: another message\n\nother bytes\n' \
     >"$LOCAL/cur/1700000001.M1P1Q1.g:2,S"
 cp -p "$LOCAL/cur/1700000001.M1P1Q1.g:2,S" "$T/orig/local-g"
 
+conf_add log "$T/mail-log"
 vg_run 0 -n
 [ "$(count_files "$REMOTE/new")" = 65 ] || fail "the dry run changed the server"
 vg_run 0 -v
 check_exactly_once
 [ "$(count_files "$REMOTE/new")" = 0 ] || fail "messages left on the server"
 grep -q '1700000001.M1P1Q1.g' "$T/err" || fail "no warning about the clash"
+grep -q 'run ended with status 0' "$T/mail-log" || fail "no run line in the log"
 vg_run 0 -v
 
 # A refused host key: a known_hosts line for another key.

@@ -51,6 +51,42 @@ parse(const char *text, struct config *cfg, struct error *err)
 /* A minimal valid account, for tests about one other keyword. */
 #define ACC	"account a\nhost h\npull M /m\n"
 
+/* log: syslog, a file (~/ expanded), off; a default, and undone. */
+static void
+test_log(void)
+{
+	struct config c;
+	const struct account *a;
+
+	PARSES("log ~/mail.log\n"
+	    "account a\nhost h\npull M /m\n"
+	    "account b\nhost h\npull N /n\nlog syslog\n"
+	    "account c\nhost h\npull O /o\nlog off\n"
+	    "account d\nhost h\npull P /p\nlog /var/log/x\n", &c);
+	if ((a = config_account(&c, "a")) != NULL) {
+		CHECK_STR(a->log_file, HOME "/mail.log");
+		CHECK(!a->log_syslog);
+	} else
+		CHECK(0);
+	if ((a = config_account(&c, "b")) != NULL)
+		CHECK(a->log_syslog && a->log_file == NULL);
+	else
+		CHECK(0);
+	if ((a = config_account(&c, "c")) != NULL)
+		CHECK(!a->log_syslog && a->log_file == NULL);
+	else
+		CHECK(0);
+	if ((a = config_account(&c, "d")) != NULL)
+		CHECK_STR(a->log_file, "/var/log/x");
+	else
+		CHECK(0);
+	config_free(&c);
+	PARSES(ACC, &c);
+	CHECK(c.naccounts == 1 && !c.accounts[0].log_syslog &&
+	    c.accounts[0].log_file == NULL);
+	config_free(&c);
+}
+
 static void
 test_keywords(void)
 {
@@ -439,9 +475,12 @@ test_errors(void)
 	FAILS(ACC "proxy-command nc %h %p\n",
 	    "t.conf:4: \"proxy-command\" takes one value, not 3 (a value "
 	    "with spaces goes in double quotes)");
-	FAILS(ACC "log syslog\n",
-	    "t.conf:4: \"log\" is not supported by this version");
-	FAILS("log\n", "t.conf:1: \"log\" is not supported by this version");
+	FAILS(ACC "log mail.log\n",
+	    "t.conf:4: \"log\": \"mail.log\" is not an absolute path");
+	FAILS(ACC "log\n", "t.conf:4: \"log\" needs a value");
+	FAILS(ACC "log syslog\nlog off\n",
+	    "t.conf:5: \"log\" given twice (first at line 4)");
+	test_log();
 	FAILS("# x\npull M /m\naccount a\n",
 	    "t.conf:2: \"pull\" must follow an \"account\" line");
 	FAILS("account a\nhost h\npull M\n",

@@ -1,0 +1,111 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mlog.h"
+#include "msg.h"
+
+int
+mlog_open(struct mlog *l, const struct account *a, struct error *err)
+{
+	memset(l, 0, sizeof(*l));
+	l->account = a->name;
+	l->fd = -1;
+	if (a->log_syslog) {
+		openlog("syncmail", LOG_PID, LOG_MAIL);
+		l->syslog = 1;
+		return 0;
+	}
+	if (a->log_file == NULL)
+		return 0;
+	l->path = a->log_file;
+	l->fd = open(a->log_file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (l->fd == -1)
+		return error_errno(err, STATUS_PARTIAL, "log %s: open",
+		    a->log_file);
+	return 0;
+}
+
+/* One line, written whole with one write(2) so that runs never interleave. */
+static void
+mlog_line(struct mlog *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+mlog_line(struct mlog *l, const char *fmt, ...)
+{
+	char line[9000], stamp[32];
+	struct tm tm;
+	time_t now;
+	va_list ap;
+	int n, m;
+
+	if (l->fd == -1 && !l->syslog)
+		return;
+	va_start(ap, fmt);
+	if (l->syslog) {
+		vsyslog(LOG_INFO, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(line, sizeof(line), "%s syncmail[%ld]: ", stamp,
+	    (long)getpid());
+	m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	if ((size_t)m >= sizeof(line) - n - 1)
+		m = (int)(sizeof(line) - n - 2);
+	n += m;
+	line[n++] = '\n';
+	if (write(l->fd, line, n) != n && !l->failed) {
+		l->failed = 1;
+		msg_warn(l->account, "log %s: write: %s", l->path,
+		    strerror(errno ? errno : EIO));
+	}
+}
+
+void
+mlog_message(struct mlog *l, const char *verb, const char *remote,
+    const char *local, uint64_t bytes, const uint8_t *sha256)
+{
+	char hex[65];
+	int i;
+
+	if (sha256 == NULL)
+		strlcpy(hex, "unknown", sizeof(hex));
+	else
+		for (i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", sha256[i]);
+	mlog_line(l, "%s: %s %s to %s, %llu bytes, sha256 %s", l->account,
+	    verb, remote, local, (unsigned long long)bytes, hex);
+}
+
+void
+mlog_run(struct mlog *l, int status, uint64_t moved, uint64_t bytes, long ms)
+{
+	mlog_line(l, "%s: run ended with status %d: %llu messages, %llu "
+	    "bytes, %ld.%03ld s", l->account, status,
+	    (unsigned long long)moved, (unsigned long long)bytes, ms / 1000,
+	    ms % 1000);
+}
+
+void
+mlog_close(struct mlog *l)
+{
+	if (l->fd != -1)
+		close(l->fd);
+	if (l->syslog)
+		closelog();
+	l->fd = -1;
+	l->syslog = 0;
+}
