@@ -56,4 +56,35 @@ run_syncmail -q
 [ "$RC" != 0 ] || fail "a log that cannot be opened did not fail the run"
 grep -q "log $T/logs/sub: open" "$T/err" || fail "the error does not name the log"
 assert_eq "$(count_files "$REMOTE/new")" $((before + 2)) "messages moved without a log"
-note "$n messages logged with their SHA-256, run lines, append, keep, dry run, unopenable log"
+# syslog: when this machine has no syslog daemon, a listener of our own
+# on /dev/log for the time of the test (removed after it).
+syslog_note="syslog not tried (/dev/log is this machine's)"
+if [ ! -e /dev/log ]; then
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+out = open(sys.argv[1], "ab", buffering=0)
+while True:
+    out.write(s.recv(65536) + b"\n")
+' "$T/syslog.out" &
+	SYSLOG_PID=$!
+	track_pid "$SYSLOG_PID" python3
+	w=0
+	while [ ! -S /dev/log ] && [ "$w" -lt 50 ]; do sleep 0.1; w=$((w + 1)); done
+	[ -S /dev/log ] || fail "no /dev/log listener"
+	sed -i "s|	log .*|	log syslog|" "$CONF"
+	# The 2 the unopenable log left, and 2 more.
+	mkmsgs "$REMOTE/new" 2
+	run_syncmail -q
+	kill "$SYSLOG_PID"
+	rm -f /dev/log
+	assert_rc 0 "run logging to syslog"
+	# <22>: facility mail (2) * 8 + level info (6)
+	assert_eq "$(grep -c '^<22>.*syncmail\[[0-9]*\]: test: copied .* sha256 [0-9a-f]\{64\}$' "$T/syslog.out")" \
+	    4 "message lines sent to syslog"
+	grep -q '^<22>.*syncmail\[[0-9]*\]: test: run ended with status 0' "$T/syslog.out" ||
+		fail "no run line sent to syslog"
+	syslog_note="syslog (mail.info) through /dev/log"
+fi
+note "$n messages logged with their SHA-256, run lines, append, keep, dry run, unopenable log; $syslog_note"
