@@ -122,14 +122,11 @@ start_sshd_like()
 			[ -n "$sl_sub" ] ||
 				echo "Subsystem sftp /usr/lib/openssh/sftp-server"
 		} >"$sl_conf"
-		/usr/sbin/sshd -D -e -f "$sl_conf" 2>>"$T/sshd_$sl_name.log" &
-		SSHD2_PID=$!
-		track_pid "$SSHD2_PID" sshd
-		if wait_port "$PORT2" 5; then
+		if launch_daemon "$PORT2" "$T/sshd_$sl_name.log" sshd \
+		    /usr/sbin/sshd -D -e -f "$sl_conf"; then
+			SSHD2_PID=$DAEMON_PID
 			return 0
 		fi
-		kill -KILL "$SSHD2_PID" 2>/dev/null
-		wait "$SSHD2_PID" 2>/dev/null
 	done
 	cat "$T/sshd_$sl_name.log"
 	fail "sshd $sl_name did not start"

@@ -213,6 +213,23 @@ EOF
 }
 
 # start_sshd: writes $T/sshd_config for a free port and starts sshd.
+# launch_daemon PORT LOG COMM CMD...: starts CMD in the background (its
+# stderr appended to LOG), tracked by teardown as COMM, and waits up to
+# 5 s for 127.0.0.1:PORT to accept.  0 with DAEMON_PID set; 1 when it did
+# not (the daemon is killed: the caller may try another port).
+launch_daemon()
+{
+	ld_port=$1 ld_log=$2 ld_comm=$3
+	shift 3
+	"$@" 2>>"$ld_log" &
+	DAEMON_PID=$!
+	track_pid "$DAEMON_PID" "$ld_comm"
+	wait_port "$ld_port" 5 && return 0
+	kill -KILL "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	return 1
+}
+
 start_sshd()
 {
 	for ss_try in 1 2 3; do
@@ -240,14 +257,11 @@ MaxSessions 50
 Subsystem sftp /usr/lib/openssh/sftp-server
 LogLevel ERROR
 EOF
-		/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" &
-		SSHD_PID=$!
-		track_pid "$SSHD_PID" sshd
-		if wait_port "$PORT" 5; then
+		if launch_daemon "$PORT" "$T/sshd.log" sshd \
+		    /usr/sbin/sshd -D -e -f "$T/sshd_config"; then
+			SSHD_PID=$DAEMON_PID
 			return 0
 		fi
-		kill -KILL "$SSHD_PID" 2>/dev/null
-		wait "$SSHD_PID" 2>/dev/null
 	done
 	cat "$T/sshd.log"
 	fail "sshd did not start"
@@ -625,16 +639,13 @@ start_sshd_subsystem()
 		    -e "s|^PidFile .*|PidFile $T/sshd-sub.pid|" \
 		    -e "s|^Subsystem sftp .*|Subsystem sftp $1|" \
 		    "$T/sshd_config" >"$T/sshd_sub_config"
-		/usr/sbin/sshd -D -e -f "$T/sshd_sub_config" 2>>"$T/sshd-sub.log" &
-		SUB_SSHD_PID=$!
-		track_pid "$SUB_SSHD_PID" sshd
-		if wait_port "$SUB_PORT" 5; then
+		if launch_daemon "$SUB_PORT" "$T/sshd-sub.log" sshd \
+		    /usr/sbin/sshd -D -e -f "$T/sshd_sub_config"; then
+			SUB_SSHD_PID=$DAEMON_PID
 			echo "[127.0.0.1]:$SUB_PORT $(cut -d' ' -f1,2 "$T/ssh_host_ed25519_key.pub")" \
 			    >>"$T/known_hosts"
 			return 0
 		fi
-		kill -KILL "$SUB_SSHD_PID" 2>/dev/null
-		wait "$SUB_SSHD_PID" 2>/dev/null
 	done
 	cat "$T/sshd-sub.log"
 	fail "sshd with subsystem $1 did not start"

@@ -93,10 +93,10 @@ run_syncmail -q
 assert_rc 75 "a run while sshd is stopped"
 grep -q '^syncmail: test: .*127.0.0.1' "$T/err" || fail "sshd stopped: the error does not name the server"
 [ "$(count_files "$REMOTE/new")" = 20 ] || fail "sshd stopped: messages moved without a server?"
-/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" &
-SSHD_PID=$!
-track_pid "$SSHD_PID" sshd
-wait_port "$PORT" 5 || fail "sshd did not start again on port $PORT"
+launch_daemon "$PORT" "$T/sshd.log" sshd \
+    /usr/sbin/sshd -D -e -f "$T/sshd_config" ||
+	fail "sshd did not start again on port $PORT"
+SSHD_PID=$DAEMON_PID
 run_syncmail -q
 assert_rc 0 "the run once sshd is back"
 check_exactly_once

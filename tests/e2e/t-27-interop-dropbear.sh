@@ -37,17 +37,14 @@ start_dropbear()
 	shift
 	for sd_try in 1 2 3; do
 		DB_PORT=$(free_port) || fail "no free port"
-		"$DROPBEAR" -F -E -s -w -m -p "127.0.0.1:$DB_PORT" -r "$sd_key" \
-		    -P "$T/dropbear.pid" "$@" 2>>"$T/dropbear.log" &
-		DB_PID=$!
-		track_pid "$DB_PID" dropbear
-		if wait_port "$DB_PORT" 5; then
+		if launch_daemon "$DB_PORT" "$T/dropbear.log" dropbear \
+		    "$DROPBEAR" -F -E -s -w -m -p "127.0.0.1:$DB_PORT" \
+		    -r "$sd_key" -P "$T/dropbear.pid" "$@"; then
+			DB_PID=$DAEMON_PID
 			echo "[127.0.0.1]:$DB_PORT $(dropbearkey -y -f "$sd_key" |
 			    grep -E '^(ssh|ecdsa)-' | cut -d' ' -f1,2)" >>"$T/known_hosts"
 			return 0
 		fi
-		kill -KILL "$DB_PID" 2>/dev/null
-		wait "$DB_PID" 2>/dev/null
 	done
 	cat "$T/dropbear.log"
 	fail "dropbear did not start"

@@ -263,10 +263,16 @@ want_safe
 mount -o remount,rw "$T/ro" || fail "remount the tmpfs read-write"
 recover "a read-only Maildir"
 
+# ro_bind DIR: the local DIR/ made a read-only bind mount of itself.
+ro_bind()
+{
+	mount --bind "$LOCAL/$1" "$LOCAL/$1" || fail "bind mount $1/"
+	track_mount "$LOCAL/$1"
+	mount -o remount,bind,ro "$LOCAL/$1" || fail "remount $1/ read-only"
+}
+
 mkmsgs "$REMOTE/new" 4 small
-mount --bind "$LOCAL/tmp" "$LOCAL/tmp" || fail "bind mount tmp/"
-track_mount "$LOCAL/tmp"
-mount -o remount,bind,ro "$LOCAL/tmp" || fail "remount tmp/ read-only"
+ro_bind tmp
 run_syncmail -q
 want_fault "read-only tmp/" "$LOCAL/tmp/syncmail.$TAG." \
     ": open: Read-only file system"
@@ -277,9 +283,7 @@ want_tmp_empty
 recover "a read-only tmp/"
 
 mkmsgs "$REMOTE/new" 4 small
-mount --bind "$LOCAL/new" "$LOCAL/new" || fail "bind mount new/"
-track_mount "$LOCAL/new"
-mount -o remount,bind,ro "$LOCAL/new" || fail "remount new/ read-only"
+ro_bind new
 run_syncmail -q
 want_fault "new/ on another mount" "$LOCAL: rename tmp/syncmail.$TAG." \
     " to new/" ": Invalid cross-device link"
