@@ -32,6 +32,12 @@ mlog_open(struct mlog *l, const struct account *a, struct error *err)
 	return 0;
 }
 
+int
+mlog_active(const struct mlog *l)
+{
+	return l->fd != -1 || l->syslog;
+}
+
 /* One line, written whole with one write(2) so that runs never interleave. */
 static void
 mlog_line(struct mlog *l, const char *fmt, ...)
@@ -46,7 +52,7 @@ mlog_line(struct mlog *l, const char *fmt, ...)
 	va_list ap;
 	int n, m;
 
-	if (l->fd == -1 && !l->syslog)
+	if (!mlog_active(l))
 		return;
 	va_start(ap, fmt);
 	if (l->syslog) {

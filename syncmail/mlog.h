@@ -28,6 +28,9 @@ struct mlog {
  */
 int	 mlog_open(struct mlog *, const struct account *a, struct error *err);
 
+/* Whether lines go anywhere: callers skip their formatting if not. */
+int	 mlog_active(const struct mlog *);
+
 /* A moved (or copied) message; sha256 may be NULL when it is unknown. */
 void	 mlog_message(struct mlog *, const char *verb, const char *remote,
 	    const char *local, uint64_t bytes, const uint8_t *sha256);

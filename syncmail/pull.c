@@ -1181,7 +1181,7 @@ submit_batch(struct run *r)
 		it->tmpname = tmp_of(r, m, r->tmpnames[i]);
 		it->size = m->size;
 		it->want_sha256 = r->job->log != NULL &&
-		    (r->job->log->fd != -1 || r->job->log->syslog);
+		    mlog_active(r->job->log);
 		m->state = MSG_COMMIT;
 		r->batch[i] = r->ready[i];
 	}
@@ -1248,7 +1248,7 @@ finish_batch(struct run *r, int rc, const struct error *local,
 		msg_info(1, r->account, "%s %s (%llu bytes)",
 		    job->acct->keep ? "copied" : "moved", name,
 		    (unsigned long long)m->size);
-		if (job->log != NULL) {
+		if (job->log != NULL && mlog_active(job->log)) {
 			char from[5200], to[5200];
 
 			snprintf(from, sizeof(from), "%s/new/%s", r->remote,
