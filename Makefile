@@ -45,6 +45,7 @@ OBJS =		syncmail/main.o \
 		maildir/nameset.o \
 		maildir/localset.o \
 		compat/rename.o \
+		compat/syncfs.o \
 		compat/sandbox.o \
 		compat/sandbox-$(SANDBOX_OS).o
 

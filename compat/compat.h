@@ -16,4 +16,15 @@
 int	 compat_rename_noreplace(int fromdir, const char *from, int todir,
 	    const char *to);
 
+/*
+ * Whether one compat_syncfs of the file system holding fd is known to
+ * make the data of every file on it and every directory change durable
+ * (a short list of Linux file systems, compat/syncfs.c).  1 or 0; 0 where
+ * syncfs does not exist.
+ */
+int	 compat_syncfs_flushes(int fd);
+
+/* syncfs(2): 0, or -1 with errno set (ENOSYS where there is none). */
+int	 compat_syncfs(int fd);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "compat/compat.h"
 #include "commit.h"
 #include "fault.h"
 
@@ -43,7 +44,16 @@ out:
 	return rc;
 }
 
-/* Step 1: the files' bytes and their names in tmp/ on disk. */
+/*
+ * Step 1: the files' bytes and their names in tmp/ on disk.  One syncfs
+ * costs about what a few fsyncs do and covers the whole batch, tmp/
+ * itself included, but only on the file systems where it is known to
+ * flush anything (compat_syncfs_flushes): elsewhere, FUSE above all, it
+ * may return 0 having written nothing, and a power cut would leave the
+ * recorded and renamed messages empty.  There each file is flushed, then
+ * tmp/.  Since Linux 5.8 syncfs reports write-back errors of the file
+ * system, which fail the batch.
+ */
 static int
 sync_tmp(const struct maildir *md, struct commit_item *items, size_t n,
     struct error *err)
@@ -51,13 +61,9 @@ sync_tmp(const struct maildir *md, struct commit_item *items, size_t n,
 	size_t i;
 	int fd;
 
-	/*
-	 * One syncfs costs about what a few fsyncs do and covers the whole
-	 * batch, tmp/ itself included.  Since Linux 5.8 it reports write
-	 * back errors of the file system.
-	 */
-	if (n >= COMMIT_SYNCFS_MIN) {
-		if (syncfs(md->fd) == -1)
+	if (n >= COMMIT_SYNCFS_MIN && (compat_syncfs_flushes(md->fd) ||
+	    fault_syncfs_forced())) {
+		if (compat_syncfs(md->fd) == -1)
 			return error_errno(err, STATUS_PARTIAL, "%s: syncfs",
 			    md->path);
 		return 0;

@@ -3,7 +3,8 @@
  * 4 to 6), in the order that makes every crash recoverable:
  *
  *   1. the tmp files and their names in tmp/ are made durable (one
- *      syncfs for a big batch, else an fsync of each file and of tmp/);
+ *      syncfs for a big batch on a file system where syncfs is known to
+ *      flush, else an fsync of each file and of tmp/);
  *   2. each name is appended to the write-ahead record, flushed;
  *   3. each file is moved into new/ without replacing anything;
  *   4. new/ is flushed.
@@ -38,7 +39,7 @@ struct commit_item {
 	char		*error;		/* when result is -1; caller frees */
 };
 
-/* Batches at least this big are flushed with one syncfs(2). */
+/* Batches at least this big are flushed with one syncfs(2), where it flushes. */
 #define COMMIT_SYNCFS_MIN	16
 
 /*

@@ -12,7 +12,37 @@
 #include "maildir.h"
 #include "names.h"
 
-/* mkdir -p with mode 0700 for what is missing. */
+/*
+ * Flushes the directory holding the last component of path (path is
+ * cut at its last '/' in place and restored), so that a directory just
+ * created in it survives a power cut: POSIX makes a new name durable only
+ * with an fsync of its directory, and a Maildir whose new/ vanished
+ * would take the record and every message with it.
+ */
+static int
+sync_parent(char *path, struct error *err)
+{
+	char *slash = strrchr(path, '/');
+	int fd, rc = 0;
+
+	if (slash == NULL)
+		return 0;
+	if (slash == path)
+		fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else {
+		*slash = '\0';
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd == -1 || fsync(fd) == -1)
+		rc = error_errno(err, STATUS_PARTIAL, "%s: fsync",
+		    slash == path ? "/" : path);
+	if (fd != -1)
+		close(fd);
+	*slash = '/';
+	return rc;
+}
+
+/* mkdir -p with mode 0700 for what is missing, each new name flushed. */
 static int
 mkdirs(const char *path, struct error *err)
 {
@@ -25,11 +55,16 @@ mkdirs(const char *path, struct error *err)
 		if (buf[i] != '/')
 			continue;
 		buf[i] = '\0';
-		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
+		if (mkdir(buf, 0700) == 0) {
+			if (sync_parent(buf, err) == -1)
+				return -1;
+		} else if (errno != EEXIST)
 			return error_errno(err, STATUS_PARTIAL, "%s: mkdir", buf);
 		buf[i] = '/';
 	}
-	if (mkdir(buf, 0700) == -1 && errno != EEXIST)
+	if (mkdir(buf, 0700) == 0)
+		return sync_parent(buf, err);
+	if (errno != EEXIST)
 		return error_errno(err, STATUS_PARTIAL, "%s: mkdir", buf);
 	return 0;
 }
@@ -40,9 +75,16 @@ open_sub(struct maildir *md, const char *sub, int create, struct error *err)
 	struct stat st;
 	int fd;
 
-	if (create && mkdirat(md->fd, sub, 0700) == -1 && errno != EEXIST)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s: mkdir",
-		    md->path, sub);
+	if (create) {
+		/* A new tmp/ new/ or cur/ must outlive a power cut (sync_parent). */
+		if (mkdirat(md->fd, sub, 0700) == 0) {
+			if (fsync(md->fd) == -1)
+				return error_errno(err, STATUS_PARTIAL,
+				    "%s: fsync", md->path);
+		} else if (errno != EEXIST)
+			return error_errno(err, STATUS_PARTIAL, "%s/%s: mkdir",
+			    md->path, sub);
+	}
 	/*
 	 * Never through a symbolic link: messages written there would land
 	 * outside the Maildir (SPEC 6).  Say what is in the way, as

@@ -163,14 +163,30 @@ static int
 open_locked(struct record *r, struct error *err)
 {
 	struct stat fst, pst;
-	int tries;
+	int tries, created;
 
 	for (tries = 0; tries < 10; tries++) {
-		r->fd = openat(r->md->fd, r->name, O_RDWR | O_CREAT |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		created = 0;
+		r->fd = openat(r->md->fd, r->name, O_RDWR | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (r->fd == -1 && errno == ENOENT) {
+			r->fd = openat(r->md->fd, r->name, O_RDWR | O_CREAT |
+			    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (r->fd == -1 && errno == EEXIST)
+				continue;	/* another run made it: open that */
+			created = r->fd != -1;
+		}
 		if (r->fd == -1)
 			return error_errno(err, STATUS_PARTIAL, "%s/%s: open",
 			    r->md->path, r->name);
+		/*
+		 * A new record's name is durable only once the Maildir is
+		 * flushed; until then a power cut would take the whole
+		 * record with it, however often its lines were flushed.
+		 */
+		if (created && fsync(r->md->fd) == -1)
+			return error_errno(err, STATUS_PARTIAL, "%s: fsync",
+			    r->md->path);
 		if (flock(r->fd, LOCK_EX | LOCK_NB) == -1) {
 			if (errno == EWOULDBLOCK)
 				return error_set(err, STATUS_TEMPFAIL,

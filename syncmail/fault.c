@@ -24,6 +24,14 @@ fault_point(const char *name)
 		kill(getpid(), SIGKILL);
 }
 
+int
+fault_syncfs_forced(void)
+{
+	const char *v = getenv("SYNCMAIL_TEST_SYNCFS");
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
 /* Tries each ':'-separated path of the variable name; see fault.h. */
 static void
 fault_probe_list(const char *name, int create)

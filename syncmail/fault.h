@@ -15,6 +15,18 @@ void	 fault_point(const char *name);
 #endif
 
 /*
+ * Whether the test asks for the syncfs commit path on any file system
+ * (SYNCMAIL_TEST_SYNCFS=1), to show that the power-cut test sees the loss
+ * that syncfs on FUSE causes (tests/e2e/t-41-powercut.sh).  Always 0 in
+ * the program users build.
+ */
+#ifdef SYNCMAIL_FAULTS
+int	 fault_syncfs_forced(void);
+#else
+#define fault_syncfs_forced() 0
+#endif
+
+/*
  * The sandbox probe, for tests/e2e/t-39-sandbox.sh: called right after
  * the sandbox is entered.  Each PATH of SYNCMAIL_SANDBOX_PROBE=PATH[:PATH
  * ...] is opened for reading, each of SYNCMAIL_SANDBOX_PROBE_CREATE is
