@@ -12,6 +12,7 @@
 #include "compat/compat.h"
 #include "commit.h"
 #include "fault.h"
+#include "names.h"
 
 /*
  * The SHA-256 of tmp/tmpname, for the log: read back from the page cache
@@ -124,6 +125,41 @@ out:
 	free(drop);
 }
 
+/*
+ * Decides item's place in new/ (deliver_resolve); on failure its result
+ * is -1 and its error set.  0 or -1.
+ */
+static int
+resolve_item(const struct maildir *md, struct localset *local,
+    struct commit_item *item, struct error *one)
+{
+	item->result = deliver_resolve(md, item->tmpname, item->name, local,
+	    item->final, item->clash, one);
+	if (item->result == -1) {
+		item->error = strdup(one->msg);
+		return -1;
+	}
+	if (item->result == DELIVER_DUPLICATE)
+		strlcpy(item->final, item->clash + 4, sizeof(item->final));
+	return 0;
+}
+
+/*
+ * The name the record must keep beside the item's own: the local file it
+ * went to, when that file's unique name is not the message's (a fresh
+ * name after a clash), else NULL.
+ */
+static const char *
+elsewhere(const struct commit_item *item)
+{
+	size_t len = names_unique_len(item->name);
+
+	if (names_unique_len(item->final) == len &&
+	    memcmp(item->name, item->final, len) == 0)
+		return NULL;
+	return item->final;
+}
+
 int
 commit_batch(const struct maildir *md, struct record *rec,
     struct localset *local, struct commit_item *items, size_t n,
@@ -151,21 +187,36 @@ commit_batch(const struct maildir *md, struct record *rec,
 		return -1;
 	}
 	fault_point("tmp-synced");
-	for (i = 0; i < n; i++)
+	/*
+	 * Where each message goes is decided before it is recorded, so the
+	 * record names the file it makes: the next run's recovery checks
+	 * that file, and a delivery under a fresh unique name (a clash) is
+	 * found there, not mistaken for the other message holding the name.
+	 */
+	for (i = 0; i < n; i++) {
+		if (resolve_item(md, local, &items[i], &one) == -1) {
+			/* Not recorded: simply a partial file of ours. */
+			deliver_discard(md, items[i].tmpname);
+			continue;
+		}
 		if (record_add(rec, items[i].name, items[i].size,
-		    items[i].tmpname, err) == -1)
+		    items[i].tmpname, elsewhere(&items[i]), err) == -1)
 			return -1;
+	}
 	if (record_sync(rec, err) == -1)
 		return -1;
 	fault_point("recorded");
 	for (i = 0; i < n; i++) {
-		items[i].result = deliver_commit(md, items[i].tmpname,
-		    items[i].name, local, items[i].final, items[i].clash, &one);
-		if (items[i].result == -1) {
+		if (items[i].result == DELIVER_DUPLICATE)
+			deliver_discard(md, items[i].tmpname);
+		else if (items[i].result == DELIVER_NEW &&
+		    deliver_move(md, items[i].tmpname, items[i].final, local,
+		    &one) == -1) {
+			items[i].result = -1;
 			failed = 1;
-			if ((items[i].error = strdup(one.msg)) == NULL)
-				items[i].error = NULL;
-		}
+			items[i].error = strdup(one.msg);
+		} else if (items[i].result == -1)
+			failed = 1;
 		fault_point("renamed");
 	}
 	if (maildir_sync(md, md->newfd, "new", err) == -1)

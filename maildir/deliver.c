@@ -108,7 +108,7 @@ same_as_local(const struct maildir *md, const char *tmpname,
 }
 
 int
-deliver_commit(const struct maildir *md, const char *tmpname,
+deliver_resolve(const struct maildir *md, const char *tmpname,
     const char *name, struct localset *set, char *final, char *clash,
     struct error *err)
 {
@@ -123,17 +123,17 @@ deliver_commit(const struct maildir *md, const char *tmpname,
 		if (found == -1)
 			return -1;
 		if (!found) {
-			if (compat_rename_noreplace(md->tmpfd, tmpname,
-			    md->newfd, final) == 0) {
-				snprintf(local, sizeof(local), "new/%s", final);
-				if (localset_add(set, local, err) == -1)
-					return -1;
-				return DELIVER_NEW;
-			}
-			if (errno != EEXIST)
+			struct stat st;
+
+			/* The set knows the wanted unique names; a fresh one
+			 * may still be taken in new/ under exactly its name. */
+			if (fstatat(md->newfd, final, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1) {
+				if (errno == ENOENT)
+					return DELIVER_NEW;
 				return error_errno(err, STATUS_PARTIAL,
-				    "%s: rename tmp/%s to new/%s", md->path,
-				    tmpname, final);
+				    "%s/new/%s", md->path, final);
+			}
 			snprintf(local, sizeof(local), "new/%s", final);
 		}
 		/* The unique name is taken: same message, or a clash? */
@@ -145,16 +145,33 @@ deliver_commit(const struct maildir *md, const char *tmpname,
 			continue;
 		}
 		strlcpy(clash, local, 256);
-		if (same) {
-			deliver_discard(md, tmpname);
+		if (same)
 			return DELIVER_DUPLICATE;
-		}
 		if (names_fresh(name, tries, final, 256) == -1)
 			return error_set(err, STATUS_PARTIAL, "%s: no fresh "
 			    "name for %s", md->path, name);
 	}
 	return error_set(err, STATUS_PARTIAL, "%s: no free name for %s",
 	    md->path, name);
+}
+
+int
+deliver_move(const struct maildir *md, const char *tmpname,
+    const char *final, struct localset *set, struct error *err)
+{
+	char local[300];
+
+	if (compat_rename_noreplace(md->tmpfd, tmpname, md->newfd,
+	    final) == -1) {
+		if (errno == EEXIST)
+			return error_set(err, STATUS_PARTIAL, "%s: new/%s "
+			    "appeared while delivering tmp/%s; it stays on the "
+			    "server for the next run", md->path, final, tmpname);
+		return error_errno(err, STATUS_PARTIAL, "%s: rename tmp/%s "
+		    "to new/%s", md->path, tmpname, final);
+	}
+	snprintf(local, sizeof(local), "new/%s", final);
+	return localset_add(set, local, err);
 }
 
 void

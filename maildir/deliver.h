@@ -34,18 +34,27 @@ enum deliver_result {
 };
 
 /*
- * Moves tmp/tmpname into new/ under name, never replacing a file.  If a
- * message with the same unique name is already local (known from set, or
- * found at the move) and holds the same bytes, the tmp file is dropped:
- * DELIVER_DUPLICATE, with its local name in clash.  If it holds other
- * bytes, the message goes in under a fresh unique name: DELIVER_NEW with
- * final != name and the other file in clash.  final and clash have
- * room for 256 bytes.  The caller flushes new/ afterwards.  Returns the
- * result, or -1 with err set (the tmp file is then still there).
+ * Decides where tmp/tmpname goes in new/, before anything is recorded, so
+ * that the record can name the file a delivery makes (SPEC 4).  If a
+ * message with the same unique name as name is already local (known from
+ * set, or found in new/) and holds the same bytes: DELIVER_DUPLICATE,
+ * with its local name ("new/NAME" or "cur/NAME") in clash.  Else
+ * DELIVER_NEW with the name to move to in final: name itself when it is
+ * free, or a fresh unique name when another message holds it (then in
+ * clash).  final and clash have room for 256 bytes.  Returns the result,
+ * or -1 with err set.
  */
-int	 deliver_commit(const struct maildir *, const char *tmpname,
+int	 deliver_resolve(const struct maildir *, const char *tmpname,
 	    const char *name, struct localset *set, char *final, char *clash,
 	    struct error *err);
+
+/*
+ * Moves tmp/tmpname into new/final, never replacing a file: a file that
+ * took the name since deliver_resolve is an error (the tmp file is then
+ * still there).  The caller flushes new/ afterwards.  0, or -1 with err.
+ */
+int	 deliver_move(const struct maildir *, const char *tmpname,
+	    const char *final, struct localset *set, struct error *err);
 
 /* Removes tmp/tmpname, if there. */
 void	 deliver_discard(const struct maildir *, const char *tmpname);

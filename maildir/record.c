@@ -60,17 +60,34 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Enters name, replacing what an earlier line said of it.  0 or -1. */
+static int
+put_entry(struct record *r, const char *name, uint64_t size,
+    const char *tmpname, const char *final)
+{
+	size_t len = strlen(name);
+
+	if (nameset_put(&r->entries, name, len, tmpname, size) == NULL)
+		return -1;
+	if (final == NULL)
+		nameset_del(&r->finals, name, len);
+	else if (nameset_put(&r->finals, name, len, final, 0) == NULL)
+		return -1;
+	return 0;
+}
+
 /* Applies one complete line of the file to the entries. */
 static int
 parse_line(struct record *r, char *line, int lineno, struct error *err)
 {
-	char *name, *size, *tmp, *end;
+	char *name, *size, *tmp, *final, *end;
 	unsigned long long sz;
 
 	if (line[0] == '#' || line[0] == '\0')
 		return 0;
 	if (line[0] == '-' && line[1] == '\t') {
 		nameset_del(&r->entries, line + 2, strlen(line + 2));
+		nameset_del(&r->finals, line + 2, strlen(line + 2));
 		r->lines++;
 		return 0;
 	}
@@ -83,12 +100,16 @@ parse_line(struct record *r, char *line, int lineno, struct error *err)
 	if ((tmp = strchr(size, '\t')) == NULL)
 		goto bad;
 	*tmp++ = '\0';
+	if ((final = strchr(tmp, '\t')) != NULL)
+		*final++ = '\0';
 	errno = 0;
 	sz = strtoull(size, &end, 10);
 	if (errno != 0 || *end != '\0' || *name == '\0' || *tmp == '\0' ||
-	    strchr(tmp, '/') != NULL || strchr(tmp, '\t') != NULL)
+	    strchr(tmp, '/') != NULL ||
+	    (final != NULL && (*final == '\0' || strchr(final, '/') != NULL ||
+	    strchr(final, '\t') != NULL)))
 		goto bad;
-	if (nameset_put(&r->entries, name, strlen(name), tmp, sz) == NULL)
+	if (put_entry(r, name, sz, tmp, final) == -1)
 		return error_errno(err, STATUS_PARTIAL, "nameset");
 	r->lines++;
 	return 0;
@@ -239,18 +260,19 @@ record_open(struct record *r, const struct maildir *md, const char *source,
 
 static int
 add_locked(struct record *r, const char *name, uint64_t size,
-    const char *tmpname, struct error *err)
+    const char *tmpname, const char *final, struct error *err)
 {
-	char line[600];
+	char line[900];
 	int n;
 
-	n = snprintf(line, sizeof(line), "+\t%s\t%llu\t%s\n", name,
-	    (unsigned long long)size, tmpname);
+	n = snprintf(line, sizeof(line), "+\t%s\t%llu\t%s%s%s\n", name,
+	    (unsigned long long)size, tmpname, final != NULL ? "\t" : "",
+	    final != NULL ? final : "");
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return error_set(err, STATUS_PARTIAL, "record line too long");
 	if (append(r, line, n, err) == -1)
 		return -1;
-	if (nameset_put(&r->entries, name, strlen(name), tmpname, size) == NULL)
+	if (put_entry(r, name, size, tmpname, final) == -1)
 		return error_errno(err, STATUS_PARTIAL, "nameset");
 	r->lines++;
 	return 0;
@@ -319,20 +341,32 @@ drop_locked(struct record *r, const char *name, struct error *err)
 	if (append(r, line, n, err) == -1)
 		return -1;
 	nameset_del(&r->entries, name, strlen(name));
+	nameset_del(&r->finals, name, strlen(name));
 	r->lines++;
 	return 0;
 }
 
 int
 record_add(struct record *r, const char *name, uint64_t size,
-    const char *tmpname, struct error *err)
+    const char *tmpname, const char *final, struct error *err)
 {
 	int rc;
 
 	pthread_mutex_lock(&r->lock);
-	rc = add_locked(r, name, size, tmpname, err);
+	rc = add_locked(r, name, size, tmpname, final, err);
 	pthread_mutex_unlock(&r->lock);
 	return rc;
+}
+
+const char *
+record_final(struct record *r, const char *name)
+{
+	struct nameset_entry *e;
+
+	pthread_mutex_lock(&r->lock);
+	e = nameset_get(&r->finals, name, strlen(name));
+	pthread_mutex_unlock(&r->lock);
+	return e != NULL ? e->value : name;
 }
 
 int
@@ -364,8 +398,8 @@ record_drop(struct record *r, const char *name, struct error *err)
 static int
 compact(struct record *r, struct error *err)
 {
-	struct nameset_entry *e;
-	char tmpname[80], line[600];
+	struct nameset_entry *e, *f;
+	char tmpname[80], line[900];
 	size_t pos = 0;
 	int fd, n;
 
@@ -382,8 +416,10 @@ compact(struct record *r, struct error *err)
 	if (write_all(fd, line, n) == -1)
 		goto fail;
 	while ((e = nameset_next(&r->entries, &pos)) != NULL) {
-		n = snprintf(line, sizeof(line), "+\t%s\t%llu\t%s\n", e->key,
-		    (unsigned long long)e->num, e->value);
+		f = nameset_get(&r->finals, e->key, strlen(e->key));
+		n = snprintf(line, sizeof(line), "+\t%s\t%llu\t%s%s%s\n",
+		    e->key, (unsigned long long)e->num, e->value,
+		    f != NULL ? "\t" : "", f != NULL ? f->value : "");
 		if (write_all(fd, line, n) == -1)
 			goto fail;
 	}
@@ -430,6 +466,7 @@ record_close(struct record *r, struct error *err)
 		close(r->fd);
 	r->fd = -1;
 	nameset_free(&r->entries);
+	nameset_free(&r->finals);
 	free(r->pending);
 	free(r->source);
 	r->pending = r->source = NULL;

@@ -6,7 +6,9 @@
  * move is what tells a finished delivery from an unfinished one.  The
  * open record file also carries the lock that keeps two runs apart.
  *
- * Lines: "+\tNAME\tSIZE\tTMPNAME" adds, "-\tNAME" drops, "#" comments.
+ * Lines: "+\tNAME\tSIZE\tTMPNAME[\tFINAL]" adds (FINAL: the file made in
+ * new/, when its unique name is not NAME's: a fresh name after a clash),
+ * "-\tNAME" drops, "#" comments.
  */
 #ifndef SYNCMAIL_RECORD_H
 #define SYNCMAIL_RECORD_H
@@ -27,6 +29,7 @@ struct record {
 	int		 fd;		/* -1 in a dry run without a record */
 	int		 readonly;	/* dry run: never write */
 	struct nameset	 entries;	/* key NAME, value TMPNAME, num SIZE */
+	struct nameset	 finals;	/* key NAME, value FINAL, when given */
 	char		*pending;	/* lines not yet written */
 	size_t		 pendlen;
 	size_t		 pendcap;
@@ -51,9 +54,19 @@ void	 record_tag(const char *source, char *tag);
 int	 record_open(struct record *, const struct maildir *md,
 	    const char *source, int readonly, struct error *err);
 
-/* Notes a message about to be moved into new/; durable after record_sync. */
+/*
+ * Notes a message about to be moved from tmp/tmpname into new/; final is
+ * the name it takes there when its unique name differs from name's, else
+ * NULL.  Durable after record_sync.
+ */
 int	 record_add(struct record *, const char *name, uint64_t size,
-	    const char *tmpname, struct error *err);
+	    const char *tmpname, const char *final, struct error *err);
+
+/*
+ * The name in new/ that the recorded message name went to, when the
+ * record keeps one (record_add's final), else name itself.
+ */
+const char *record_final(struct record *, const char *name);
 
 /* Writes what is pending and flushes it to disk.  0 or -1 with err. */
 int	 record_sync(struct record *, struct error *err);

@@ -85,6 +85,7 @@ struct msg {
 	uint8_t		 state;		/* enum msg_state */
 	uint8_t		 has_perms, has_size;
 	uint8_t		 earlier;	/* delivered by an earlier run: remove only */
+	uint8_t		 verify;	/* the record says delivered: check the file */
 	uint8_t		 handle_open;
 	uint8_t		 eof_seen;	/* the server said the file ends at size */
 };
@@ -745,6 +746,11 @@ reconcile(struct run *r, struct error *err)
 				goto out;
 			continue;
 		}
+		/* Its file in new/ is checked once the local scan is done. */
+		l->verify = 1;
+		if (localset_want(&r->local, record_final(rec, names[i]),
+		    err) == -1)
+			goto out;
 		if (job->acct->keep) {
 			l->state = MSG_DONE;
 			continue;
@@ -770,6 +776,64 @@ out:
 		free(names[i]);
 	free(names);
 	return ret;
+}
+
+/*
+ * A recorded delivery counts as done only when the file it made in new/
+ * has the recorded size, has gone on to cur/ with the user, or has been
+ * deleted.  A file in new/ that is shorter or longer is not the message
+ * (a power cut on a file system that lost its data after the rename
+ * was kept, or a disk that lied about a flush): the server's copy stays
+ * and is fetched again, and the warning names the file, which is left
+ * alone.
+ */
+static int
+verify_earlier(struct run *r, struct error *err)
+{
+	const struct pull_job *job = r->job;
+	struct nameset_entry *e;
+	struct msg *m;
+	struct stat st;
+	const char *final;
+	char local[300], name[1100], lname[1100];
+	size_t i;
+	int found;
+
+	for (i = 0; i < r->nmsgs; i++) {
+		m = &r->msgs[i];
+		if (!m->verify || (!m->earlier && m->state != MSG_DONE))
+			continue;
+		e = nameset_get(&job->rec->entries, m->name, strlen(m->name));
+		if (e == NULL)
+			continue;
+		final = record_final(job->rec, m->name);
+		found = localset_find(&r->local, job->md, final, local,
+		    sizeof(local), err);
+		if (found == -1)
+			return -1;
+		if (!found || strncmp(local, "new/", 4) != 0)
+			continue;
+		if (fstatat(job->md->newfd, local + 4, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno == ENOENT)
+				continue;
+			return error_errno(err, STATUS_PARTIAL, "%s/%s",
+			    job->md->path, local);
+		}
+		if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == e->num)
+			continue;
+		printable(m->name, name, sizeof(name));
+		printable(local, lname, sizeof(lname));
+		msg_warn(r->account, "%s/new/%s: an earlier run delivered it "
+		    "as %s/%s, which has %lld of the %llu bytes recorded (lost "
+		    "in a power cut?); not taken for a delivery: the server's "
+		    "copy stays and is fetched again, and that file is left "
+		    "alone", r->remote, name, job->md->path, lname,
+		    (long long)st.st_size, (unsigned long long)e->num);
+		m->earlier = 0;
+		m->state = MSG_WAIT;
+	}
+	return 0;
 }
 
 /*
@@ -1253,8 +1317,12 @@ finish_batch(struct run *r, int rc, const struct error *local,
 
 			snprintf(from, sizeof(from), "%s/new/%s", r->remote,
 			    name);
-			snprintf(to, sizeof(to), "%s/new/%s", job->md->path,
-			    fname);
+			if (it->result == DELIVER_DUPLICATE)
+				snprintf(to, sizeof(to), "%s/%s",
+				    job->md->path, cname);
+			else
+				snprintf(to, sizeof(to), "%s/new/%s",
+				    job->md->path, fname);
 			mlog_message(job->log, job->acct->keep ? "copied" :
 			    "moved", from, to, m->size, it->have_sha256 ?
 			    it->sha256 : NULL);
@@ -1414,7 +1482,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 				    "partial files of an interrupted run",
 				    job->md->path, n);
 		}
-		if (scan_local(r, err) == -1)
+		if (scan_local(r, err) == -1 || verify_earlier(r, err) == -1)
 			goto out;
 	}
 	if (select_msgs(r, err) == -1)

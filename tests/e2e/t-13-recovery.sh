@@ -15,7 +15,15 @@
 #      not delivered twice, remote deleted;
 #   g. not recorded, same unique name, other bytes local: delivered under a
 #      fresh name, with a warning naming both;
-#   h. an unrecorded partial file of ours in tmp/: removed.
+#   h. an unrecorded partial file of ours in tmp/: removed;
+#   i. recorded, tmp file gone, but the file in new/ is empty (its data
+#      lost in a power cut after the rename was kept): not taken for a
+#      delivery, the server's copy fetched again and delivered whole, a
+#      warning names the empty file, which is left alone;
+#   j. the same with a short file;
+#   k. recorded as delivered under a fresh name (a clash with another
+#      message holding the name in new/, of another size): that fresh
+#      file is the delivery, nothing is fetched again.
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -24,7 +32,7 @@ STATE=$LOCAL/syncmail-state.$TAG
 TMPP=syncmail.$TAG
 mkmaildir "$LOCAL"
 
-for m in a b c d e f g plain; do
+for m in a b c d e f g i j k plain; do
 	mkmsg "$REMOTE/new" "1700000001.M1P1Q1.$m" 3000
 done
 size() { stat -c %s "$1"; }
@@ -42,6 +50,21 @@ cp "$REMOTE/new/1700000001.M1P1Q1.c" "$LOCAL/tmp/$TMPP.1.3"
 printf '+\t%s\t%s\t%s\n' 1700000001.M1P1Q1.d 3000 "$TMPP.1.4" >>"$STATE"
 cp -p "$REMOTE/new/1700000001.M1P1Q1.d" "$LOCAL/new/1700000001.M1P1Q1.d"
 ln "$LOCAL/new/1700000001.M1P1Q1.d" "$LOCAL/tmp/$TMPP.1.4"
+# i: recorded and renamed, but its data never reached the disk.
+printf '+\t%s\t%s\t%s\n' 1700000001.M1P1Q1.i 3000 "$TMPP.1.5" >>"$STATE"
+: >"$LOCAL/new/1700000001.M1P1Q1.i"
+cp -p "$LOCAL/new/1700000001.M1P1Q1.i" "$T/orig/local-i"
+# j: the same with the first 1000 bytes there.
+printf '+\t%s\t%s\t%s\n' 1700000001.M1P1Q1.j 3000 "$TMPP.1.6" >>"$STATE"
+head -c 1000 "$REMOTE/new/1700000001.M1P1Q1.j" >"$LOCAL/new/1700000001.M1P1Q1.j"
+cp -p "$LOCAL/new/1700000001.M1P1Q1.j" "$T/orig/local-j"
+# k: delivered as new/1700000009.M9P9Q9.fresh because another message
+# held the name; the record says where it went.
+printf '+\t%s\t%s\t%s\t%s\n' 1700000001.M1P1Q1.k 3000 "$TMPP.1.7" \
+    1700000009.M9P9Q9.fresh >>"$STATE"
+cp -p "$REMOTE/new/1700000001.M1P1Q1.k" "$LOCAL/new/1700000009.M9P9Q9.fresh"
+printf 'Subject: the other k\n\nshort\n' >"$LOCAL/new/1700000001.M1P1Q1.k"
+cp -p "$LOCAL/new/1700000001.M1P1Q1.k" "$T/orig/local-k"
 # e: a torn line about e, after which e was never moved.
 printf '+\t%s\t30' 1700000001.M1P1Q1.e >>"$STATE"
 # f: already local with the same bytes, no record (state file lost).
@@ -61,6 +84,14 @@ grep -q "1700000001.M1P1Q1.g" "$T/err" ||
 	fail "no warning names the clash of 1700000001.M1P1Q1.g"
 grep -q "new/1700000001.M1P1Q1.g" "$T/err" ||
 	fail "the clash warning does not name the local file"
+
+for m in i j; do
+	grep "1700000001.M1P1Q1.$m" "$T/err" | grep -q "new/1700000001.M1P1Q1.$m" ||
+		fail "no warning names the short file new/1700000001.M1P1Q1.$m"
+done
+[ -e "$LOCAL/new/1700000001.M1P1Q1.i" ] || fail "the empty file of i was removed"
+grep -q "1700000001.M1P1Q1.k" "$T/err" &&
+	fail "k, delivered under a fresh name, was taken for a short delivery"
 
 [ ! -e "$LOCAL/tmp/$TMPP.1.3" ] || fail "stale tmp file of c left"
 [ ! -e "$LOCAL/tmp/$TMPP.1.4" ] || fail "tmp link of d left"
