@@ -36,6 +36,7 @@ OBJS =		syncmail/main.o \
 		sftp/proxy.o \
 		sftp/proto.o \
 		sftp/client.o \
+		util/match.o \
 		maildir/maildir.o \
 		maildir/deliver.o \
 		maildir/commit.o \
@@ -57,14 +58,15 @@ HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h syncmail/readfile.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
-		compat/sandbox-impl.h
+		compat/sandbox-impl.h util/match.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
 		tests/unit/test_proto \
 		tests/unit/test_hostkey \
 		tests/unit/test_sshconfig \
-		tests/unit/test_localset
+		tests/unit/test_localset \
+		tests/unit/test_match
 
 .PHONY: all deps check unit e2e asan demo install clean fuzz fuzz-replay fuzz-cmin
 
@@ -87,19 +89,22 @@ $(PROG): $(OBJS)
 $(OBJS): $(HDRS)
 
 tests/unit/test_config: tests/unit/test_config.o syncmail/config.o sftp/sshconfig.o \
-	    syncmail/error.o syncmail/readfile.o
+	    util/match.o syncmail/error.o syncmail/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_names: tests/unit/test_names.o maildir/names.o maildir/nameset.o syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_proto: tests/unit/test_proto.o sftp/proto.o syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-tests/unit/test_hostkey: tests/unit/test_hostkey.o sftp/hostkey.o syncmail/error.o
+tests/unit/test_hostkey: tests/unit/test_hostkey.o sftp/hostkey.o util/match.o \
+	    syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-tests/unit/test_sshconfig: tests/unit/test_sshconfig.o sftp/sshconfig.o syncmail/error.o \
-	    syncmail/readfile.o
+tests/unit/test_sshconfig: tests/unit/test_sshconfig.o sftp/sshconfig.o util/match.o \
+	    syncmail/error.o syncmail/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_localset: tests/unit/test_localset.o maildir/localset.o \
 	    maildir/maildir.o maildir/nameset.o maildir/names.o syncmail/error.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+tests/unit/test_match: tests/unit/test_match.o util/match.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(UNIT:=.o): $(HDRS) tests/unit/check.h
 
@@ -139,8 +144,8 @@ FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_NAMES =	config proto hostkey sshconfig
 FUZZ_config =	syncmail/config.c syncmail/error.c syncmail/readfile.c
 FUZZ_proto =	sftp/proto.c
-FUZZ_hostkey =	sftp/hostkey.c syncmail/error.c
-FUZZ_sshconfig = sftp/sshconfig.c syncmail/error.c syncmail/readfile.c
+FUZZ_hostkey =	sftp/hostkey.c util/match.c syncmail/error.c
+FUZZ_sshconfig = sftp/sshconfig.c util/match.c syncmail/error.c syncmail/readfile.c
 FUZZ_PROGS =	tests/fuzz/fuzz_config tests/fuzz/fuzz_proto tests/fuzz/fuzz_hostkey \
 		tests/fuzz/fuzz_sshconfig
 REPLAY_PROGS =	tests/fuzz/replay_config tests/fuzz/replay_proto tests/fuzz/replay_hostkey \
@@ -162,10 +167,11 @@ tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \
 		sftp/proto.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_hostkey: tests/fuzz/replay.asan.o tests/fuzz/fuzz_hostkey.asan.o \
-		sftp/hostkey.asan.o syncmail/error.asan.o
+		sftp/hostkey.asan.o util/match.asan.o syncmail/error.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_sshconfig: tests/fuzz/replay.asan.o tests/fuzz/fuzz_sshconfig.asan.o \
-		sftp/sshconfig.asan.o syncmail/error.asan.o syncmail/readfile.asan.o
+		sftp/sshconfig.asan.o util/match.asan.o syncmail/error.asan.o \
+		syncmail/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
 tests/fuzz/fuzz_proto.asan.o tests/fuzz/fuzz_hostkey.asan.o \

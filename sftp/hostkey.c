@@ -22,6 +22,7 @@
 
 #include "error.h"
 #include "sftp/hostkey.h"
+#include "util/match.h"
 
 #define HOSTKEY_HASH_MAGIC	"|1|"
 #define HOSTKEY_SHA1_LEN	20
@@ -226,62 +227,6 @@ hostkey_blob_check(const unsigned char *blob, size_t len, int t)
 	return off == len ? 0 : -1;
 }
 
-/*
- * Glob match of name against one pattern, "*" and "?", ignoring ASCII
- * case as OpenSSH does for host names.  Iterative with one backtrack
- * point, so a pattern of many stars costs O(n*m), not exponential time:
- * the file is not trusted to be kind.
- */
-static int
-hostkey_glob(const char *s, size_t slen, const char *p, size_t plen)
-{
-	size_t si = 0, pi = 0, star = SIZE_MAX, mark = 0;
-
-	while (si < slen) {
-		if (pi < plen && p[pi] == '*') {
-			star = pi++;
-			mark = si;
-		} else if (pi < plen && (p[pi] == '?' ||
-		    tolower((unsigned char)p[pi]) ==
-		    tolower((unsigned char)s[si]))) {
-			pi++;
-			si++;
-		} else if (star != SIZE_MAX) {
-			pi = star + 1;
-			si = ++mark;
-		} else
-			return 0;
-	}
-	while (pi < plen && p[pi] == '*')
-		pi++;
-	return pi == plen;
-}
-
-/*
- * A comma list of patterns: applies when some pattern matches and no
- * "!pattern" does.  Every pattern is tried, since a negation later in the
- * list must still exclude the line.
- */
-static int
-hostkey_match_list(const char *name, const char *list, size_t len)
-{
-	size_t i = 0, j, namelen = strlen(name);
-	int positive = 0, neg;
-
-	while (i <= len) {
-		for (j = i; j < len && list[j] != ','; j++)
-			;
-		neg = (j > i && list[i] == '!');
-		if (hostkey_glob(name, namelen, list + i + neg, j - i - neg)) {
-			if (neg)
-				return 0;
-			positive = 1;
-		}
-		i = j + 1;
-	}
-	return positive;
-}
-
 /* HMAC-SHA1 of name keyed by salt: how "|1|salt|hash" names are made. */
 static int
 hostkey_hash_name(const unsigned char *salt, size_t saltlen,
@@ -396,7 +341,7 @@ hostkey_parse(const char *line, const char *name, struct hostkey_known *key,
 			return -1;
 		*hashed = 1;
 	} else {
-		m = name != NULL && hostkey_match_list(name, hosts, hostslen);
+		m = name != NULL && match_list(hosts, hostslen, name);
 		*hashed = 0;
 	}
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sftp/sshconfig.h"
+#include "util/match.h"
 #include "syncmail/readfile.h"
 
 /* As for syncmail.conf: far above any real file, bounds a wrong one. */
@@ -63,49 +64,6 @@ sshconfig_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-int
-sshconfig_glob(const char *p, const char *s)
-{
-	for (;;) {
-		if (*p == '\0')
-			return *s == '\0';
-		if (*p == '*') {
-			/* collapse runs of "*", then try every tail */
-			while (*p == '*')
-				p++;
-			if (*p == '\0')
-				return 1;
-			for (; *s != '\0'; s++)
-				if (sshconfig_glob(p, s))
-					return 1;
-			return 0;
-		}
-		if (*s == '\0')
-			return 0;
-		if (*p != '?' && tolower((unsigned char)*p) !=
-		    tolower((unsigned char)*s))
-			return 0;
-		p++;
-		s++;
-	}
-}
-
-int
-sshconfig_host_match(char *const *patterns, size_t n, const char *host)
-{
-	size_t i;
-	int match = 0;
-
-	for (i = 0; i < n; i++) {
-		if (patterns[i][0] == '!') {
-			/* a negated match rules the line out, whatever else */
-			if (sshconfig_glob(patterns[i] + 1, host))
-				return 0;
-		} else if (sshconfig_glob(patterns[i], host))
-			match = 1;
-	}
-	return match;
-}
 
 int
 sshconfig_split(const char *line, char *buf, char **w, int max, int *n,
@@ -467,7 +425,7 @@ sshconfig_text(struct sshconfig_state *st, const char *text, size_t len)
 				goto out;
 			}
 			st->active = !st->nevermatch &&
-			    sshconfig_host_match(w + 1, n - 1, st->host);
+			    match_words(w + 1, n - 1, st->host);
 		} else if (strcasecmp(w[0], "Match") == 0) {
 			/* not evaluated: its lines never apply */
 			st->active = 0;

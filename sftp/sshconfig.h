@@ -72,16 +72,6 @@ int	 sshconfig_parse(const char *text, size_t len, const char *file,
 	    struct sshconfig_host *out, struct error *err);
 
 /*
- * Whether host matches one Host line's patterns: some pattern matches and
- * no "!pattern" does.  "*" and "?" are wildcards; case is ignored.
- */
-int	 sshconfig_host_match(char *const *patterns, size_t n,
-	    const char *host);
-
-/* Whether s matches pattern ("*", "?"), ignoring case. */
-int	 sshconfig_glob(const char *pattern, const char *s);
-
-/*
  * Splits one line as ssh does: the keyword, an optional "=", then words;
  * a "double quoted" part of a word may hold blanks (\" and \\ escape in
  * it); a word starting with "#" ends the line.  The unquoted words go
