@@ -232,7 +232,6 @@ main(int argc, char *argv[])
 				}
 	}
 
-	setup_signals();
 	if (libssh2_init(0) != 0) {
 		fprintf(stderr, "syncmail: libssh2_init failed\n");
 		free(sel);
@@ -253,6 +252,13 @@ main(int argc, char *argv[])
 		return err.status;
 	}
 	fault_sandbox_probe();
+	/*
+	 * Until an account starts nothing is half done, so a signal keeps
+	 * its default action and ends the process at once, even while the
+	 * config or an ssh config is read; from here on the first one
+	 * lets the accounts finish what is in flight.
+	 */
+	setup_signals();
 	o.localuser = pw->pw_name;
 	o.stop = &stop_requested;
 	o.abort = &stop_now;

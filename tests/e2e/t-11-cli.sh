@@ -56,6 +56,35 @@ run_syncmail -n -v
 assert_rc 0 "syncmail -n -v"
 untouched "syncmail -n -v"
 
+# A SIGTERM before any account has started ends the process at once, by
+# the signal: here syncmail is stuck opening an ssh config that is a FIFO
+# nobody writes to, before the sandbox closes and the accounts start.
+mkfifo "$T/fifo_ssh_config"
+sed "s|ssh-config none|ssh-config $T/fifo_ssh_config|" "$CONF" >"$T/fifo.conf"
+python3 - "$SYNCMAIL" "$T/fifo.conf" "$T/home" <<'PY' >"$T/sig" 2>&1 ||
+import os, signal, subprocess, sys, time
+env = dict(os.environ, HOME=sys.argv[3])
+env.pop("SSH_AUTH_SOCK", None)
+p = subprocess.Popen([sys.argv[1], "-c", sys.argv[2]], env=env,
+    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    stderr=subprocess.DEVNULL)
+time.sleep(1)
+if p.poll() is not None:
+    sys.exit("syncmail did not wait on the FIFO: exit %d" % p.returncode)
+start = time.monotonic()
+p.send_signal(signal.SIGTERM)
+try:
+    rc = p.wait(timeout=5)
+except subprocess.TimeoutExpired:
+    p.kill()
+    p.wait()
+    sys.exit("syncmail still running 5 s after SIGTERM")
+if rc != -signal.SIGTERM:
+    sys.exit("syncmail ended with %d, want death by SIGTERM" % rc)
+print("ended by SIGTERM in %.3f s" % (time.monotonic() - start))
+PY
+	fail "SIGTERM before any account: $(cat "$T/sig")"
+
 # And the real run afterwards still moves them all.
 run_syncmail -q
 assert_rc 0 "syncmail after -n"
