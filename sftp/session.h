@@ -33,6 +33,13 @@ struct session {
 	const volatile sig_atomic_t *abort;
 	/* Also ends a wait when readable (-1: none): a local worker's news. */
 	int		 wakefd;
+	/*
+	 * The server's first bytes, its version line and KEXINIT, kept
+	 * during the handshake to name what is missing when no algorithm
+	 * is in common (NULL after it).
+	 */
+	unsigned char	*peek;
+	size_t		 peeklen;
 };
 
 /*
@@ -40,9 +47,11 @@ struct session {
  * of t (a's values completed by ~/.ssh/config), directly or through t's
  * proxy command.  deadline is the monotonic time the account's run must
  * end by.  Returns 0 with s ready for session_channel, or -1 with err set:
- * STATUS_NOPERM for host key and authentication failures, STATUS_TEMPFAIL
- * for network failures and timeouts.  s must be closed with session_close
- * either way.
+ * STATUS_NOPERM for host key and authentication failures, STATUS_PROTOCOL
+ * when the server offers no key exchange, host key type, cipher, MAC or
+ * compression that libssh2 has (the message names which, with both
+ * lists), STATUS_TEMPFAIL for network failures and timeouts.  s must be
+ * closed with session_close either way.
  */
 int	 session_open(struct session *s, const struct account *a,
 	    const struct sshconfig_target *t, const struct timespec *deadline,

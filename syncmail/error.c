@@ -78,10 +78,12 @@ status_rank(int s)
 		return 0;
 	case STATUS_TEMPFAIL:
 		return 1;
-	case STATUS_NOPERM:
+	case STATUS_PROTOCOL:
 		return 2;
+	case STATUS_NOPERM:
+		return 3;
 	default:
-		return 3;	/* 1 and anything unexpected rank worst */
+		return 4;	/* 1 and anything unexpected rank worst */
 	}
 }
 

@@ -14,6 +14,7 @@
 #define STATUS_PARTIAL		1	/* some messages could not be moved */
 #define STATUS_USAGE		64
 #define STATUS_TEMPFAIL		75	/* network, timeout, lock held */
+#define STATUS_PROTOCOL		76	/* no algorithm in common with the server */
 #define STATUS_NOPERM		77	/* auth failed, host key unknown/changed */
 #define STATUS_CONFIG		78
 
@@ -41,7 +42,7 @@ void	 error_prefix(struct error *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 error_clear(struct error *);
 
-/* The worst of two statuses in the order 1 > 77 > 75 > 0 (SPEC 2). */
+/* The worst of two statuses in the order 1 > 77 > 76 > 75 > 0 (SPEC 2). */
 int	 status_worst(int, int);
 
 #endif
