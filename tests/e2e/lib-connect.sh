@@ -226,3 +226,51 @@ salt = os.urandom(20)
 h = hmac.new(salt, sys.argv[1].encode(), hashlib.sha1).digest()
 print("|1|%s|%s" % (base64.b64encode(salt).decode(), base64.b64encode(h).decode()))' "$1"
 }
+
+# secs_since START: seconds since START (date +%s.%N), to two decimals.
+secs_since()
+{
+	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f\n", b - a }'
+}
+
+# interop_runs WHAT PORT: the runs each interoperability test makes
+# against the server on 127.0.0.1:PORT (known in known_hosts): 200
+# messages moved (each exactly once locally, none left remotely, nothing
+# said); a second run with nothing new (0, nothing said); then with keep
+# yes, 50 more copied and left on the server, a second keep run that
+# delivers none twice, and a run without keep that removes the 50 from
+# the server, delivering none again.  INTEROP_SECS is the first run's
+# time.  A test may set FAIL_LOG to the server's log, shown on failure.
+interop_runs()
+{
+	ir_what=$1 ir_port=$2
+	mkmsgs "$REMOTE/new" 200 small
+	write_account test "$ir_port" "pull $REMOTE $LOCAL" >"$CONF"
+	ir_start=$(date +%s.%N)
+	run_syncmail -q
+	INTEROP_SECS=$(secs_since "$ir_start")
+	assert_rc 0 "$ir_what, 200 messages"
+	assert_quiet "$ir_what, 200 messages"
+	check_exactly_once
+	check_tmp_empty
+	run_syncmail -q
+	assert_rc 0 "$ir_what, a second run with nothing new"
+	assert_quiet "$ir_what, a second run with nothing new"
+	check_exactly_once
+
+	mkmsgs "$REMOTE/new" 50 small
+	write_account test "$ir_port" "pull $REMOTE $LOCAL" "keep yes" >"$CONF"
+	for ir_n in 1 2; do
+		run_syncmail -q
+		assert_rc 0 "$ir_what, keep yes (run $ir_n)"
+		check_exactly_once -k
+		[ "$(count_files "$REMOTE/new")" = 50 ] ||
+			fail "$ir_what, keep yes (run $ir_n): the remote new/ holds" \
+			    "$(count_files "$REMOTE/new") messages, want 50"
+	done
+	write_account test "$ir_port" "pull $REMOTE $LOCAL" >"$CONF"
+	run_syncmail -q
+	assert_rc 0 "$ir_what, without keep after keep"
+	check_exactly_once
+	check_tmp_empty
+}
