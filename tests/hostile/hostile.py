@@ -13,8 +13,10 @@ sshd serves a whole loop of modes) picks one fault to inject; "none" is an
 honest server.  Faults aimed at one message hit the files whose name
 contains "victim" (the test makes such a file, larger than three READs).
 Every injected fault is logged as "inject MODE: what", every request that
-touches a name the server invented as "VIOLATION: ...", and a stall as
-"stall at UNIXTIME", so a test can tell that the fault really happened.
+touches a name the server invented, and every OPEN or REMOVE of something
+in new/ that is not a regular file, as "VIOLATION: ...", every OPEN as
+"open NAME", and a stall as "stall at UNIXTIME", so a test can tell that
+the fault really happened.
 
 Standard library only; no state survives the process.
 """
@@ -44,6 +46,8 @@ MODES = {
     "noattrs": "entries without attributes (the client must LSTAT)",
     "count-over": "a NAME count far above the entries in the packet",
     "count-under": "a NAME count below the entries in the packet",
+    "readdir-stat": "new/ listed with stat, not lstat, attributes (as "
+                    "Paramiko's stub server), every entry as a regular file",
     # legal, if unusual: must work
     "short-read": "every DATA half of what the READ asked for",
     "reorder": "replies to pipelined requests in reverse order",
@@ -283,8 +287,48 @@ class Server:
             if self.mode == "noattrs":
                 entries = [(n, b"") for n, _ in entries]
                 self.inject("listing without attributes")
+            if self.mode == "readdir-stat":
+                entries = [(n, self.stat_attrs(path, n, a))
+                           for n, a in entries]
         h = self.new_handle(("dir", entries, is_new))
         self.handle_reply(rid, h)
+
+    def stat_attrs(self, path, n, a):
+        """The attributes of new/'s entry n as a server that uses stat(2)
+        for READDIR reports them (Paramiko's StubSFTPServer does): a
+        symlink's are its target's.  A type other than a regular file is
+        reported as one, so that only an LSTAT of the entry can tell."""
+        if n in (b".", b".."):
+            return a
+        p = os.path.join(path, n)
+        try:
+            lst = os.lstat(p)
+        except OSError:
+            return a
+        try:
+            st = os.stat(p)
+        except OSError:
+            st = lst        # a dangling link: what lstat says
+        if stat.S_ISREG(lst.st_mode):
+            return a
+        self.inject("%r (%s) listed as a regular file of %d bytes" %
+                    (n, kind_of(lst.st_mode), st.st_size))
+        return attrs(st.st_size, stat.S_IFREG | stat.S_IMODE(st.st_mode),
+                     int(st.st_mtime))
+
+    def not_regular(self, what, path):
+        """Logs a VIOLATION if path, in a new/, is not a regular file, and
+        returns its lstat mode then (else None)."""
+        if not os.path.dirname(path).rstrip(b"/").endswith(b"/new"):
+            return None
+        try:
+            m = os.lstat(path).st_mode
+        except OSError:
+            return None
+        if stat.S_ISREG(m):
+            return None
+        self.log("VIOLATION: %s of %r, %s" % (what, path, kind_of(m)))
+        return m
 
     def readdir(self, rid, h):
         d = self.handles.get(h)
@@ -327,6 +371,19 @@ class Server:
         victim = b"victim" in os.path.basename(path)
         if victim:
             self.log("open victim %r" % os.path.basename(path))
+        else:
+            self.log("open %r" % os.path.basename(path))
+        m = self.not_regular("OPEN", path)
+        if m is not None:
+            try:
+                fifo = stat.S_ISFIFO(os.stat(path).st_mode)
+            except OSError:
+                fifo = False
+            if fifo:
+                # Opening it would block this single-threaded server
+                # until the test's timeout; the violation is logged.
+                self.status(rid, FX_FAILURE, "hostile: a fifo")
+                return
         if victim and self.mode == "open-denied":
             self.inject("OPEN %r denied" % path)
             self.status(rid, FX_PERMISSION_DENIED, "hostile: denied")
@@ -456,6 +513,7 @@ class Server:
             self.log("VIOLATION: REMOVE of invented name %r" % path)
             self.status(rid, FX_OK)
             return
+        self.not_regular("REMOVE", path)
         if self.mode == "remove-fail":
             self.inject("REMOVE %r refused" % os.path.basename(path))
             self.status(rid, FX_FAILURE, "hostile: remove refused")
@@ -509,6 +567,15 @@ def attrs_of(st):
 
 def longname(n, a):
     return b"-rw-------    1 u g " + n
+
+
+def kind_of(mode):
+    for test, name in ((stat.S_ISLNK, "a symlink"), (stat.S_ISDIR, "a directory"),
+                       (stat.S_ISFIFO, "a fifo"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return name
+    return "a regular file"
 
 
 def errno_status(e):
