@@ -528,21 +528,15 @@ lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
 	return 0;
 }
 
-/*
- * Lists REMOTE/new and REMOTE/tmp at the same time, with OPENDIR and
- * pipelined READDIRs, calling each directory's function for every entry.
- * A missing tmp/ is fine; a missing new/ is an error.
- */
+/* list_dirs' work on the listers ls. */
 static int
-list_dirs(struct run *r, struct error *err)
+list_dirs_run(struct run *r, struct lister *ls, size_t n, struct error *err)
 {
-	struct lister ls[2];
 	struct proto_reply rep;
 	struct lister *l;
-	size_t i, n = 2;
+	size_t i;
 	int rc, left;
 
-	memset(ls, 0, sizeof(ls));
 	ls[0].sub = "new";
 	ls[0].each = list_new_entry;
 	ls[1].sub = "tmp";
@@ -575,6 +569,70 @@ list_dirs(struct run *r, struct error *err)
 		if (sftp_pump(r->c, 1, err) == -1)
 			return -1;
 	}
+}
+
+/*
+ * After a failed listing, reads the answers still due to the listers and
+ * closes the handles they opened, so that the account's next pull on the
+ * same connection does not take them for answers to its own requests.
+ * A connection that fails meanwhile ends the account anyway: nothing
+ * more is read then.
+ */
+static void
+lister_drain(struct run *r, struct lister *ls, size_t n)
+{
+	struct proto_reply rep;
+	struct error ignored;
+	struct lister *l;
+	size_t i;
+	int rc, left;
+
+	for (;;) {
+		for (i = 0; i < n; i++)
+			if (ls[i].handlelen > 0 && !ls[i].closing &&
+			    ls[i].nids == 0) {
+				ls[i].closing = 1;
+				if (lister_send(r, &ls[i], SSH_FXP_CLOSE,
+				    &ignored) == -1)
+					return;
+			}
+		for (i = 0, left = 0; i < n; i++)
+			left |= ls[i].nids > 0;
+		if (!left)
+			return;
+		if ((rc = sftp_reply(r->c, &rep, &ignored)) == 1) {
+			if ((l = lister_of(ls, n, rep.id)) == NULL)
+				return;
+			/* An OPENDIR answered after all: its handle is closed. */
+			if (l->handlelen == 0 && rep.type == SSH_FXP_HANDLE) {
+				memcpy(l->handle, rep.handle, rep.handlelen);
+				l->handlelen = rep.handlelen;
+			}
+			continue;
+		}
+		if (rc == -1 || sftp_pump(r->c, 1, &ignored) == -1)
+			return;
+	}
+}
+
+/*
+ * Lists REMOTE/new and REMOTE/tmp at the same time, with OPENDIR and
+ * pipelined READDIRs, calling each directory's function for every entry.
+ * A missing tmp/ is fine; a missing new/ is an error, after which the
+ * other listing's answers are drained (lister_drain).
+ */
+static int
+list_dirs(struct run *r, struct error *err)
+{
+	struct lister ls[2];
+	size_t n = 2;
+	int rc;
+
+	memset(ls, 0, sizeof(ls));
+	if ((rc = list_dirs_run(r, ls, n, err)) == -1 &&
+	    err->status == STATUS_PARTIAL)
+		lister_drain(r, ls, n);
+	return rc;
 }
 
 /*

@@ -1,0 +1,53 @@
+#!/bin/sh
+# An account whose pull cannot be listed goes on with its other pulls on
+# the same connection (README: a remote new/ that cannot be listed fails
+# that pull, status 1).  The failed listing leaves answers in flight (the
+# OPENDIR of the remote tmp/, sent with new/'s): they must not be taken for
+# the next pull's.  Both orders, a missing Maildir first and last, and a
+# Maildir whose new/ is missing while its tmp/ exists (so the tmp/ handle
+# the failed pull opened must be closed, not leaked).
+. "$(dirname "$0")/lib.sh"
+setup
+
+# pulls REMOTE...: a config whose pulls take each REMOTE in turn; the good
+# one ($REMOTE) into $LOCAL, the others into Maildirs of their own.
+pulls()
+{
+	write_config
+	sed -i '/^\tpull /d' "$CONF"
+	k=0
+	for rem in "$@"; do
+		k=$((k + 1))
+		if [ "$rem" = "$REMOTE" ]; then
+			conf_add pull "$rem" "$LOCAL"
+		else
+			conf_add pull "$rem" "$T/local/other$k"
+		fi
+	done
+}
+
+mkdir -p "$T/remote/newless/tmp" "$T/remote/newless/cur"
+chown -R "$TEST_USER:" "$T/remote/newless"
+rounds=0
+for order in "missing good" "good missing" "newless good" \
+    "missing newless good"; do
+	set --
+	for w in $order; do
+		case $w in
+		good) set -- "$@" "$REMOTE" ;;
+		missing) set -- "$@" "$T/remote/NoSuchMaildir" ;;
+		newless) set -- "$@" "$T/remote/newless" ;;
+		esac
+	done
+	pulls "$@"
+	mkmsgs "$REMOTE/new" 20 small
+	run_syncmail
+	assert_rc 1 "pulls $order"
+	grep -q "cannot list" "$T/err" ||
+		fail "pulls $order: no error says the listing failed"
+	grep -q "not in flight" "$T/err" &&
+		fail "pulls $order: a stale answer was taken for the next pull's"
+	check_exactly_once
+	rounds=$((rounds + 1))
+done
+note "$rounds orders of a failing and a good pull, the good one moved whole"
