@@ -1,9 +1,14 @@
 /*
- * The SFTP channel: bytes in and out of a libssh2 channel, framed into
- * packets.  What a request means is the caller's business.
+ * The SFTP client's byte handling: requests queued and written to the
+ * stream, replies read from it and framed into packets.  What a request
+ * means is the caller's business.  The two streams, a libssh2 channel and
+ * a plain descriptor, are at the end of the file.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client.h"
 #include "msg.h"
@@ -17,41 +22,16 @@
 #define SFTP_WINDOW	(2 * 1024 * 1024)
 #define SFTP_READBUF	(PROTO_MAX_PACKET + 4 + 65536)
 
-int
-sftp_open(struct sftp *c, struct session *s, struct error *err)
+static int	channel_open(struct sftp_stream *, struct session *,
+		    struct error *);
+static int	fd_stream_open(struct sftp_stream *, int, int,
+		    struct error *);
+
+/* Exchanges versions over the stream just opened.  0 or -1 with err. */
+static int
+sftp_start(struct sftp *c, struct error *err)
 {
 	struct proto_reply r;
-	int rc;
-
-	memset(c, 0, sizeof(*c));
-	c->s = s;
-	c->next_id = 1;
-	if ((c->in = malloc(SFTP_READBUF)) == NULL)
-		return error_errno(err, STATUS_TEMPFAIL, "malloc");
-	for (;;) {
-		c->chan = libssh2_channel_open_ex(s->ssh, "session",
-		    sizeof("session") - 1, SFTP_WINDOW,
-		    LIBSSH2_CHANNEL_PACKET_DEFAULT, NULL, 0);
-		if (c->chan != NULL)
-			break;
-		if (libssh2_session_last_errno(s->ssh) != LIBSSH2_ERROR_EAGAIN)
-			return session_error(s, err, STATUS_TEMPFAIL,
-			    "opening an SSH channel");
-		if (session_wait(s, err) == -1)
-			return -1;
-	}
-	while ((rc = libssh2_channel_process_startup(c->chan, "subsystem",
-	    sizeof("subsystem") - 1, "sftp", sizeof("sftp") - 1)) ==
-	    LIBSSH2_ERROR_EAGAIN)
-		if (session_wait(s, err) == -1)
-			return -1;
-	if (rc != 0)
-		return session_error(s, err, STATUS_TEMPFAIL,
-		    "starting the sftp subsystem");
-	/* The server's stderr is not ours to read; never let it fill the window. */
-	libssh2_channel_handle_extended_data2(c->chan,
-	    LIBSSH2_CHANNEL_EXTENDED_DATA_IGNORE);
-	session_progress(s);
 
 	if (proto_init(&c->out) == -1)
 		return error_set(err, STATUS_TEMPFAIL, "out of memory");
@@ -61,8 +41,45 @@ sftp_open(struct sftp *c, struct session *s, struct error *err)
 	if (c->version < 3)
 		return error_set(err, STATUS_TEMPFAIL, "SFTP server speaks "
 		    "version %u, we need 3", c->version);
-	msg_info(2, s->account, "SFTP version %u", c->version);
+	msg_info(2, c->account, "SFTP version %u", c->version);
 	return 0;
+}
+
+/* The state every client starts from.  0 or -1 with err. */
+static int
+sftp_init(struct sftp *c, const char *account, struct error *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->wakefd = -1;
+	c->account = account;
+	c->next_id = 1;
+	if ((c->in = malloc(SFTP_READBUF)) == NULL)
+		return error_errno(err, STATUS_TEMPFAIL, "malloc");
+	return 0;
+}
+
+int
+sftp_open(struct sftp *c, struct session *s, struct error *err)
+{
+	if (sftp_init(c, s->account, err) == -1 ||
+	    channel_open(&c->st, s, err) == -1)
+		return -1;
+	return sftp_start(c, err);
+}
+
+int
+sftp_open_fd(struct sftp *c, int fd, int timeout, struct error *err)
+{
+	if (sftp_init(c, "test", err) == -1 ||
+	    fd_stream_open(&c->st, fd, timeout, err) == -1)
+		return -1;
+	return sftp_start(c, err);
+}
+
+void
+sftp_set_wakefd(struct sftp *c, int fd)
+{
+	c->wakefd = fd;
 }
 
 uint32_t
@@ -88,7 +105,7 @@ sftp_pending_output(const struct sftp *c)
 	return c->out.len > 0;
 }
 
-/* Returns bytes written (0: would block) or -1. */
+/* Returns 1 if bytes went out, 0 if none could, -1 on error. */
 static int
 flush_out(struct sftp *c, struct error *err)
 {
@@ -96,21 +113,18 @@ flush_out(struct sftp *c, struct error *err)
 	size_t done = 0;
 
 	while (done < c->out.len) {
-		n = libssh2_channel_write(c->chan,
-		    (const char *)c->out.data + done, c->out.len - done);
-		if (n == LIBSSH2_ERROR_EAGAIN)
-			break;
-		if (n < 0) {
+		n = c->st.write(c->st.ctx, c->out.data + done,
+		    c->out.len - done, err);
+		if (n == -1) {
 			proto_buf_consume(&c->out, done);
-			return session_error(c->s, err, STATUS_TEMPFAIL,
-			    "SFTP write");
+			return -1;
 		}
+		if (n == 0)
+			break;
 		done += n;
 	}
 	proto_buf_consume(&c->out, done);
-	if (done > 0)
-		session_progress(c->s);
-	return (int)(done > 0);
+	return done > 0;
 }
 
 /* Returns 1 if bytes arrived, 0 if none, -1 on error or EOF. */
@@ -127,24 +141,15 @@ fill_in(struct sftp *c, struct error *err)
 		c->inoff = 0;
 	}
 	while (c->inlen < SFTP_READBUF) {
-		n = libssh2_channel_read(c->chan, (char *)c->in + c->inlen,
-		    SFTP_READBUF - c->inlen);
-		if (n == LIBSSH2_ERROR_EAGAIN)
+		n = c->st.read(c->st.ctx, c->in + c->inlen,
+		    SFTP_READBUF - c->inlen, err);
+		if (n == -1)
+			return -1;
+		if (n == 0)
 			break;
-		if (n < 0)
-			return session_error(c->s, err, STATUS_TEMPFAIL,
-			    "SFTP read");
-		if (n == 0) {
-			if (libssh2_channel_eof(c->chan))
-				return error_set(err, STATUS_TEMPFAIL,
-				    "the SFTP server closed the connection");
-			break;
-		}
 		c->inlen += n;
 		got = 1;
 	}
-	if (got)
-		session_progress(c->s);
 	return got;
 }
 
@@ -160,7 +165,7 @@ sftp_pump(struct sftp *c, int wait, struct error *err)
 			return -1;
 		if (wrote || got || !wait)
 			return 0;
-		switch (session_wait(c->s, err)) {
+		switch (c->st.wait(c->st.ctx, c->wakefd, c->out.len > 0, err)) {
 		case -1:
 			return -1;
 		case 1:
@@ -214,14 +219,207 @@ sftp_wait(struct sftp *c, uint32_t id, struct proto_reply *r,
 void
 sftp_close(struct sftp *c)
 {
-	if (c->chan != NULL) {
-		/* Blocking (bounded by session_close's timeout) so it frees. */
-		libssh2_session_set_timeout(c->s->ssh, 1000);
-		libssh2_session_set_blocking(c->s->ssh, 1);
-		libssh2_channel_free(c->chan);
-		c->chan = NULL;
-	}
+	if (c->st.close != NULL)
+		c->st.close(c->st.ctx);
+	c->st.close = NULL;
+	c->st.ctx = NULL;
 	proto_buf_free(&c->out);
 	free(c->in);
 	c->in = NULL;
+}
+
+/* ---- the libssh2 channel ------------------------------------------------ */
+
+struct channel {
+	struct session	*s;
+	LIBSSH2_CHANNEL	*chan;
+};
+
+static ssize_t
+channel_read(void *ctx, void *buf, size_t len, struct error *err)
+{
+	struct channel *ch = ctx;
+	ssize_t n;
+
+	n = libssh2_channel_read(ch->chan, buf, len);
+	if (n == LIBSSH2_ERROR_EAGAIN)
+		return 0;
+	if (n < 0)
+		return session_error(ch->s, err, STATUS_TEMPFAIL, "SFTP read");
+	if (n == 0) {
+		if (libssh2_channel_eof(ch->chan))
+			return error_set(err, STATUS_TEMPFAIL,
+			    "the SFTP server closed the connection");
+		return 0;
+	}
+	session_progress(ch->s);
+	return n;
+}
+
+static ssize_t
+channel_write(void *ctx, const void *buf, size_t len, struct error *err)
+{
+	struct channel *ch = ctx;
+	ssize_t n;
+
+	n = libssh2_channel_write(ch->chan, buf, len);
+	if (n == LIBSSH2_ERROR_EAGAIN)
+		return 0;
+	if (n < 0)
+		return session_error(ch->s, err, STATUS_TEMPFAIL, "SFTP write");
+	if (n > 0)
+		session_progress(ch->s);
+	return n;
+}
+
+static int
+channel_wait(void *ctx, int wakefd, int writing, struct error *err)
+{
+	struct channel *ch = ctx;
+
+	(void)writing;	/* libssh2 knows which way it blocked */
+	ch->s->wakefd = wakefd;
+	return session_wait(ch->s, err);
+}
+
+static void
+channel_close(void *ctx)
+{
+	struct channel *ch = ctx;
+
+	if (ch == NULL)
+		return;
+	if (ch->chan != NULL) {
+		/* Blocking (bounded by session_close's timeout) so it frees. */
+		libssh2_session_set_timeout(ch->s->ssh, 1000);
+		libssh2_session_set_blocking(ch->s->ssh, 1);
+		libssh2_channel_free(ch->chan);
+	}
+	ch->s->wakefd = -1;
+	free(ch);
+}
+
+/* Opens the sftp subsystem on a new channel of s as st.  0 or -1. */
+static int
+channel_open(struct sftp_stream *st, struct session *s, struct error *err)
+{
+	struct channel *ch;
+	int rc;
+
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
+		return error_errno(err, STATUS_TEMPFAIL, "calloc");
+	ch->s = s;
+	st->ctx = ch;
+	st->read = channel_read;
+	st->write = channel_write;
+	st->wait = channel_wait;
+	st->close = channel_close;
+	for (;;) {
+		ch->chan = libssh2_channel_open_ex(s->ssh, "session",
+		    sizeof("session") - 1, SFTP_WINDOW,
+		    LIBSSH2_CHANNEL_PACKET_DEFAULT, NULL, 0);
+		if (ch->chan != NULL)
+			break;
+		if (libssh2_session_last_errno(s->ssh) != LIBSSH2_ERROR_EAGAIN)
+			return session_error(s, err, STATUS_TEMPFAIL,
+			    "opening an SSH channel");
+		if (session_wait(s, err) == -1)
+			return -1;
+	}
+	while ((rc = libssh2_channel_process_startup(ch->chan, "subsystem",
+	    sizeof("subsystem") - 1, "sftp", sizeof("sftp") - 1)) ==
+	    LIBSSH2_ERROR_EAGAIN)
+		if (session_wait(s, err) == -1)
+			return -1;
+	if (rc != 0)
+		return session_error(s, err, STATUS_TEMPFAIL,
+		    "starting the sftp subsystem");
+	/* The server's stderr is not ours to read; never let it fill the window. */
+	libssh2_channel_handle_extended_data2(ch->chan,
+	    LIBSSH2_CHANNEL_EXTENDED_DATA_IGNORE);
+	session_progress(s);
+	return 0;
+}
+
+/* ---- a plain descriptor (tests) ----------------------------------------- */
+
+struct fd_stream {
+	int		 fd;
+	int		 timeout;	/* seconds without data moving */
+};
+
+static ssize_t
+fd_read(void *ctx, void *buf, size_t len, struct error *err)
+{
+	struct fd_stream *fs = ctx;
+	ssize_t n;
+
+	if ((n = read(fs->fd, buf, len)) > 0)
+		return n;
+	if (n == 0)
+		return error_set(err, STATUS_TEMPFAIL,
+		    "the SFTP server closed the connection");
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	return error_errno(err, STATUS_TEMPFAIL, "SFTP read");
+}
+
+static ssize_t
+fd_write(void *ctx, const void *buf, size_t len, struct error *err)
+{
+	struct fd_stream *fs = ctx;
+	ssize_t n;
+
+	if ((n = write(fs->fd, buf, len)) >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	return error_errno(err, STATUS_TEMPFAIL, "SFTP write");
+}
+
+static int
+fd_wait(void *ctx, int wakefd, int writing, struct error *err)
+{
+	struct fd_stream *fs = ctx;
+	struct pollfd pfd[2];
+	int n;
+
+	pfd[0].fd = fs->fd;
+	pfd[0].events = POLLIN | (writing ? POLLOUT : 0);
+	pfd[1].fd = wakefd;
+	pfd[1].events = POLLIN;
+	pfd[0].revents = pfd[1].revents = 0;
+	do
+		n = poll(pfd, wakefd != -1 ? 2 : 1, fs->timeout * 1000);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return error_errno(err, STATUS_TEMPFAIL, "poll");
+	if (n == 0)
+		return error_set(err, STATUS_TEMPFAIL, "no progress for %d "
+		    "seconds", fs->timeout);
+	return (pfd[1].revents & POLLIN) && !pfd[0].revents ? 1 : 0;
+}
+
+static void
+fd_close(void *ctx)
+{
+	free(ctx);
+}
+
+static int
+fd_stream_open(struct sftp_stream *st, int fd, int timeout,
+    struct error *err)
+{
+	struct fd_stream *fs;
+
+	if ((fs = calloc(1, sizeof(*fs))) == NULL)
+		return error_errno(err, STATUS_TEMPFAIL, "calloc");
+	fs->fd = fd;
+	fs->timeout = timeout;
+	st->ctx = fs;
+	st->read = fd_read;
+	st->write = fd_write;
+	st->wait = fd_wait;
+	st->close = fd_close;
+	return 0;
 }

@@ -1,20 +1,42 @@
 /*
- * Our SFTP v3 client over a libssh2 channel (SPEC section 7): requests are
- * queued with an id and replies are returned as they arrive, in any
+ * Our SFTP v3 client over any byte stream (SPEC section 7): a libssh2
+ * channel in use, a socketpair to a local sftp-server in tests.  Requests
+ * are queued with an id and replies are returned as they arrive, in any
  * order, so that many requests can be in flight at once.  The caller keeps
  * its own table of what each id was for.
  */
 #ifndef SYNCMAIL_CLIENT_H
 #define SYNCMAIL_CLIENT_H
 
+#include <sys/types.h>
+
 #include <stdint.h>
+#include <time.h>
 
 #include "proto.h"
 #include "session.h"
 
+/*
+ * The bytes under the client.  read and write move what they can without
+ * waiting: the count (> 0), 0 when they would block, or -1 with err set
+ * (read also at the end of the stream).  wait blocks until the stream
+ * can move data (0: readable, or writable when writing is set) or wakefd
+ * (-1: none) is readable (1), or fails with err set (-1) when the
+ * stream's timeout or deadline passes.
+ */
+struct sftp_stream {
+	void	*ctx;
+	ssize_t	(*read)(void *ctx, void *buf, size_t len, struct error *err);
+	ssize_t	(*write)(void *ctx, const void *buf, size_t len,
+		    struct error *err);
+	int	(*wait)(void *ctx, int wakefd, int writing, struct error *err);
+	void	(*close)(void *ctx);
+};
+
 struct sftp {
-	struct session	*s;
-	LIBSSH2_CHANNEL	*chan;
+	struct sftp_stream st;
+	int		 wakefd;	/* ends a wait when readable, or -1 */
+	const char	*account;	/* for -vv */
 	struct proto_buf out;		/* queued requests not yet written */
 	uint8_t		*in;		/* received bytes not yet parsed */
 	size_t		 inlen;
@@ -29,6 +51,16 @@ struct sftp {
  * Returns 0, or -1 with err set (STATUS_TEMPFAIL).  sftp_close either way.
  */
 int	 sftp_open(struct sftp *, struct session *s, struct error *err);
+
+/*
+ * The same over fd, a non-blocking socket or pipe end that the caller
+ * owns and closes after sftp_close: for tests against a local
+ * sftp-server.  A wait fails after timeout seconds without data moving.
+ */
+int	 sftp_open_fd(struct sftp *, int fd, int timeout, struct error *err);
+
+/* A descriptor whose readability ends sftp_pump's wait (-1: none). */
+void	 sftp_set_wakefd(struct sftp *, int fd);
 
 /* The id for the next request. */
 uint32_t sftp_id(struct sftp *);
@@ -65,7 +97,7 @@ int	 sftp_wait(struct sftp *, uint32_t id, struct proto_reply *r,
 /* Whether requests are still waiting to be written. */
 int	 sftp_pending_output(const struct sftp *);
 
-/* Frees the channel and buffers; safe on a zeroed struct. */
+/* Frees the stream and buffers; safe on a zeroed struct. */
 void	 sftp_close(struct sftp *);
 
 #endif

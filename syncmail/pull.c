@@ -1562,7 +1562,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	if (worker_start(&r->worker, job->md, job->rec, &r->local, err) == -1 ||
 	    tmppool_start(&r->pool, job->md, prefix, err) == -1)
 		goto out;
-	c->s->wakefd = r->worker.pipe[0];
+	sftp_set_wakefd(c, r->worker.pipe[0]);
 	if (transfer(r, err) == -1) {
 		abandon(r);
 		goto out;
@@ -1580,7 +1580,7 @@ out:
 	}
 	worker_stop(&r->worker);
 	tmppool_stop(&r->pool);
-	c->s->wakefd = -1;
+	sftp_set_wakefd(c, -1);
 	free(r->batch);
 	free(r->items);
 	free(r->tmpnames);
