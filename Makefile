@@ -66,7 +66,8 @@ UNIT =		tests/unit/test_config \
 		tests/unit/test_hostkey \
 		tests/unit/test_sshconfig \
 		tests/unit/test_localset \
-		tests/unit/test_match
+		tests/unit/test_match \
+		tests/unit/test_engine
 
 .PHONY: all deps check unit e2e asan demo install clean fuzz fuzz-replay fuzz-cmin
 
@@ -105,6 +106,11 @@ tests/unit/test_localset: tests/unit/test_localset.o maildir/localset.o \
 	    maildir/maildir.o maildir/nameset.o maildir/names.o syncmail/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_match: tests/unit/test_match.o util/match.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# The engine against a local sftp-server: everything but the command line,
+# the account's connection and the sandbox.
+ENGINE_OBJS =	$(filter-out syncmail/main.o syncmail/account.o compat/sandbox%,$(OBJS))
+tests/unit/test_engine: tests/unit/test_engine.o $(ENGINE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(UNIT:=.o): $(HDRS) tests/unit/check.h
 
