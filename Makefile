@@ -147,15 +147,16 @@ FUZZ_CC ?=	clang
 FUZZ_SECONDS ?=	60
 FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_NAMES =	config proto hostkey sshconfig
+FUZZ_NAMES =	config proto hostkey sshconfig pull
 FUZZ_config =	syncmail/config.c syncmail/error.c syncmail/readfile.c
 FUZZ_proto =	sftp/proto.c
 FUZZ_hostkey =	sftp/hostkey.c util/match.c syncmail/error.c
 FUZZ_sshconfig = sftp/sshconfig.c util/match.c syncmail/error.c syncmail/readfile.c
+FUZZ_pull =	$(ENGINE_OBJS:.o=.c)
 FUZZ_PROGS =	tests/fuzz/fuzz_config tests/fuzz/fuzz_proto tests/fuzz/fuzz_hostkey \
-		tests/fuzz/fuzz_sshconfig
+		tests/fuzz/fuzz_sshconfig tests/fuzz/fuzz_pull
 REPLAY_PROGS =	tests/fuzz/replay_config tests/fuzz/replay_proto tests/fuzz/replay_hostkey \
-		tests/fuzz/replay_sshconfig
+		tests/fuzz/replay_sshconfig tests/fuzz/replay_pull
 
 tests/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_config) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c $(FUZZ_config) $(LDLIBS)
@@ -165,6 +166,8 @@ tests/fuzz/fuzz_hostkey: tests/fuzz/fuzz_hostkey.c $(FUZZ_hostkey) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_hostkey.c $(FUZZ_hostkey) $(LDLIBS)
 tests/fuzz/fuzz_sshconfig: tests/fuzz/fuzz_sshconfig.c $(FUZZ_sshconfig) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_sshconfig.c $(FUZZ_sshconfig) $(LDLIBS)
+tests/fuzz/fuzz_pull: tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(HDRS)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(LDLIBS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
 		syncmail/config.asan.o syncmail/error.asan.o syncmail/readfile.asan.o
@@ -179,9 +182,12 @@ tests/fuzz/replay_sshconfig: tests/fuzz/replay.asan.o tests/fuzz/fuzz_sshconfig.
 		sftp/sshconfig.asan.o util/match.asan.o syncmail/error.asan.o \
 		syncmail/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+tests/fuzz/replay_pull: tests/fuzz/replay.asan.o tests/fuzz/fuzz_pull.asan.o \
+		$(ENGINE_OBJS:.o=.asan.o)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
 tests/fuzz/fuzz_proto.asan.o tests/fuzz/fuzz_hostkey.asan.o \
-tests/fuzz/fuzz_sshconfig.asan.o: $(HDRS)
+tests/fuzz/fuzz_sshconfig.asan.o tests/fuzz/fuzz_pull.asan.o: $(HDRS)
 
 fuzz-replay: $(REPLAY_PROGS)
 
@@ -190,7 +196,8 @@ fuzz: deps $(FUZZ_PROGS)
 		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 		dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 		tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $$dict \
-		    -print_final_stats=1 -artifact_prefix=tests/fuzz/crash-$$t- \
+		    -print_final_stats=1 -close_fd_mask=3 \
+		    -artifact_prefix=tests/fuzz/crash-$$t- \
 		    tests/fuzz/corpus/$$t || rc=1; \
 	done; exit $$rc
 

@@ -76,6 +76,16 @@ sftp_open_fd(struct sftp *c, int fd, int timeout, struct error *err)
 	return sftp_start(c, err);
 }
 
+int
+sftp_open_stream(struct sftp *c, const struct sftp_stream *st,
+    const char *account, struct error *err)
+{
+	if (sftp_init(c, account, err) == -1)
+		return -1;
+	c->st = *st;
+	return sftp_start(c, err);
+}
+
 void
 sftp_set_wakefd(struct sftp *c, int fd)
 {

@@ -59,6 +59,13 @@ int	 sftp_open(struct sftp *, struct session *s, struct error *err);
  */
 int	 sftp_open_fd(struct sftp *, int fd, int timeout, struct error *err);
 
+/*
+ * The same over a stream of the caller's (the whole-client fuzz target's
+ * scripted server); its close is called by sftp_close.
+ */
+int	 sftp_open_stream(struct sftp *, const struct sftp_stream *st,
+	    const char *account, struct error *err);
+
 /* A descriptor whose readability ends sftp_pump's wait (-1: none). */
 void	 sftp_set_wakefd(struct sftp *, int fd);
 

@@ -28,6 +28,9 @@ msg_warn(const char *account, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static void	vout(const char *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 vout(const char *account, const char *fmt, va_list ap)
 {
