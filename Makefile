@@ -26,8 +26,8 @@ OBJS =		syncmail/main.o \
 		syncmail/worker.o \
 		syncmail/fault.o \
 		syncmail/config.o \
-		syncmail/error.o \
-		syncmail/readfile.o \
+		util/error.o \
+		util/readfile.o \
 		syncmail/msg.o \
 		syncmail/mlog.o \
 		sftp/session.o \
@@ -50,7 +50,7 @@ OBJS =		syncmail/main.o \
 		compat/sandbox.o \
 		compat/sandbox-$(SANDBOX_OS).o
 
-HDRS =		syncmail/error.h syncmail/config.h syncmail/msg.h syncmail/readfile.h \
+HDRS =		util/error.h syncmail/config.h syncmail/msg.h util/readfile.h \
 		syncmail/mlog.h \
 		syncmail/account.h syncmail/pull.h syncmail/worker.h syncmail/fault.h \
 		sftp/session.h sftp/hostkey.h sftp/proto.h sftp/client.h \
@@ -90,20 +90,20 @@ $(PROG): $(OBJS)
 $(OBJS): $(HDRS)
 
 tests/unit/test_config: tests/unit/test_config.o syncmail/config.o sftp/sshconfig.o \
-	    util/match.o syncmail/error.o syncmail/readfile.o
+	    util/match.o util/error.o util/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-tests/unit/test_names: tests/unit/test_names.o maildir/names.o maildir/nameset.o syncmail/error.o
+tests/unit/test_names: tests/unit/test_names.o maildir/names.o maildir/nameset.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-tests/unit/test_proto: tests/unit/test_proto.o sftp/proto.o syncmail/error.o
+tests/unit/test_proto: tests/unit/test_proto.o sftp/proto.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_hostkey: tests/unit/test_hostkey.o sftp/hostkey.o util/match.o \
-	    syncmail/error.o
+	    util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_sshconfig: tests/unit/test_sshconfig.o sftp/sshconfig.o util/match.o \
-	    syncmail/error.o syncmail/readfile.o
+	    util/error.o util/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_localset: tests/unit/test_localset.o maildir/localset.o \
-	    maildir/maildir.o maildir/nameset.o maildir/names.o syncmail/error.o
+	    maildir/maildir.o maildir/nameset.o maildir/names.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_match: tests/unit/test_match.o util/match.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -148,10 +148,10 @@ FUZZ_SECONDS ?=	60
 FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_NAMES =	config proto hostkey sshconfig pull
-FUZZ_config =	syncmail/config.c syncmail/error.c syncmail/readfile.c
+FUZZ_config =	syncmail/config.c util/error.c util/readfile.c
 FUZZ_proto =	sftp/proto.c
-FUZZ_hostkey =	sftp/hostkey.c util/match.c syncmail/error.c
-FUZZ_sshconfig = sftp/sshconfig.c util/match.c syncmail/error.c syncmail/readfile.c
+FUZZ_hostkey =	sftp/hostkey.c util/match.c util/error.c
+FUZZ_sshconfig = sftp/sshconfig.c util/match.c util/error.c util/readfile.c
 FUZZ_pull =	$(ENGINE_OBJS:.o=.c)
 FUZZ_PROGS =	tests/fuzz/fuzz_config tests/fuzz/fuzz_proto tests/fuzz/fuzz_hostkey \
 		tests/fuzz/fuzz_sshconfig tests/fuzz/fuzz_pull
@@ -170,17 +170,17 @@ tests/fuzz/fuzz_pull: tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(LDLIBS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
-		syncmail/config.asan.o syncmail/error.asan.o syncmail/readfile.asan.o
+		syncmail/config.asan.o util/error.asan.o util/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \
 		sftp/proto.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_hostkey: tests/fuzz/replay.asan.o tests/fuzz/fuzz_hostkey.asan.o \
-		sftp/hostkey.asan.o util/match.asan.o syncmail/error.asan.o
+		sftp/hostkey.asan.o util/match.asan.o util/error.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_sshconfig: tests/fuzz/replay.asan.o tests/fuzz/fuzz_sshconfig.asan.o \
-		sftp/sshconfig.asan.o util/match.asan.o syncmail/error.asan.o \
-		syncmail/readfile.asan.o
+		sftp/sshconfig.asan.o util/match.asan.o util/error.asan.o \
+		util/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_pull: tests/fuzz/replay.asan.o tests/fuzz/fuzz_pull.asan.o \
 		$(ENGINE_OBJS:.o=.asan.o)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "error.h"
+#include "util/error.h"
 
 struct sandbox_options {
 	const char	*home;		/* the user's home directory */

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "deliver.h"
-#include "error.h"
+#include "util/error.h"
 #include "maildir.h"
 #include "localset.h"
 #include "record.h"

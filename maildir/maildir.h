@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "error.h"
+#include "util/error.h"
 
 struct maildir {
 	char	*path;

@@ -14,7 +14,7 @@
 
 #include <pthread.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "maildir.h"
 
 #define TMPPOOL_SIZE	64

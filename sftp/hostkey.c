@@ -20,7 +20,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "sftp/hostkey.h"
 #include "util/match.h"
 

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "util/error.h"
 
 /* One key of the known_hosts file that applies to the host looked up. */
 struct hostkey_known {

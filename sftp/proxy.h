@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "util/error.h"
 
 struct proxy {
 	pid_t	 pid;		/* -1: none running or already reaped */

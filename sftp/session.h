@@ -13,7 +13,7 @@
 #include <libssh2.h>
 
 #include "config.h"
-#include "error.h"
+#include "util/error.h"
 #include "proxy.h"
 #include "sshconfig.h"
 

@@ -22,7 +22,7 @@
 
 #include "sftp/sshconfig.h"
 #include "util/match.h"
-#include "syncmail/readfile.h"
+#include "util/readfile.h"
 
 /* As for syncmail.conf: far above any real file, bounds a wrong one. */
 #define SSHCONFIG_MAX_SIZE	(1024 * 1024)

@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "error.h"
+#include "util/error.h"
 
 enum sshconfig_check {
 	SSHCONFIG_CHECK_UNSET = 0,

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "readfile.h"
+#include "util/readfile.h"
 
 /*
  * Far above any real config.  Bounds memory and time when -c names the

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "util/error.h"
 
 enum hostkey_check {
 	HOSTKEY_CHECK_YES = 0,

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "error.h"
+#include "util/error.h"
 
 struct mlog {
 	const char	*account;

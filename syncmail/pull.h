@@ -10,7 +10,7 @@
 
 #include "client.h"
 #include "config.h"
-#include "error.h"
+#include "util/error.h"
 #include "maildir.h"
 #include "mlog.h"
 #include "record.h"

@@ -18,7 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "sftp/hostkey.h"
 #include "tests/unit/check.h"
 

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
+#include "util/error.h"
 
 int
 error_set(struct error *e, int status, const char *fmt, ...)

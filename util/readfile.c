@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "readfile.h"
+#include "util/readfile.h"
 
 int
 readfile(int fd, size_t max, char **bufp, size_t *lenp)
