@@ -1,0 +1,538 @@
+#!/bin/sh
+# Power cuts (SPEC 5: "killed at any instant (kill -9, power cut)").  After
+# a kill the kernel still writes the page cache out; after a power cut
+# whatever was not flushed is gone.  Here the local Maildir and its record
+# live on pcfs (tests/e2e/pcfs.c, built by this test), a FUSE file system
+# that keeps only what POSIX promises: a file's bytes and attributes once
+# the file is fsynced, a directory's entries once the directory is.
+# syncfs(2) flushes nothing there (the kernel does not forward it to FUSE
+# file systems), as on gocryptfs, encfs or sshfs.
+#
+# Each round: fresh remote messages; a syncmail run SIGKILLed at some
+# moment; the cut (SIGUSR1 to pcfs: only the durable view is written back);
+# a remount; a normal run; then every message exactly once in the local
+# new/, byte-identical, none left remotely, nothing in tmp/.
+#   self    pcfs itself first: a file never flushed is gone after a cut,
+#           one flushed with its directory is there with its bytes, a name
+#           flushed without its file's data is an empty file, a rename
+#           with only the target directory flushed leaves both names (one
+#           inode, two links); flock, RENAME_NOREPLACE, O_EXCL; a clean
+#           stop keeps everything;
+#   batch   20 rounds of 100 to 250 small messages (batches of 16 to
+#           1024), cut once K files are in new/, once the server has lost
+#           K files, after a random delay, or after syncmail exited 0; some
+#           start without a record, some without the Maildir;
+#   single  10 rounds of 3 to 12 messages (batches under 16);
+#   keep    "keep yes": the messages stay on the server and a second run
+#           fetches none of them again;
+#   max     "max-messages" cuts a run short; normal runs until the server
+#           is empty;
+#   fault   a cut after each crash point of t-18 (syncmail/fault.h), at
+#           its first or a later hit, with 100 messages and with 5
+#           (syncmail-asan in both passes, as t-18);
+#   syncfs  the self-check: SYNCMAIL_TEST_SYNCFS=1 (syncmail-asan) forces
+#           one syncfs per batch of 16 or more, the commit path that lost
+#           mail on FUSE; these rounds must lose mail (a message missing or
+#           empty), or the rounds above would prove nothing.
+# The choices come from a seed, printed with every round and on failure;
+# T41_SEED=N replays them (the moments depend on timing: close, not exact).
+. "$(dirname "$0")/lib.sh"
+setup
+
+FAULTY=$ROOT/syncmail/syncmail-asan
+[ -x "$FAULTY" ] || fail "no $FAULTY with crash points (make syncmail/syncmail-asan)"
+[ -c /dev/fuse ] || fail "no /dev/fuse: pcfs needs FUSE"
+# shellcheck disable=SC2046
+cc -O2 -Wall -Wextra -Werror -o "$T/pcfs" "$E2E_DIR/pcfs.c" \
+    $(pkg-config --cflags --libs fuse3) || fail "cannot build pcfs"
+
+SEED=${T41_SEED:-$(rand 1000000000)}
+RNG=$SEED
+FAIL_LOG=$T/steps.log
+: >"$FAIL_LOG"
+
+PARTS=${T41_PARTS:-batch single keep max fault syncfs}
+# part NAME: true if this run has the rounds NAME (T41_PARTS="batch fault"
+# runs only those, to replay a failure faster).
+part()
+{
+	case " $PARTS " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# pick N: sets R to a number in [0, N) from the seeded generator.
+pick()
+{
+	RNG=$(((RNG * 1103515245 + 12345) % 2147483648))
+	R=$(((RNG / 65536) % $1))
+}
+
+# step TEXT: one line of what the test did, shown on failure.
+T0=$(now_ms)
+step()
+{
+	echo "seed $SEED, $(($(now_ms) - T0)) ms: $*" >>"$FAIL_LOG"
+}
+
+# ---- pcfs ---------------------------------------------------------------
+
+DISK=$T/disk
+MNT=$T/mnt
+PCLOG=$T/pcfs.log
+mkdir "$DISK" "$MNT"
+: >"$PCLOG"
+track_mount "$MNT"
+
+pc_mounted()
+{
+	awk -v m="$MNT" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo
+}
+
+# pc_mount: pcfs over $DISK at $MNT, everything on $DISK durable.
+pc_mount()
+{
+	"$T/pcfs" -l "$PCLOG" "$DISK" "$MNT" 2>>"$T/pcfs.err" &
+	PC_PID=$!
+	track_pid "$PC_PID" pcfs
+	pm_n=500
+	until pc_mounted; do
+		pid_alive "$PC_PID" && [ "$pm_n" -gt 0 ] ||
+			fail "pcfs did not mount: $(tail -n 2 "$T/pcfs.err")"
+		sleep 0.01
+		pm_n=$((pm_n - 1))
+	done
+}
+
+# pc_down SIG: pcfs stopped (USR1: the power cut; TERM: a clean stop),
+# waited for until it has written $DISK and gone.  PC_LAST is its summary.
+pc_down()
+{
+	kill -"$1" "$PC_PID" || fail "kill -$1 pcfs"
+	wait_exit "$PC_PID" 30
+	[ "$WAIT_RC" = 0 ] || fail "pcfs exited $WAIT_RC: $(tail -n 2 "$T/pcfs.err")"
+	! pc_mounted || fail "pcfs exited with $MNT still mounted"
+	PC_LAST=$(tail -n 1 "$PCLOG")
+	step "$PC_LAST"
+}
+
+# pc_field NAME: a number from the last summary line.
+pc_field()
+{
+	echo "$PC_LAST" | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+}
+
+FSYNCS=0 FDATASYNCS=0 FSYNCDIRS=0 DROPPED_FILES=0 DROPPED_ENTRIES=0
+# pc_cut: the power cut, counted, then the remount.
+pc_cut()
+{
+	pc_down USR1
+	case $PC_LAST in
+	"pcfs cut "*) ;;
+	*) fail "pcfs wrote no cut summary: $PC_LAST" ;;
+	esac
+	FSYNCS=$((FSYNCS + $(pc_field fsync)))
+	FDATASYNCS=$((FDATASYNCS + $(pc_field fdatasync)))
+	FSYNCDIRS=$((FSYNCDIRS + $(pc_field fsyncdir)))
+	DROPPED_FILES=$((DROPPED_FILES + $(pc_field volatile_files)))
+	DROPPED_ENTRIES=$((DROPPED_ENTRIES + $(pc_field volatile_entries)))
+	pc_mount
+}
+
+# durable PATH...: fsync of each (coreutils sync with arguments fsyncs
+# them, directories too): the test's own changes survive the next cut.
+durable()
+{
+	sync "$@" || fail "sync $*"
+}
+
+# ---- self: pcfs itself, before it judges syncmail -------------------------
+
+pc_mount
+printf 'flushed\n' >"$MNT/kept"
+printf 'name only\n' >"$MNT/empty"
+durable "$MNT/kept" "$MNT"
+mkdir "$MNT/d1" "$MNT/d2"
+durable "$MNT"
+printf 'moved\n' >"$MNT/d1/f"
+durable "$MNT/d1/f" "$MNT/d1"
+mv "$MNT/d1/f" "$MNT/d2/f"
+durable "$MNT/d2"
+printf 'never flushed\n' >"$MNT/lost"
+/usr/bin/python3 - "$MNT" <<'EOF' || fail "pcfs: renameat2, O_EXCL or flock"
+import ctypes, errno, fcntl, os, sys
+m = sys.argv[1]
+libc = ctypes.CDLL(None, use_errno=True)
+AT_FDCWD, RENAME_NOREPLACE = -100, 1
+def rename2(a, b):
+    if libc.renameat2(AT_FDCWD, a.encode(), AT_FDCWD, b.encode(),
+                      RENAME_NOREPLACE) == 0:
+        return 0
+    return ctypes.get_errno()
+with open(m + "/x", "w") as f:
+    f.write("x")
+assert rename2(m + "/x", m + "/kept") == errno.EEXIST, "NOREPLACE onto a file"
+assert rename2(m + "/x", m + "/y") == 0, "NOREPLACE to a new name"
+try:
+    os.open(m + "/y", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    sys.exit("O_EXCL created an existing file")
+except FileExistsError:
+    pass
+a = os.open(m + "/kept", os.O_RDONLY)
+b = os.open(m + "/kept", os.O_RDONLY)
+fcntl.flock(a, fcntl.LOCK_EX | fcntl.LOCK_NB)
+try:
+    fcntl.flock(b, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    sys.exit("a second flock got the lock")
+except BlockingIOError:
+    pass
+d = os.open(m + "/d2", os.O_RDONLY | os.O_DIRECTORY)
+os.close(d)
+os.unlink(m + "/y")
+EOF
+assert_eq "$(stat -c %h "$MNT/d2/f")" 1 "pcfs: links of a renamed file"
+pc_cut
+[ "$(pc_field volatile_files)" -ge 2 ] ||
+	fail "pcfs: the cut dropped too few files' data: $PC_LAST"
+[ ! -e "$MNT/lost" ] || fail "pcfs: a file never flushed survived the cut"
+assert_eq "$(cat "$MNT/kept")" flushed "pcfs: a flushed file after the cut"
+[ -f "$MNT/empty" ] && [ ! -s "$MNT/empty" ] ||
+	fail "pcfs: a file whose name only was flushed is not there empty"
+assert_eq "$(cat "$MNT/d1/f")" moved "pcfs: the old name of a file moved"
+assert_eq "$(cat "$MNT/d2/f")" moved "pcfs: the new name of a file moved"
+assert_eq "$(stat -c %h "$MNT/d1/f")" 2 "pcfs: links after a half-flushed rename"
+assert_eq "$(stat -c %i "$MNT/d1/f")" "$(stat -c %i "$MNT/d2/f")" \
+    "pcfs: inode of both names"
+# A clean stop writes everything, flushed or not.
+printf 'clean\n' >"$MNT/clean"
+pc_down TERM
+case $PC_LAST in "pcfs stop "*) ;; *) fail "pcfs: no stop summary: $PC_LAST" ;; esac
+assert_eq "$(cat "$DISK/clean")" clean "pcfs: a clean stop"
+rm -rf "${DISK:?}"/*
+pc_mount
+step "pcfs self-test passed"
+
+# ---- syncmail on pcfs ---------------------------------------------------
+
+LOCAL=$MNT/Maildir
+write_config
+mkmaildir "$LOCAL"
+durable "$LOCAL/tmp" "$LOCAL/new" "$LOCAL/cur" "$LOCAL" "$MNT"
+
+# prepare HOW: the local Maildir before a round, the test's own changes
+# made durable: "keep" (the record of the rounds before), "norecord" (no
+# record yet: syncmail's first run in this Maildir), "nomaildir" (no
+# Maildir: syncmail creates it).  Delivered messages go, locally and on
+# the server.
+prepare()
+{
+	reset_orig
+	find "$REMOTE/new" -mindepth 1 -maxdepth 1 -type f -delete
+	if [ -d "$LOCAL" ]; then
+		find "$LOCAL/new" "$LOCAL/cur" -mindepth 1 -maxdepth 1 \
+		    -type f -delete
+		durable "$LOCAL/new" "$LOCAL/cur"
+	fi
+	case $1 in
+	norecord)
+		[ -d "$LOCAL" ] || mkmaildir "$LOCAL"
+		rm -f "$LOCAL"/syncmail-state.*
+		durable "$LOCAL/tmp" "$LOCAL/new" "$LOCAL/cur" "$LOCAL" "$MNT" ;;
+	nomaildir)
+		rm -rf "$LOCAL"
+		durable "$MNT" ;;
+	esac
+}
+
+# start_bg BIN VAR=VALUE...: BIN -q in the background with these
+# variables; BG_PID.
+start_bg()
+{
+	sb_bin=$1
+	shift
+	env -u SSH_AUTH_SOCK HOME="$T/home" "$@" "$sb_bin" -q -c "$CONF" \
+	    </dev/null >"$T/bg.out" 2>"$T/bg.err" &
+	BG_PID=$!
+	track_pid "$BG_PID" "$(basename "$sb_bin" | cut -c1-15)"
+}
+
+# until_count DIR ge|le K: returns once DIR holds at least (ge) or at most
+# (le) K files, or the background run has ended.  One process that polls
+# every 2 ms: a loop of find(1) would take the CPU from syncmail.
+until_count()
+{
+	/usr/bin/python3 - "$1" "$2" "$3" "$BG_PID" <<'EOF'
+import os, sys, time
+d, op, k, pid = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def alive():
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+while alive():
+    try:
+        n = sum(1 for e in os.scandir(d) if e.is_file(follow_symlinks=False))
+    except OSError:
+        n = 0
+    if (n >= k) if op == "ge" else (n <= k):
+        break
+    time.sleep(0.002)
+EOF
+}
+
+# until_moment MOMENT COUNT: returns at MOMENT of the background run (or
+# when it ended first): new:K (K files in the local new/), gone:K (the
+# server lost K of its COUNT files), delay:MS, exit (it ended), fault (it
+# killed itself at its crash point).
+until_moment()
+{
+	case $1 in
+	new:*)	until_count "$LOCAL/new" ge "${1#new:}" ;;
+	gone:*)	until_count "$REMOTE/new" le $(($2 - ${1#gone:})) ;;
+	delay:*) sleep_ms "${1#delay:}" ;;
+	esac
+}
+
+# local_files: "N in new/, M empty" (a cut may leave files without data).
+local_files()
+{
+	find "$LOCAL/new" -mindepth 1 -maxdepth 1 -type f -printf '%s\n' \
+	    2>/dev/null | awk '{ n++ } $1 == 0 { e++ }
+		END { printf "%d in new/, %d empty\n", n, e }'
+}
+
+MSGS=0
+# cut_round NAME COUNT MOMENT HOW RUNS BIN [VAR=VALUE...]: one round (see
+# the top): prepare HOW, COUNT messages, BIN run until MOMENT and killed,
+# the cut, then normal runs (at most RUNS, until the server is empty) and
+# the checks.  CHECK_K=-k for keep.  Sets CR_MS to the killed run's time.
+cut_round()
+{
+	cr_name=$1 cr_n=$2 cr_moment=$3 cr_how=$4 cr_runs=$5 cr_bin=$6
+	shift 6
+	prepare "$cr_how"
+	step "$cr_name: prepared"
+	mkmsgs "$REMOTE/new" "$cr_n" small
+	step "$cr_name: $cr_n messages, $cr_how, cut at $cr_moment," \
+	    "$(basename "$cr_bin") $*"
+	cr_t0=$(now_ms)
+	start_bg "$cr_bin" "$@"
+	until_moment "$cr_moment" "$cr_n"
+	case $cr_moment in
+	exit|fault) ;;
+	*) kill -KILL "$BG_PID" 2>/dev/null ;;
+	esac
+	wait_exit "$BG_PID" 60
+	CR_MS=$(($(now_ms) - cr_t0))
+	# A crash point ends in SIGKILL, an exit round in 0, the others
+	# (new:K, gone:K, delay:MS) either.
+	case $cr_moment:$WAIT_RC in
+	fault:137|exit:0|*:*:0|*:*:137) ;;
+	*)	fail "$cr_name: syncmail exited $WAIT_RC before the cut:" \
+		    "$(tail -n 3 "$T/bg.err")" ;;
+	esac
+	step "$cr_name: killed run exited $WAIT_RC after $CR_MS ms," \
+	    "$(local_files), $(count_files "$REMOTE/new") on the server"
+	pc_cut
+	step "$cr_name: after the cut $(local_files)"
+	cr_i=0
+	while [ "$cr_i" -lt "$cr_runs" ]; do
+		run_syncmail -q
+		assert_rc 0 "$cr_name: normal run $((cr_i + 1)) after the cut"
+		cr_i=$((cr_i + 1))
+		[ -n "$CHECK_K" ] || [ "$(count_files "$REMOTE/new")" != 0 ] || break
+	done
+	step "$cr_name: $cr_i normal runs"
+	check_exactly_once $CHECK_K
+	check_tmp_empty
+	step "$cr_name: checked"
+	MSGS=$((MSGS + cr_n))
+}
+
+# moment_for I COUNT MS: the cut of round I: by turns once K files are in
+# new/, once the server lost K, after a delay up to MS, after the exit.
+moment_for()
+{
+	pick "$2"
+	case $(($1 % 4)) in
+	0) MOMENT=new:$((R + 1)) ;;
+	1) MOMENT=gone:$((R + 1)) ;;
+	2) pick "$3"; MOMENT=delay:$R ;;
+	3) MOMENT=exit ;;
+	esac
+}
+
+# how_for I: the Maildir of round I: the first two rounds of a kind start
+# without the Maildir and without a record, then one in six each.
+how_for()
+{
+	pick 6
+	case $1:$R in
+	1:*|*:0) HOW=nomaildir ;;
+	2:*|*:1) HOW=norecord ;;
+	*) HOW=keep ;;
+	esac
+}
+
+# ---- batch and single -----------------------------------------------------
+
+# batch_rounds: 20 rounds of 100 to 250 messages.  The delays go up to
+# the length of the last run that was not killed.
+NB=0
+batch_rounds()
+{
+	br_ms=1500
+	br_i=1
+	while [ "$br_i" -le 20 ]; do
+		pick 151
+		br_n=$((100 + R))
+		moment_for "$br_i" "$br_n" "$br_ms"
+		how_for "$br_i"
+		cut_round "batch $br_i/20" "$br_n" "$MOMENT" "$HOW" 2 "$SYNCMAIL"
+		[ "$MOMENT" != exit ] || br_ms=$CR_MS
+		NB=$((NB + 1))
+		br_i=$((br_i + 1))
+	done
+}
+
+# single_rounds: 10 rounds of 3 to 12 messages.
+NS=0
+single_rounds()
+{
+	sr_ms=400
+	sr_i=1
+	while [ "$sr_i" -le 10 ]; do
+		pick 10
+		sr_n=$((3 + R))
+		moment_for "$sr_i" "$sr_n" "$sr_ms"
+		how_for "$sr_i"
+		cut_round "single $sr_i/10" "$sr_n" "$MOMENT" "$HOW" 2 "$SYNCMAIL"
+		[ "$MOMENT" != exit ] || sr_ms=$CR_MS
+		NS=$((NS + 1))
+		sr_i=$((sr_i + 1))
+	done
+}
+
+# ---- keep and max-messages ------------------------------------------------
+
+# keep_rounds: "keep yes", a batch and a few, cut after the exit and once
+# K files are in new/ (the server loses none); two normal runs each.
+NK=0
+keep_rounds()
+{
+	CHECK_K=-k
+	conf_add keep yes
+	for kr_n in 40 8; do
+		for kr_moment in exit new; do
+			if [ "$kr_moment" = new ]; then
+				pick "$kr_n"
+				kr_moment=new:$((R + 1))
+			fi
+			cut_round "keep $kr_n" "$kr_n" "$kr_moment" keep 2 \
+			    "$SYNCMAIL"
+			assert_eq "$(count_files "$REMOTE/new")" "$kr_n" \
+			    "keep $kr_n: messages left on the server"
+			NK=$((NK + 1))
+		done
+	done
+	CHECK_K=
+	write_config
+}
+
+# max_rounds: "max-messages 30" with 80 messages: runs end early, the
+# normal runs after the cut go on until the server is empty.
+NM=0
+max_rounds()
+{
+	conf_add max-messages 30
+	for mr_moment in exit gone new; do
+		pick 30
+		[ "$mr_moment" = exit ] || mr_moment=$mr_moment:$((R + 1))
+		cut_round "max-messages 30" 80 "$mr_moment" keep 4 "$SYNCMAIL"
+		NM=$((NM + 1))
+	done
+	write_config
+}
+
+# ---- fault points ---------------------------------------------------------
+
+# fault_rounds: each crash point of t-18 with 100 messages (batches) and
+# with 5 (batches under 16), at a hit chosen at random: per-batch points
+# are passed once a batch (a big run has several), the others once a
+# message.
+NF=0
+fault_rounds()
+{
+	for fr_n in 100 5; do
+		for fr_point in tmp-written tmp-synced recorded renamed \
+		    new-synced remove-sent remove-answered dropped; do
+			case $fr_point in
+			tmp-synced|recorded|new-synced|remove-sent)
+				[ "$fr_n" = 5 ] && R=0 || pick 2 ;;
+			*)	pick $((fr_n / 2)) ;;
+			esac
+			cut_round "fault $fr_point:$((R + 1)) with $fr_n" "$fr_n" \
+			    fault keep 2 "$FAULTY" \
+			    SYNCMAIL_FAULT="$fr_point:$((R + 1))" \
+			    ASAN_OPTIONS=exitcode=86:detect_leaks=0
+			NF=$((NF + 1))
+		done
+	done
+}
+
+# ---- the self-check: the old commit path must lose mail here --------------
+
+# syncfs_rounds: batch rounds of the old program (both runs with syncfs
+# forced), cut after its exit, once the server lost 60, once 80 files
+# are in new/.  LOSSY counts the rounds that lost mail (a message missing
+# or empty), LOST the messages missing.
+NSC=0
+LOSSY=0
+LOST=0
+syncfs_rounds()
+{
+	for sc_moment in exit gone:60 new:80; do
+		prepare keep
+		mkmsgs "$REMOTE/new" 120 small
+		step "syncfs self-check: 120 messages, cut at $sc_moment"
+		start_bg "$FAULTY" SYNCMAIL_TEST_SYNCFS=1 \
+		    ASAN_OPTIONS=exitcode=86:detect_leaks=0
+		until_moment "$sc_moment" 120
+		[ "$sc_moment" = exit ] || kill -KILL "$BG_PID" 2>/dev/null
+		wait_exit "$BG_PID" 60
+		[ "$WAIT_RC" != 86 ] || fail "syncfs self-check: a sanitizer finding"
+		pc_cut
+		env -u SSH_AUTH_SOCK HOME="$T/home" SYNCMAIL_TEST_SYNCFS=1 \
+		    ASAN_OPTIONS=exitcode=86:detect_leaks=0 \
+		    timeout -k 5 "$RUN_TIMEOUT" "$FAULTY" -q -c "$CONF" \
+		    </dev/null >"$T/out" 2>"$T/err"
+		[ "$?" != 86 ] || fail "syncfs self-check: a sanitizer finding"
+		_hashes "$T/orig" >"$T/.h.orig"
+		_hashes "$LOCAL/new" "$LOCAL/cur" >"$T/.h.local"
+		sc_loss=$(comm -23 "$T/.h.orig" "$T/.h.local" | wc -l)
+		step "syncfs self-check: $sc_loss missing; $(local_files)"
+		[ "$sc_loss" = 0 ] && [ -z "$(find "$LOCAL/new" -type f -empty)" ] ||
+			LOSSY=$((LOSSY + 1))
+		LOST=$((LOST + sc_loss))
+		NSC=$((NSC + 1))
+	done
+	[ "$LOSSY" -gt 0 ] || fail "SYNCMAIL_TEST_SYNCFS=1: $NSC rounds of the" \
+	    "syncfs commit path lost nothing: this test cannot see the bug" \
+	    "it is for"
+}
+
+for p in batch single keep max fault syncfs; do
+	if part "$p"; then
+		"${p}_rounds"
+		step "$p rounds done"
+	fi
+done
+pc_down TERM
+note "seed $SEED: power cuts after $NB batch, $NS single-file, $NK keep," \
+    "$NM max-messages and $NF fault-point rounds," \
+    "$MSGS messages each exactly once; the cuts dropped $DROPPED_FILES" \
+    "unflushed files and $DROPPED_ENTRIES directory entries; pcfs got" \
+    "$FSYNCS fsync, $FDATASYNCS fdatasync, $FSYNCDIRS fsyncdir;" \
+    "forced syncfs lost mail in $LOSSY of $NSC rounds ($LOST messages)"
