@@ -37,6 +37,7 @@ OBJS =		syncmail/main.o \
 		sftp/proto.o \
 		sftp/client.o \
 		util/match.o \
+		util/note.o \
 		maildir/maildir.o \
 		maildir/deliver.o \
 		maildir/commit.o \
@@ -58,7 +59,7 @@ HDRS =		util/error.h syncmail/config.h syncmail/msg.h util/readfile.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
-		compat/sandbox-impl.h util/match.h
+		compat/sandbox-impl.h util/match.h util/note.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \

@@ -14,7 +14,7 @@
 #include <linux/landlock.h>
 
 #include "compat/sandbox-impl.h"
-#include "msg.h"
+#include "util/note.h"
 
 /*
  * Landlock: the rights below are handled (denied unless a rule grants
@@ -138,19 +138,19 @@ sandbox_ready(struct sandbox_list *l, const struct sandbox_options *o,
 	(void)o;
 	(void)err;
 	if (l->proxy) {
-		msg_info(1, NULL, "sandbox: off: %s", l->off);
+		note(1, NULL, "sandbox: off: %s", l->off);
 		return 0;
 	}
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
 	/* ENOSYS: an old kernel, or valgrind, which does not know the call */
 	if (abi == -1) {
-		msg_info(1, NULL, "sandbox: off: no Landlock here (%s)",
+		note(1, NULL, "sandbox: off: no Landlock here (%s)",
 		    errno == EOPNOTSUPP ? "disabled at boot" : strerror(errno));
 		return 0;
 	}
 	if (abi < 2) {
-		msg_info(1, NULL, "sandbox: off: Landlock ABI %ld lacks the "
+		note(1, NULL, "sandbox: off: Landlock ABI %ld lacks the "
 		    "right to move a message from tmp/ to new/ (ABI 2, "
 		    "Linux 5.19)", abi);
 		return 0;
@@ -171,7 +171,7 @@ sandbox_ready(struct sandbox_list *l, const struct sandbox_options *o,
 	l->ruleset = syscall(SYS_landlock_create_ruleset, &attr,
 	    abi >= 6 ? sizeof(attr) : sizeof(attr.handled_access_fs), 0);
 	if (l->ruleset == -1) {
-		msg_info(1, NULL, "sandbox: off: landlock_create_ruleset: %s",
+		note(1, NULL, "sandbox: off: landlock_create_ruleset: %s",
 		    strerror(errno));
 		return 0;
 	}
@@ -191,7 +191,7 @@ sandbox_ready(struct sandbox_list *l, const struct sandbox_options *o,
 		}
 	return 1;
 fail:
-	msg_info(1, NULL, "sandbox: off: landlock_add_rule %s: %s", what,
+	note(1, NULL, "sandbox: off: landlock_add_rule %s: %s", what,
 	    strerror(errno));
 	return 0;
 }
@@ -206,12 +206,12 @@ sandbox_close(struct sandbox_list *l, const struct sandbox_options *o,
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
 	    syscall(SYS_landlock_restrict_self, l->ruleset, 0) == -1) {
 		if (!quiet)
-			msg_info(1, NULL, "sandbox: off: Landlock: %s",
+			note(1, NULL, "sandbox: off: Landlock: %s",
 			    strerror(errno));
 		return 0;
 	}
 	if (!quiet)
-		msg_info(2, NULL, "sandbox: Landlock ABI %ld, %zu paths",
+		note(2, NULL, "sandbox: Landlock ABI %ld, %zu paths",
 		    l->abi, l->n + sizeof(sandbox_system) /
 		    sizeof(sandbox_system[0]));
 	return 1;

@@ -1,6 +1,6 @@
 /* No sandbox on this platform: said at -v.  See sandbox-impl.h. */
 #include "compat/sandbox-impl.h"
-#include "msg.h"
+#include "util/note.h"
 
 int
 sandbox_ready(struct sandbox_list *l, const struct sandbox_options *o,
@@ -9,7 +9,7 @@ sandbox_ready(struct sandbox_list *l, const struct sandbox_options *o,
 	(void)l;
 	(void)o;
 	(void)err;
-	msg_info(1, NULL, "sandbox: off: none on this platform");
+	note(1, NULL, "sandbox: off: none on this platform");
 	return 0;
 }
 

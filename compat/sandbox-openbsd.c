@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "compat/sandbox-impl.h"
-#include "msg.h"
+#include "util/note.h"
 
 int
 sandbox_ready(struct sandbox_list *l, const struct sandbox_options *o,
@@ -15,7 +15,7 @@ sandbox_ready(struct sandbox_list *l, const struct sandbox_options *o,
 	(void)err;
 	/* pledge still applies */
 	if (l->proxy)
-		msg_info(1, NULL, "sandbox: unveil is off: %s", l->off);
+		note(1, NULL, "sandbox: unveil is off: %s", l->off);
 	return 1;
 }
 
@@ -59,7 +59,7 @@ sandbox_close(struct sandbox_list *l, const struct sandbox_options *o,
 	if (pledge(promises, NULL) == -1)
 		return error_errno(err, STATUS_PARTIAL, "pledge");
 	if (!quiet)
-		msg_info(2, NULL, "sandbox: pledge \"%s\"%s", promises,
+		note(2, NULL, "sandbox: pledge \"%s\"%s", promises,
 		    l->proxy ? "" : " and unveil");
 	return 1;
 }

@@ -56,7 +56,7 @@
 
 #include "compat/sandbox-impl.h"
 #include "maildir.h"
-#include "msg.h"
+#include "util/note.h"
 #include "sshconfig.h"
 
 /* Adds path (copied) to l.  Returns 0 or -1 with err set. */
@@ -366,13 +366,13 @@ sandbox_enter(struct account *const *sel, size_t nsel,
 	trial = sandbox_trial(&l, sel, nsel, o);
 	rc = 0;
 	if (trial == -1)
-		msg_info(1, NULL, "sandbox: off: cannot try it first: %s",
+		note(1, NULL, "sandbox: off: cannot try it first: %s",
 		    strerror(errno));
 	else if (trial < -1)
-		msg_info(1, NULL, "sandbox: off: its trial was killed by "
+		note(1, NULL, "sandbox: off: its trial was killed by "
 		    "signal %d", -2 - trial);
 	else if (trial > 0)
-		msg_info(1, NULL, "sandbox: off: the ssh config of account %s "
+		note(1, NULL, "sandbox: off: the ssh config of account %s "
 		    "reads differently inside it (an Include of files outside "
 		    "~/.ssh and /etc?)", trial - 1 < SANDBOX_TRIAL_MAX ?
 		    sel[trial - 1]->name : "(one of many)");

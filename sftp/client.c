@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "client.h"
-#include "msg.h"
+#include "util/note.h"
 
 /*
  * The channel's receive window.  libssh2 holds up to this much unread
@@ -41,7 +41,7 @@ sftp_start(struct sftp *c, struct error *err)
 	if (c->version < 3)
 		return error_set(err, STATUS_TEMPFAIL, "SFTP server speaks "
 		    "version %u, we need 3", c->version);
-	msg_info(2, c->account, "SFTP version %u", c->version);
+	note(2, c->account, "SFTP version %u", c->version);
 	return 0;
 }
 

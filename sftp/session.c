@@ -22,7 +22,7 @@
 #include <openssl/evp.h>
 
 #include "hostkey.h"
-#include "msg.h"
+#include "util/note.h"
 #include "session.h"
 
 static long
@@ -244,7 +244,7 @@ check_hostkey(struct session *s, struct hostkey_set *set,
 	hostkey_blob_type(blob, len, type, sizeof(type));
 	switch (hostkey_verify(set, blob, len)) {
 	case HOSTKEY_MATCH:
-		msg_info(2, s->account, "host key %s %s matches %s", type, fp,
+		note(2, s->account, "host key %s %s matches %s", type, fp,
 		    set->path);
 		return 0;
 	case HOSTKEY_REVOKED:
@@ -266,7 +266,7 @@ check_hostkey(struct session *s, struct hostkey_set *set,
 		if (mode == HOSTKEY_CHECK_ACCEPT_NEW) {
 			if (hostkey_append(set, blob, len, err) == -1)
 				return -1;
-			msg_warn(s->account, "added host key for %s to %s: "
+			note(0, s->account, "added host key for %s to %s: "
 			    "%s %s", set->name, set->path, type, fp);
 			return 0;
 		}
@@ -308,7 +308,7 @@ auth_agent(struct session *s, char *tried, size_t triedsize,
 	LIBSSH2_AGENT *agent;
 	struct libssh2_agent_publickey *id, *prev = NULL;
 	int rc, ok = 0, nkeys = 0;
-	char note[64];
+	char what[64];
 
 	if (getenv("SSH_AUTH_SOCK") == NULL) {
 		tried_add(tried, triedsize, "no ssh-agent (SSH_AUTH_SOCK is "
@@ -320,7 +320,7 @@ auth_agent(struct session *s, char *tried, size_t triedsize,
 	/* A local socket: these calls block, but not on the network. */
 	if (libssh2_agent_connect(agent) != 0 ||
 	    libssh2_agent_list_identities(agent) != 0) {
-		msg_info(1, s->account, "ssh-agent: cannot use it");
+		note(1, s->account, "ssh-agent: cannot use it");
 		tried_add(tried, triedsize, "ssh-agent (cannot connect to "
 		    "SSH_AUTH_SOCK)");
 		goto out;
@@ -328,7 +328,7 @@ auth_agent(struct session *s, char *tried, size_t triedsize,
 	while (!ok && libssh2_agent_get_identity(agent, &id, prev) == 0) {
 		prev = id;
 		if (id->blob_len >= 11 && memcmp(id->blob + 4, "ssh-rsa", 7) == 0) {
-			msg_info(1, s->account, "ssh-agent: skipping RSA key "
+			note(1, s->account, "ssh-agent: skipping RSA key "
 			    "%s: libssh2 1.10 signs with SHA-1 only", id->comment);
 			continue;
 		}
@@ -341,8 +341,8 @@ auth_agent(struct session *s, char *tried, size_t triedsize,
 		if (rc == 0)
 			ok = 1;
 	}
-	snprintf(note, sizeof(note), "ssh-agent (%d usable keys)", nkeys);
-	tried_add(tried, triedsize, note);
+	snprintf(what, sizeof(what), "ssh-agent (%d usable keys)", nkeys);
+	tried_add(tried, triedsize, what);
 out:
 	libssh2_agent_disconnect(agent);
 	libssh2_agent_free(agent);
@@ -443,7 +443,7 @@ static int
 auth_encrypted(struct session *s, const char *path, char *tried,
     size_t triedsize, char *hint, size_t hintsize, struct error *err)
 {
-	char pass[1024], prompt[4200], note[4200];
+	char pass[1024], prompt[4200], what[4200];
 	int i, rc = LIBSSH2_ERROR_FILE;
 
 	snprintf(prompt, sizeof(prompt), "syncmail: %s: passphrase for key "
@@ -452,9 +452,9 @@ auth_encrypted(struct session *s, const char *path, char *tried,
 		if (readpassphrase(prompt, pass, sizeof(pass),
 		    RPP_REQUIRE_TTY) == NULL) {
 			explicit_bzero(pass, sizeof(pass));
-			snprintf(note, sizeof(note), "%s (encrypted, and no "
+			snprintf(what, sizeof(what), "%s (encrypted, and no "
 			    "terminal to ask for its passphrase)", path);
-			tried_add(tried, triedsize, note);
+			tried_add(tried, triedsize, what);
 			snprintf(hint, hintsize, ".  To use %s from cron, add "
 			    "it to an ssh-agent (ssh-add %s) whose SSH_AUTH_SOCK "
 			    "syncmail gets", path, path);
@@ -471,12 +471,12 @@ auth_encrypted(struct session *s, const char *path, char *tried,
 			return 1;
 		session_progress(s);
 		if (rc == LIBSSH2_ERROR_FILE && i < 2)
-			msg_warn(s->account, "%s: wrong passphrase, or the key "
+			note(0, s->account, "%s: wrong passphrase, or the key "
 			    "cannot be read; try again", path);
 	}
-	snprintf(note, sizeof(note), "%s (encrypted%s)", path,
+	snprintf(what, sizeof(what), "%s (encrypted%s)", path,
 	    rc == LIBSSH2_ERROR_FILE ? ", wrong passphrase" : "");
-	tried_add(tried, triedsize, note);
+	tried_add(tried, triedsize, what);
 	return 0;
 }
 
@@ -488,10 +488,10 @@ auth_keyfile(struct session *s, const char *path, char *tried,
 	int rc;
 
 	if (access(path, R_OK) == -1) {
-		char note[4200];
+		char what[4200];
 
-		snprintf(note, sizeof(note), "%s (%s)", path, strerror(errno));
-		tried_add(tried, triedsize, note);
+		snprintf(what, sizeof(what), "%s (%s)", path, strerror(errno));
+		tried_add(tried, triedsize, what);
 		return 0;
 	}
 	if (key_is_encrypted(path))
@@ -512,7 +512,7 @@ auth_keyfile(struct session *s, const char *path, char *tried,
 		snprintf(hint, hintsize, "; %s is an RSA key, which libssh2 "
 		    "1.10 can only sign with SHA-1, refused by OpenSSH 8.8 and "
 		    "later: use an ed25519 or ECDSA key", path);
-	msg_info(2, s->account, "key %s refused", path);
+	note(2, s->account, "key %s refused", path);
 	return 0;
 }
 
@@ -586,7 +586,7 @@ transport_open(struct session *s, struct error *err)
 {
 	if (s->proxy_command == NULL)
 		return tcp_connect(s, err);
-	msg_info(2, s->account, "proxy command: %s", s->proxy_command);
+	note(2, s->account, "proxy command: %s", s->proxy_command);
 	if (proxy_start(&s->proxy, s->proxy_command, err) == -1)
 		return -1;
 	/* the session owns the descriptor from here on */
@@ -890,14 +890,14 @@ session_open(struct session *s, const struct account *a,
 	    strdup(t->proxy_command)) == NULL))
 		return error_errno(err, STATUS_TEMPFAIL, "strdup");
 	session_progress(s);
-	msg_info(2, s->account, "connecting to %s port %d as %s%s%s%s",
+	note(2, s->account, "connecting to %s port %d as %s%s%s%s",
 	    s->host, s->port, s->user, t->from[0] ? " (from " : "", t->from,
 	    t->from[0] ? " in the ssh config)" : "");
 
 	if (hostkey_load(t->known_hosts, s->host, s->port, &set, err) == -1)
 		goto out;
 	if (set.skipped > 0)
-		msg_info(1, s->account, "%s: %d lines skipped (unknown key "
+		note(1, s->account, "%s: %d lines skipped (unknown key "
 		    "types, markers or unparseable)", set.path, set.skipped);
 
 	if (transport_open(s, err) == -1)

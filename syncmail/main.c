@@ -21,6 +21,7 @@
 #include "config.h"
 #include "fault.h"
 #include "msg.h"
+#include "util/note.h"
 
 #define SYNCMAIL_VERSION "0.1"
 
@@ -187,6 +188,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	note_set_sink(msg_note);
 	if (msg_quiet)
 		msg_verbose = 0;
 

@@ -99,3 +99,12 @@ msg_progress_end(void)
 	fflush(stderr);
 	progress_shown = 0;
 }
+
+void
+msg_note(int level, const char *account, const char *line)
+{
+	if (level == 0)
+		msg_warn(account, "%s", line);
+	else
+		msg_info(level, account, "%s", line);
+}

@@ -22,6 +22,12 @@ void	 msg_out(const char *account, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /*
+ * Where the lower layers' notes go (util/note.h): level 0 as a warning,
+ * the others as msg_info at that level.
+ */
+void	 msg_note(int level, const char *account, const char *line);
+
+/*
  * A progress line on a terminal, redrawn at most every 100 ms unless
  * final; msg_progress_end clears it.  No-ops when stderr is no terminal.
  */

@@ -1,0 +1,26 @@
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "note.h"
+
+static note_sink *sink;
+
+void
+note_set_sink(note_sink *fn)
+{
+	sink = fn;
+}
+
+void
+note(int level, const char *account, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	if (sink == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	sink(level, account, line);
+}
