@@ -30,6 +30,7 @@ OBJS =		syncmail/main.o \
 		util/readfile.o \
 		syncmail/msg.o \
 		syncmail/mlog.o \
+		syncmail/sandbox.o \
 		sftp/session.o \
 		sftp/hostkey.o \
 		sftp/sshconfig.o \
@@ -48,7 +49,6 @@ OBJS =		syncmail/main.o \
 		maildir/localset.o \
 		compat/rename.o \
 		compat/syncfs.o \
-		compat/sandbox.o \
 		compat/sandbox-$(SANDBOX_OS).o
 
 HDRS =		util/error.h syncmail/config.h syncmail/msg.h util/readfile.h \
@@ -59,7 +59,7 @@ HDRS =		util/error.h syncmail/config.h syncmail/msg.h util/readfile.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
-		compat/sandbox-impl.h util/match.h util/note.h
+		syncmail/sandbox.h util/match.h util/note.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
@@ -110,7 +110,8 @@ tests/unit/test_match: tests/unit/test_match.o util/match.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.
-ENGINE_OBJS =	$(filter-out syncmail/main.o syncmail/account.o compat/sandbox%,$(OBJS))
+ENGINE_OBJS =	$(filter-out syncmail/main.o syncmail/account.o syncmail/sandbox.o \
+		compat/sandbox%,$(OBJS))
 tests/unit/test_engine: tests/unit/test_engine.o $(ENGINE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(UNIT:=.o): $(HDRS) tests/unit/check.h

@@ -1,4 +1,4 @@
-/* The sandbox on Linux: Landlock.  See sandbox-impl.h. */
+/* The sandbox on Linux: Landlock.  See compat/sandbox.h. */
 #include <sys/types.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@
 
 #include <linux/landlock.h>
 
-#include "compat/sandbox-impl.h"
+#include "compat/sandbox.h"
 #include "util/note.h"
 
 /*
@@ -127,7 +127,7 @@ sandbox_rule(int ruleset, const struct sandbox_rule *r, uint64_t handled)
 }
 
 int
-sandbox_ready(struct sandbox_list *l, const struct sandbox_options *o,
+sandbox_ready(struct sandbox_paths *l, int forks,
     struct error *err)
 {
 	struct sandbox_ruleset_attr attr;
@@ -135,7 +135,7 @@ sandbox_ready(struct sandbox_list *l, const struct sandbox_options *o,
 	size_t i;
 	long abi;
 
-	(void)o;
+	(void)forks;
 	(void)err;
 	if (l->proxy) {
 		note(1, NULL, "sandbox: off: %s", l->off);
@@ -197,10 +197,10 @@ fail:
 }
 
 int
-sandbox_close(struct sandbox_list *l, const struct sandbox_options *o,
+sandbox_close(struct sandbox_paths *l, int forks,
     int quiet, struct error *err)
 {
-	(void)o;
+	(void)forks;
 	(void)err;
 	/* Without it an unprivileged process may not restrict itself. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||

@@ -1,17 +1,17 @@
-/* The sandbox on OpenBSD: unveil(2) and pledge(2).  See sandbox-impl.h. */
+/* The sandbox on OpenBSD: unveil(2) and pledge(2).  See compat/sandbox.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "compat/sandbox-impl.h"
+#include "compat/sandbox.h"
 #include "util/note.h"
 
 int
-sandbox_ready(struct sandbox_list *l, const struct sandbox_options *o,
+sandbox_ready(struct sandbox_paths *l, int forks,
     struct error *err)
 {
-	(void)o;
+	(void)forks;
 	(void)err;
 	/* pledge still applies */
 	if (l->proxy)
@@ -28,7 +28,7 @@ sandbox_ready(struct sandbox_list *l, const struct sandbox_options *o,
  * proc for -j, proc and exec for a proxy command.
  */
 int
-sandbox_close(struct sandbox_list *l, const struct sandbox_options *o,
+sandbox_close(struct sandbox_paths *l, int forks,
     int quiet, struct error *err)
 {
 	static const char *perms[] = {
@@ -54,7 +54,7 @@ sandbox_close(struct sandbox_list *l, const struct sandbox_options *o,
 			return error_errno(err, STATUS_PARTIAL, "unveil");
 	}
 	snprintf(promises, sizeof(promises), "stdio rpath wpath cpath fattr "
-	    "flock inet dns unix tty getpw%s%s", o->forks || l->proxy ?
+	    "flock inet dns unix tty getpw%s%s", forks || l->proxy ?
 	    " proc" : "", l->proxy ? " exec" : "");
 	if (pledge(promises, NULL) == -1)
 		return error_errno(err, STATUS_PARTIAL, "pledge");

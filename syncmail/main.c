@@ -17,7 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "account.h"
-#include "compat/sandbox.h"
+#include "sandbox.h"
 #include "config.h"
 #include "fault.h"
 #include "msg.h"

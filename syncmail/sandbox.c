@@ -54,10 +54,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compat/sandbox-impl.h"
+#include "compat/sandbox.h"
+#include "sandbox.h"
 #include "maildir.h"
 #include "util/note.h"
 #include "sshconfig.h"
+
+/* What the accounts need, and each account's ssh config as read for it. */
+struct sandbox_list {
+	struct sandbox_paths p;		/* what the platform enforces */
+	struct sshconfig_target *targets;
+	char		*resolved;	/* targets[i] is filled */
+	char		**errors;	/* else why not */
+	size_t		 ntargets;
+};
 
 /* Adds path (copied) to l.  Returns 0 or -1 with err set. */
 static int
@@ -67,18 +77,18 @@ sandbox_add(struct sandbox_list *l, const char *path, enum sandbox_how how,
 	struct sandbox_rule *r;
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->rules[i].path, path) == 0) {
-			if (how > l->rules[i].how)
-				l->rules[i].how = how;
+	for (i = 0; i < l->p.n; i++)
+		if (strcmp(l->p.rules[i].path, path) == 0) {
+			if (how > l->p.rules[i].how)
+				l->p.rules[i].how = how;
 			return 0;
 		}
-	if ((r = reallocarray(l->rules, l->n + 1, sizeof(*r))) == NULL)
+	if ((r = reallocarray(l->p.rules, l->p.n + 1, sizeof(*r))) == NULL)
 		return error_errno(err, STATUS_PARTIAL, "sandbox");
-	l->rules = r;
-	if ((r[l->n].path = strdup(path)) == NULL)
+	l->p.rules = r;
+	if ((r[l->p.n].path = strdup(path)) == NULL)
 		return error_errno(err, STATUS_PARTIAL, "sandbox");
-	r[l->n++].how = how;
+	r[l->p.n++].how = how;
 	return 0;
 }
 
@@ -110,9 +120,9 @@ sandbox_list_free(struct sandbox_list *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		free(l->rules[i].path);
-	free(l->rules);
+	for (i = 0; i < l->p.n; i++)
+		free(l->p.rules[i].path);
+	free(l->p.rules);
 	for (i = 0; i < l->ntargets; i++) {
 		if (l->resolved[i])
 			sshconfig_target_free(&l->targets[i]);
@@ -121,10 +131,10 @@ sandbox_list_free(struct sandbox_list *l)
 	free(l->targets);
 	free(l->resolved);
 	free(l->errors);
-	if (l->ruleset != -1)
-		close(l->ruleset);
+	if (l->p.ruleset != -1)
+		close(l->p.ruleset);
 	memset(l, 0, sizeof(*l));
-	l->ruleset = -1;
+	l->p.ruleset = -1;
 }
 
 /*
@@ -228,9 +238,9 @@ sandbox_account(struct sandbox_list *l, size_t k, const struct account *a,
 		return 0;
 	}
 	l->resolved[k] = 1;
-	if (t->proxy_command != NULL && !l->proxy) {
-		l->proxy = 1;
-		snprintf(l->off, sizeof(l->off), "account %s runs a proxy "
+	if (t->proxy_command != NULL && !l->p.proxy) {
+		l->p.proxy = 1;
+		snprintf(l->p.off, sizeof(l->p.off), "account %s runs a proxy "
 		    "command, which may need any file", a->name);
 	}
 	for (i = 0; i < a->npulls; i++) {
@@ -312,7 +322,7 @@ sandbox_trial(struct sandbox_list *l, struct account *const *sel,
 		return -1;
 	if (pid == 0) {
 		/* _exit: nothing of the parent's is flushed or freed twice */
-		if (sandbox_close(l, o, 1, &err) != 1)
+		if (sandbox_close(&l->p, o->forks, 1, &err) != 1)
 			_exit(0);
 		for (i = 0; i < nsel; i++) {
 			memset(&t, 0, sizeof(t));
@@ -348,7 +358,7 @@ sandbox_enter(struct account *const *sel, size_t nsel,
 	int rc = -1, trial;
 
 	memset(&l, 0, sizeof(l));
-	l.ruleset = -1;
+	l.p.ruleset = -1;
 	if ((l.targets = calloc(nsel + 1, sizeof(*l.targets))) == NULL ||
 	    (l.resolved = calloc(nsel + 1, 1)) == NULL ||
 	    (l.errors = calloc(nsel + 1, sizeof(*l.errors))) == NULL) {
@@ -361,7 +371,7 @@ sandbox_enter(struct account *const *sel, size_t nsel,
 			goto out;
 	if (sandbox_dotssh(&l, o->home, err) == -1)
 		goto out;
-	if ((rc = sandbox_ready(&l, o, err)) != 1)
+	if ((rc = sandbox_ready(&l.p, o->forks, err)) != 1)
 		goto out;
 	trial = sandbox_trial(&l, sel, nsel, o);
 	rc = 0;
@@ -377,7 +387,7 @@ sandbox_enter(struct account *const *sel, size_t nsel,
 		    "~/.ssh and /etc?)", trial - 1 < SANDBOX_TRIAL_MAX ?
 		    sel[trial - 1]->name : "(one of many)");
 	else
-		rc = sandbox_close(&l, o, 0, err);
+		rc = sandbox_close(&l.p, o->forks, 0, err);
 out:
 	sandbox_list_free(&l);
 	return rc == -1 ? -1 : 0;
