@@ -10,6 +10,13 @@
  * Commits are batched: one fsync of tmp/, the record and new/ per batch.
  * A message whose remote copy may go is always durable locally first;
  * an abort simply stops, and the record tells the next run the rest.
+ *
+ * What a listing says about a file's type is the server's claim, not a
+ * fact: some servers (those built from Paramiko's stub) fill READDIR's
+ * attributes from stat(2), so a symlink there looks like its target.
+ * Before a message is opened or removed, an LSTAT of its own proves it a
+ * regular file of the listed size; the LSTATs run ahead of the OPENs, so
+ * they cost no round trip once the transfer is under way.
  */
 #include <sys/stat.h>
 
@@ -39,6 +46,8 @@
 #define READS_INFLIGHT	256	/* READs in flight, all files together */
 #define READ_CHUNK	32768	/* what every SFTP server serves in one READ */
 #define READDIRS	8	/* READDIRs in flight per directory */
+#define LSTATS_INFLIGHT	256	/* LSTATs in flight... */
+#define LSTAT_AHEAD	512	/* ...at most this many messages ahead */
 #define BATCH_MIN	32	/* a batch waits for this many messages... */
 #define BATCH_MAX	1024
 #define BATCH_WAIT_MS	100	/* ...or this long, or the end of the downloads */
@@ -66,6 +75,13 @@ enum msg_state {
 	MSG_FAIL	/* left on the server after an error */
 };
 
+/* What an LSTAT of the message's own says (the listing is not proof). */
+enum msg_proof {
+	PROOF_NONE,	/* not asked yet */
+	PROOF_ASKED,	/* LSTAT sent */
+	PROOF_REGULAR	/* a regular file of the listed size: may be opened */
+};
+
 /*
  * One listed message.  There may be hundreds of thousands: what only a
  * file being read needs is small or allocated only while it is open.
@@ -88,9 +104,10 @@ struct msg {
 	uint8_t		 verify;	/* the record says delivered: check the file */
 	uint8_t		 handle_open;
 	uint8_t		 eof_seen;	/* the server said the file ends at size */
+	uint8_t		 proof;		/* enum msg_proof */
 };
 
-enum req_kind { REQ_OPEN, REQ_READ, REQ_CLOSE, REQ_REMOVE };
+enum req_kind { REQ_OPEN, REQ_READ, REQ_CLOSE, REQ_REMOVE, REQ_LSTAT };
 
 struct req {
 	uint32_t	 id;
@@ -110,6 +127,7 @@ struct run {
 	size_t		 nmsgs;
 	size_t		 msgcap;
 	size_t		 next;		/* next message to start */
+	size_t		 next_lstat;	/* next message to prove (LSTAT) */
 	size_t		 next_remove;	/* next earlier delivery to remove */
 	size_t		*active;	/* messages in MSG_OPEN or MSG_READ */
 	size_t		 nactive;
@@ -123,7 +141,7 @@ struct run {
 	size_t		*batch;		/* its messages */
 	size_t		 nbatch;
 	struct req	 reqs[REQ_SLOTS];
-	int		 nreqs, nfiles, nreads;
+	int		 nreqs, nfiles, nreads, nlstats;
 	struct localset	 local;		/* unique names in new/ and cur/ */
 	struct pull_stats *st;
 	uint64_t	 total, totalbytes, done, donebytes;
@@ -133,6 +151,10 @@ struct run {
 	int		 removes_sent;	/* for the "remove-sent" crash point */
 	int		 short_reads;	/* the server read short mid-file */
 	int		 truncated;	/* the listing of new/ was cut short */
+	int		 selected;	/* select_msgs has counted the totals */
+	uint64_t	 remove_failed;	/* delivered, remote delete failed */
+	uint32_t	 remove_status;	/* the first failure's SFTP status */
+	int		 remove_mixed;	/* other failures had other statuses */
 };
 
 static void
@@ -185,6 +207,9 @@ send_req(struct run *r, enum req_kind kind, size_t mi, uint64_t off,
 		break;
 	case REQ_CLOSE:
 		rc = proto_close(out, id, m->handle, m->handlelen);
+		break;
+	case REQ_LSTAT:
+		rc = proto_lstat(out, id, path);
 		break;
 	case REQ_REMOVE:
 	default:
@@ -635,54 +660,6 @@ list_dirs(struct run *r, struct error *err)
 	return rc;
 }
 
-/*
- * Entries whose listing did not say their type or size (servers need
- * not): ask with LSTAT, which never follows a symlink.
- */
-static int
-stat_unknown(struct run *r, struct error *err)
-{
-	struct proto_reply rep;
-	char path[8192], name[1100];
-	struct msg *m;
-	size_t i;
-	uint32_t id;
-
-	for (i = 0; i < r->nmsgs; i++) {
-		m = &r->msgs[i];
-		if (m->has_perms && m->has_size)
-			continue;
-		snprintf(path, sizeof(path), "%s/new/%s", r->remote, m->name);
-		id = sftp_id(r->c);
-		if (proto_lstat(sftp_out(r->c), id, path) == -1)
-			return error_set(err, STATUS_TEMPFAIL, "out of memory");
-		if (sftp_wait(r->c, id, &rep, err) == -1)
-			return -1;
-		printable(m->name, name, sizeof(name));
-		if (rep.type != SSH_FXP_ATTRS ||
-		    !(rep.attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ||
-		    !(rep.attrs.flags & SSH_FILEXFER_ATTR_SIZE)) {
-			msg_warn(r->account, "%s/new/%s: skipped: the server "
-			    "does not tell its type and size", r->remote, name);
-			m->state = MSG_SKIP;
-			continue;
-		}
-		if (!S_ISREG(rep.attrs.permissions)) {
-			msg_warn(r->account, "%s/new/%s: skipped: %s",
-			    r->remote, name, type_name(rep.attrs.permissions));
-			m->state = MSG_SKIP;
-			continue;
-		}
-		m->size = rep.attrs.size;
-		m->has_size = m->has_perms = 1;
-		if (rep.attrs.flags & SSH_FILEXFER_ATTR_ACMODTIME) {
-			m->atime = rep.attrs.atime;
-			m->mtime = rep.attrs.mtime;
-		}
-	}
-	return 0;
-}
-
 static int
 cmp_msg(const void *a, const void *b)
 {
@@ -1001,14 +978,133 @@ dry_run(struct run *r)
 	}
 }
 
+/* ---- proof of a regular file ----------------------------------------- */
+
+/*
+ * Sends LSTATs for the messages that wait to be opened or removed, in
+ * the order they are, up to message limit (exclusive) and within the
+ * window.  Messages that will not be opened (a stop, a broken local side)
+ * are passed over; earlier deliveries are still proven, their removes go
+ * on.  With unlisted set, only entries whose listing lacked their type or
+ * size.  Returns 1 if any was sent, 0, or -1 with err set.
+ */
+static int
+send_lstats(struct run *r, size_t limit, int unlisted, struct error *err)
+{
+	struct msg *m;
+	int sent = 0;
+
+	if (limit > r->nmsgs)
+		limit = r->nmsgs;
+	while (r->next_lstat < limit && r->nlstats < LSTATS_INFLIGHT &&
+	    r->nreqs < REQ_LIMIT) {
+		m = &r->msgs[r->next_lstat];
+		if (m->state != MSG_WAIT || m->proof != PROOF_NONE ||
+		    (!m->earlier && (*r->job->stop || r->nonew)) ||
+		    (unlisted && m->has_perms && m->has_size)) {
+			r->next_lstat++;
+			continue;
+		}
+		if (send_req(r, REQ_LSTAT, r->next_lstat, 0, 0, err) == -1)
+			return -1;
+		m->proof = PROOF_ASKED;
+		r->nlstats++;
+		r->next_lstat++;
+		sent = 1;
+	}
+	return sent;
+}
+
+/* m is not transferred after all: the progress totals forget it. */
+static void
+unselect(struct run *r, const struct msg *m)
+{
+	if (!r->selected || m->earlier)
+		return;
+	r->total--;
+	r->totalbytes -= m->size;
+}
+
+/*
+ * The answer to a message's LSTAT, which never follows a symlink: only a
+ * regular file of the listed size is opened or removed.  Anything else
+ * is skipped with a warning (SPEC 4: never opened), a message that has
+ * vanished meanwhile quietly (-v says so), as at OPEN.
+ */
+static int
+on_lstat(struct run *r, size_t mi, const struct proto_reply *rep,
+    struct error *err)
+{
+	struct msg *m = &r->msgs[mi];
+	const struct proto_attrs *a = &rep->attrs;
+	char name[1100];
+
+	r->nlstats--;
+	if (m->state != MSG_WAIT)
+		return 0;
+	printable(m->name, name, sizeof(name));
+	if (rep->type == SSH_FXP_STATUS) {
+		unselect(r, m);
+		if (rep->status == SSH_FX_NO_SUCH_FILE) {
+			msg_info(1, r->account, "%s/new/%s vanished from the "
+			    "server; skipped", r->remote, name);
+			m->state = MSG_SKIP;
+			return 0;
+		}
+		return fail_msgf(r, mi, err, "lstat: %s",
+		    proto_status_str(rep->status));
+	}
+	if (rep->type != SSH_FXP_ATTRS)
+		return error_set(err, STATUS_TEMPFAIL, "LSTAT answered with "
+		    "packet type %u", rep->type);
+	if (!(a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) ||
+	    !(a->flags & SSH_FILEXFER_ATTR_SIZE)) {
+		unselect(r, m);
+		msg_warn(r->account, "%s/new/%s: skipped: the server does not "
+		    "tell its type and size", r->remote, name);
+		m->state = MSG_SKIP;
+		return 0;
+	}
+	if (!S_ISREG(a->permissions)) {
+		unselect(r, m);
+		msg_warn(r->account, "%s/new/%s: skipped: %s%s", r->remote,
+		    name, type_name(a->permissions), m->has_perms ?
+		    " (listed as a regular file)" : "");
+		m->state = MSG_SKIP;
+		return 0;
+	}
+	if (m->has_size && a->size != m->size) {
+		/* Not the file listed: the next run lists it anew. */
+		unselect(r, m);
+		return fail_msgf(r, mi, err, "listed with %llu bytes, has %llu",
+		    (unsigned long long)m->size, (unsigned long long)a->size);
+	}
+	m->size = a->size;
+	m->has_size = m->has_perms = 1;
+	m->perms = a->permissions;
+	if (a->flags & SSH_FILEXFER_ATTR_ACMODTIME) {
+		m->atime = a->atime;
+		m->mtime = a->mtime;
+	}
+	m->proof = PROOF_REGULAR;
+	return 0;
+}
+
 /* ---- the transfer ----------------------------------------------------- */
 
 static int
 start_msgs(struct run *r, struct error *err)
 {
 	struct msg *m;
-	int started = 0;
+	size_t limit;
+	int started = 0, rc;
 
+	/* The proofs run ahead of whichever needs them further on. */
+	limit = (r->next > r->next_remove ? r->next : r->next_remove) +
+	    LSTAT_AHEAD;
+	if ((rc = send_lstats(r, limit, 0, err)) == -1)
+		return -1;
+	started |= rc;
 	while (r->nfiles < FILES_INFLIGHT && r->nreqs < REQ_LIMIT &&
 	    !*r->job->stop && !r->nonew && r->next < r->nmsgs) {
 		m = &r->msgs[r->next];
@@ -1016,6 +1112,8 @@ start_msgs(struct run *r, struct error *err)
 			r->next++;
 			continue;
 		}
+		if (m->proof != PROOF_REGULAR)
+			break;		/* its LSTAT is on the way */
 		if (send_req(r, REQ_OPEN, r->next, 0, 0, err) == -1)
 			return -1;
 		m->state = MSG_OPEN;
@@ -1028,6 +1126,8 @@ start_msgs(struct run *r, struct error *err)
 	while (r->nreqs < REQ_LIMIT && r->next_remove < r->nmsgs) {
 		m = &r->msgs[r->next_remove];
 		if (m->earlier && m->state == MSG_WAIT) {
+			if (m->proof != PROOF_REGULAR)
+				break;
 			if (send_req(r, REQ_REMOVE, r->next_remove, 0, 0,
 			    err) == -1)
 				return -1;
@@ -1242,9 +1342,14 @@ on_remove(struct run *r, size_t mi, const struct proto_reply *rep,
 	printable(m->name, name, sizeof(name));
 	m->state = MSG_DONE;
 	if (rep->status != SSH_FX_OK && rep->status != SSH_FX_NO_SUCH_FILE) {
-		msg_warn(r->account, "%s/new/%s: delivered, but deleting the "
-		    "server's copy failed: %s; the next run tries again",
-		    r->remote, name, proto_status_str(rep->status));
+		/* Told once for the pull (remove_report): -v names each. */
+		msg_info(1, r->account, "%s/new/%s: delivered, but deleting "
+		    "the server's copy failed: %s", r->remote, name,
+		    proto_status_str(rep->status));
+		if (r->remove_failed++ == 0)
+			r->remove_status = rep->status;
+		else if (rep->status != r->remove_status)
+			r->remove_mixed = 1;
 		r->status = STATUS_PARTIAL;
 		return 0;
 	}
@@ -1280,8 +1385,58 @@ on_reply(struct run *r, const struct proto_reply *rep, struct error *err)
 		return 0;
 	case REQ_REMOVE:
 		return on_remove(r, q.msg, rep, err);
+	case REQ_LSTAT:
+		return on_lstat(r, q.msg, rep, err);
 	}
 	return 0;
+}
+
+/*
+ * Proves the waiting messages (with unlisted set, only those whose
+ * listing lacked their type or size) with pipelined LSTATs and waits for
+ * every answer, outside the transfer: for the listing, and for a dry run.
+ */
+static int
+prove_msgs(struct run *r, int unlisted, struct error *err)
+{
+	struct proto_reply rep;
+	int rc;
+
+	r->next_lstat = 0;
+	for (;;) {
+		if (send_lstats(r, r->nmsgs, unlisted, err) == -1)
+			return -1;
+		while ((rc = sftp_reply(r->c, &rep, err)) == 1)
+			if (on_reply(r, &rep, err) == -1)
+				return -1;
+		if (rc == -1)
+			return -1;
+		if (r->nreqs == 0 && r->next_lstat >= r->nmsgs) {
+			r->next_lstat = 0;
+			return 0;
+		}
+		if (sftp_pump(r->c, 1, err) == -1)
+			return -1;
+	}
+}
+
+/*
+ * One warning for the pull's failed remote deletes, not one per message:
+ * a read-only Maildir on the server fails them all, every run.
+ */
+static void
+remove_report(struct run *r)
+{
+	if (r->remove_failed == 0)
+		return;
+	msg_warn(r->account, "%s/new: deleting the server's copy failed for "
+	    "%llu delivered message%s (%s%s); the next run tries again; if "
+	    "the server's Maildir is read-only, set 'keep yes' to copy mail "
+	    "without deleting it", r->remote,
+	    (unsigned long long)r->remove_failed,
+	    r->remove_failed == 1 ? "" : "s",
+	    proto_status_str(r->remove_status),
+	    r->remove_mixed ? ", and other errors" : "");
 }
 
 /*
@@ -1513,7 +1668,8 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	while (len > 1 && r->remote[len - 1] == '/')
 		r->remote[--len] = '\0';
 
-	if (list_dirs(r, err) == -1 || stat_unknown(r, err) == -1)
+	/* Entries listed without their type or size cannot wait: LSTAT them. */
+	if (list_dirs(r, err) == -1 || prove_msgs(r, 1, err) == -1)
 		goto out;
 	if (sort_msgs(r, err) == -1)
 		goto out;
@@ -1545,7 +1701,11 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	}
 	if (select_msgs(r, err) == -1)
 		goto out;
+	r->selected = 1;
 	if (job->dryrun) {
+		/* What would be opened is proven as it would be. */
+		if (prove_msgs(r, 0, err) == -1)
+			goto out;
 		dry_run(r);
 		ret = r->status;
 		goto out;
@@ -1565,8 +1725,10 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	sftp_set_wakefd(c, r->worker.pipe[0]);
 	if (transfer(r, err) == -1) {
 		abandon(r);
+		remove_report(r);
 		goto out;
 	}
+	remove_report(r);
 	ret = r->status;
 out:
 	if (r->worker.started && r->nbatch > 0) {

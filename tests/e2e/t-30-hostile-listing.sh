@@ -1,12 +1,13 @@
 #!/bin/sh
 # A hostile SFTP server's listings (tests/hostile/hostile.py): names with
 # "/", "..", a NUL, control bytes or 256-1500 bytes, every name listed
-# twice, entries without attributes, and NAME counts that do not fit the
-# packet.  For each: no crash, nothing written outside the local Maildir
-# (a canary directory where "../" names lead), no invented or partial
-# message delivered, nothing deleted that was not delivered, the status
-# and message the fault calls for; then an honest run delivers every
-# message exactly once.
+# twice, entries without attributes, NAME counts that do not fit the
+# packet, and a message gone by the time of its own LSTAT (skipped quietly,
+# never opened).  For each: no crash, nothing written outside the local
+# Maildir (a canary directory where "../" names lead), no invented or
+# partial message delivered, nothing deleted that was not delivered, the
+# status and message the fault calls for; then an honest run delivers
+# every message exactly once.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/hostile/lib-hostile.sh"
 setup
@@ -23,4 +24,7 @@ hostile_case name-repeat 0 'listed more than once'	any
 hostile_case noattrs	 0 -				any
 hostile_case count-over	75 'malformed READDIR'		kept
 hostile_case count-under 75 'malformed READDIR'		kept
+hostile_case lstat-gone	 0 -				unopened
+! grep -q victim "$T/err.lstat-gone" ||
+	fail "lstat-gone: a message that vanished was not skipped quietly"
 note "$HCASES listing faults"

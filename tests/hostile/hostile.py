@@ -48,6 +48,8 @@ MODES = {
     "count-under": "a NAME count below the entries in the packet",
     "readdir-stat": "new/ listed with stat, not lstat, attributes (as "
                     "Paramiko's stub server), every entry as a regular file",
+    "lstat-gone": "LSTAT of the victim answered no such file (as if moved "
+                  "away just then); it stays",
     # legal, if unusual: must work
     "short-read": "every DATA half of what the READ asked for",
     "reorder": "replies to pipelined requests in reverse order",
@@ -502,6 +504,11 @@ class Server:
             st = os.lstat(path)
         except OSError as e:
             self.status(rid, errno_status(e), e.strerror)
+            return
+        if b"victim" in os.path.basename(path) and self.mode == "lstat-gone":
+            self.inject("LSTAT %r answered no such file" %
+                        os.path.basename(path))
+            self.status(rid, FX_NO_SUCH_FILE, "hostile: gone")
             return
         a = attrs_of(st)
         if b"victim" in os.path.basename(path) and self.mode == "list-short":
