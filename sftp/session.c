@@ -862,7 +862,7 @@ kex_failure(struct session *s, const struct hostkey_set *set,
 }
 
 int
-session_open(struct session *s, const struct account *a,
+session_open(struct session *s, const struct ssh_account *a,
     const struct sshconfig_target *t, const struct timespec *deadline,
     const volatile sig_atomic_t *abort, struct error *err)
 {

@@ -12,7 +12,6 @@
 
 #include <libssh2.h>
 
-#include "config.h"
 #include "util/error.h"
 #include "proxy.h"
 #include "sshconfig.h"
@@ -53,7 +52,7 @@ struct session {
  * lists), STATUS_TEMPFAIL for network failures and timeouts.  s must be
  * closed with session_close either way.
  */
-int	 session_open(struct session *s, const struct account *a,
+int	 session_open(struct session *s, const struct ssh_account *a,
 	    const struct sshconfig_target *t, const struct timespec *deadline,
 	    const volatile sig_atomic_t *abort, struct error *err);
 

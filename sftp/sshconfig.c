@@ -566,7 +566,7 @@ sshconfig_from(struct sshconfig_target *t, const char *what)
 }
 
 int
-sshconfig_resolve(const struct account *a, const char *home,
+sshconfig_resolve(const struct ssh_account *a, const char *home,
     const char *localuser, struct sshconfig_target *t, struct error *err)
 {
 	struct sshconfig_host h;

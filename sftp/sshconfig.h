@@ -13,8 +13,37 @@
 
 #include <stddef.h>
 
-#include "config.h"
 #include "util/error.h"
+
+/* host-key-check: what an unknown host key gets. */
+enum hostkey_check {
+	HOSTKEY_CHECK_YES = 0,
+	HOSTKEY_CHECK_ACCEPT_NEW
+};
+
+/*
+ * What the program's config says about reaching one account's server,
+ * before ~/.ssh/config completes it: the program fills it in (the
+ * pointers stay its own).  Unset values are NULL, 0 or empty, and the
+ * _given flags say whether the config set the two that have defaults.
+ */
+struct ssh_account {
+	const char	*name;		/* the account, for messages */
+	const char	*file;		/* the config file, for messages */
+	const char	*host;
+	int		 port;		/* 0: unset */
+	const char	*user;		/* NULL: unset */
+	char *const	*identities;	/* NULL-terminated, may be empty */
+	size_t		 nidentities;
+	const char	*known_hosts;
+	int		 known_hosts_given;
+	enum hostkey_check hostkey_check;
+	int		 hostkey_check_given;
+	const char	*ssh_config;	/* NULL: none */
+	int		 ssh_config_given; /* it must exist */
+	const char	*proxy_command;	/* NULL: unset */
+	int		 timeout;	/* seconds */
+};
 
 enum sshconfig_check {
 	SSHCONFIG_CHECK_UNSET = 0,
@@ -121,7 +150,7 @@ struct sshconfig_target {
  * set: STATUS_CONFIG for a bad ssh config or a "StrictHostKeyChecking no"
  * that would apply.
  */
-int	 sshconfig_resolve(const struct account *a, const char *home,
+int	 sshconfig_resolve(const struct ssh_account *a, const char *home,
 	    const char *localuser, struct sshconfig_target *t,
 	    struct error *err);
 

@@ -73,6 +73,7 @@ account_run(const struct account *a, const struct run_options *o)
 	struct pull_job job;
 	struct timespec deadline;
 	struct sshconfig_target t;
+	struct ssh_account sa;
 	struct timespec start, end;
 	struct mlog log;
 	struct passwd *pw;
@@ -98,7 +99,8 @@ account_run(const struct account *a, const struct run_options *o)
 	 */
 	if ((home = getenv("HOME")) == NULL || home[0] != '/')
 		home = (pw = getpwuid(getuid())) != NULL ? pw->pw_dir : NULL;
-	if (sshconfig_resolve(a, home, o->localuser, &t, &err) == -1) {
+	config_ssh(a, &sa);
+	if (sshconfig_resolve(&sa, home, o->localuser, &t, &err) == -1) {
 		msg_warn(a->name, "%s", err.msg);
 		sshconfig_target_free(&t);
 		return err.status;
@@ -126,7 +128,7 @@ account_run(const struct account *a, const struct run_options *o)
 		return status;
 	}
 
-	if (session_open(&s, a, &t, &deadline, o->abort, &err) == -1 ||
+	if (session_open(&s, &sa, &t, &deadline, o->abort, &err) == -1 ||
 	    sftp_open(&c, &s, &err) == -1) {
 		msg_warn(a->name, "%s", err.msg);
 		status = err.status;

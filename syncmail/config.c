@@ -1016,3 +1016,24 @@ out:
 	close(fd);
 	return rc;
 }
+
+void
+config_ssh(const struct account *a, struct ssh_account *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->name = a->name;
+	out->file = a->file;
+	out->host = a->host;
+	out->port = a->port;
+	out->user = a->user;
+	out->identities = a->identities;
+	out->nidentities = a->nidentities;
+	out->known_hosts = a->known_hosts;
+	out->known_hosts_given = a->known_hosts_given;
+	out->hostkey_check = a->hostkey_check;
+	out->hostkey_check_given = a->hostkey_check_given;
+	out->ssh_config = a->ssh_config;
+	out->ssh_config_given = a->ssh_config_given;
+	out->proxy_command = a->proxy_command;
+	out->timeout = a->timeout;
+}

@@ -9,12 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sftp/sshconfig.h"
 #include "util/error.h"
 
-enum hostkey_check {
-	HOSTKEY_CHECK_YES = 0,
-	HOSTKEY_CHECK_ACCEPT_NEW
-};
 
 struct pull {
 	char		*remote;	/* as written: relative to login dir unless absolute */
@@ -73,6 +70,9 @@ int	 config_parse(const char *text, size_t len, const char *name,
 /* Reads and parses the file at path; as config_parse. */
 int	 config_load(const char *path, const char *home,
 	    const char *localuser, struct config *cfg, struct error *err);
+
+/* Fills out with what a says about connecting, for sftp/; a keeps it. */
+void	 config_ssh(const struct account *a, struct ssh_account *out);
 
 /* Returns the account named name, or NULL. */
 struct account *config_account(struct config *, const char *name);

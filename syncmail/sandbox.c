@@ -222,6 +222,7 @@ sandbox_account(struct sandbox_list *l, size_t k, const struct account *a,
     const struct sandbox_options *o, struct error *err)
 {
 	const struct sshconfig_target *t = &l->targets[k];
+	struct ssh_account sa;
 	struct maildir md;
 	struct error ignored;
 	size_t i;
@@ -230,7 +231,8 @@ sandbox_account(struct sandbox_list *l, size_t k, const struct account *a,
 	    sandbox_add(l, a->ssh_config, SB_READ, err) == -1)
 		return -1;
 	error_clear(&ignored);
-	if (sshconfig_resolve(a, o->home, o->localuser, &l->targets[k],
+	config_ssh(a, &sa);
+	if (sshconfig_resolve(&sa, o->home, o->localuser, &l->targets[k],
 	    &ignored) == -1) {
 		sshconfig_target_free(&l->targets[k]);
 		if ((l->errors[k] = strdup(ignored.msg)) == NULL)
@@ -312,6 +314,7 @@ sandbox_trial(struct sandbox_list *l, struct account *const *sel,
     size_t nsel, const struct sandbox_options *o)
 {
 	struct sshconfig_target t;
+	struct ssh_account sa;
 	struct error err;
 	size_t i;
 	pid_t pid;
@@ -327,7 +330,8 @@ sandbox_trial(struct sandbox_list *l, struct account *const *sel,
 		for (i = 0; i < nsel; i++) {
 			memset(&t, 0, sizeof(t));
 			error_clear(&err);
-			if (sshconfig_resolve(sel[i], o->home, o->localuser,
+			config_ssh(sel[i], &sa);
+			if (sshconfig_resolve(&sa, o->home, o->localuser,
 			    &t, &err) == 0)
 				same = l->resolved[i] &&
 				    sandbox_same(&t, &l->targets[i]);

@@ -173,7 +173,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	static char *ids[] = { "/keys/own", "relative/key", NULL };
 	struct sshconfig_host h;
 	struct sshconfig_target t;
-	struct account a;
+	struct ssh_account a;
 	struct error err;
 	char known[PATH_MAX], *text;
 	size_t i;

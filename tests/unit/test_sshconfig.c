@@ -353,7 +353,7 @@ test_include(void)
 
 /* A hand-made account as config_parse would leave it. */
 static void
-account_init(struct account *a, const char *sshconf)
+account_init(struct ssh_account *a, const char *sshconf)
 {
 	static char *none[] = { NULL };
 
@@ -362,7 +362,7 @@ account_init(struct account *a, const char *sshconf)
 	a->host = "mail";
 	a->identities = none;
 	a->known_hosts = "/home/al/.ssh/known_hosts";
-	a->ssh_config = (char *)sshconf;
+	a->ssh_config = sshconf;
 	a->file = "syncmail.conf";
 }
 
@@ -370,7 +370,7 @@ static void
 test_resolve(void)
 {
 	struct sshconfig_target t;
-	struct account a;
+	struct ssh_account a;
 	struct error e;
 	char dir[] = "/tmp/test_sshconfig.XXXXXX", path[256], cmd[300];
 	char *ids[] = { "/own/key", NULL };
