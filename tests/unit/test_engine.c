@@ -209,6 +209,33 @@ all_delivered(const char *orig, const char *local)
 	return ok;
 }
 
+/* One case's directories: a remote Maildir with n messages, their copies. */
+struct tcase {
+	char	 remote[256];
+	char	 local[256];
+	char	 orig[256];
+};
+
+static void
+tcase_init(struct tcase *tc, const char *name, int n)
+{
+	snprintf(tc->remote, sizeof(tc->remote), "%s/%s/remote", root, name);
+	snprintf(tc->local, sizeof(tc->local), "%s/%s/local", root, name);
+	snprintf(tc->orig, sizeof(tc->orig), "%s/%s/orig", root, name);
+	mkmaildir(tc->remote, 1);
+	mkmsgs(tc->remote, tc->orig, name, n);
+}
+
+/* Files in maildir/sub ("new", "tmp"). */
+static int
+count_in(const char *maildir, const char *sub)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/%s", maildir, sub);
+	return count_files(dir);
+}
+
 /*
  * Runs every pull of the one account in conftext over one sftp-server
  * connection, as account_run does: each pull's Maildir and record
@@ -292,31 +319,24 @@ run_account(const char *conftext, int *rcs, char *errs, size_t errsize)
 static void
 test_plain(void)
 {
-	char remote[PATH_MAX], local[PATH_MAX], orig[PATH_MAX], conf[3 * PATH_MAX];
-	char dir[PATH_MAX + 8];
+	struct tcase tc;
+	char conf[3 * PATH_MAX];
 	int rcs[1];
 
-	snprintf(remote, sizeof(remote), "%s/plain/remote", root);
-	snprintf(local, sizeof(local), "%s/plain/local", root);
-	snprintf(orig, sizeof(orig), "%s/plain/orig", root);
-	mkmaildir(remote, 1);
-	mkmsgs(remote, orig, "plain", 40);
+	tcase_init(&tc, "plain", 40);
 	snprintf(conf, sizeof(conf), "account t\nhost 127.0.0.1\n"
-	    "pull %s %s\n", remote, local);
+	    "pull %s %s\n", tc.remote, tc.local);
 	CHECK(run_account(conf, rcs, NULL, 0) == 0);
 	CHECK(rcs[0] == STATUS_OK);
-	CHECK(all_delivered(orig, local));
-	snprintf(dir, sizeof(dir), "%s/new", remote);
-	CHECK(count_files(dir) == 0);
-	snprintf(dir, sizeof(dir), "%s/tmp", local);
-	CHECK(count_files(dir) == 0);
-	snprintf(dir, sizeof(dir), "%s/new", local);
-	CHECK(count_files(dir) == 40);
+	CHECK(all_delivered(tc.orig, tc.local));
+	CHECK(count_in(tc.remote, "new") == 0);
+	CHECK(count_in(tc.local, "tmp") == 0);
+	CHECK(count_in(tc.local, "new") == 40);
 
 	/* Nothing new: nothing moves, nothing fails. */
 	CHECK(run_account(conf, rcs, NULL, 0) == 0);
 	CHECK(rcs[0] == STATUS_OK);
-	CHECK(count_files(dir) == 40);
+	CHECK(count_in(tc.local, "new") == 40);
 }
 
 /*
@@ -326,22 +346,19 @@ test_plain(void)
 static void
 test_failed_pull(const char *order)
 {
-	char remote[PATH_MAX], local[PATH_MAX], orig[PATH_MAX];
-	char conf[8 * PATH_MAX], line[3 * PATH_MAX], errs[1024];
+	struct tcase tc;
+	char name[32], conf[8 * PATH_MAX], line[3 * PATH_MAX], errs[1024];
 	char dir[PATH_MAX + 8];
 	int rcs[4];
 	size_t i, good = 0;
 
-	snprintf(remote, sizeof(remote), "%s/fail-%s/remote", root, order);
-	snprintf(local, sizeof(local), "%s/fail-%s/local", root, order);
-	snprintf(orig, sizeof(orig), "%s/fail-%s/orig", root, order);
-	mkmaildir(remote, 1);
-	mkmsgs(remote, orig, order, 25);
+	snprintf(name, sizeof(name), "fail-%s", order);
+	tcase_init(&tc, name, 25);
 	snprintf(conf, sizeof(conf), "account t\nhost 127.0.0.1\n");
 	for (i = 0; order[i] != '\0'; i++) {
 		if (order[i] == 'g') {
-			snprintf(line, sizeof(line), "pull %s %s\n", remote,
-			    local);
+			snprintf(line, sizeof(line), "pull %s %s\n", tc.remote,
+			    tc.local);
 			good = i;
 		} else if (order[i] == 'm')
 			snprintf(line, sizeof(line), "pull %s/fail-%s/missing "
@@ -361,9 +378,8 @@ test_failed_pull(const char *order)
 			CHECK(rcs[i] == -1);
 	CHECK(strstr(errs, "cannot list") != NULL);
 	CHECK(rcs[good] == STATUS_OK);
-	CHECK(all_delivered(orig, local));
-	snprintf(dir, sizeof(dir), "%s/new", remote);
-	CHECK(count_files(dir) == 0);
+	CHECK(all_delivered(tc.orig, tc.local));
+	CHECK(count_in(tc.remote, "new") == 0);
 	if (rcs[good] != STATUS_OK)
 		printf("  order %s: the good pull failed after \"%s\"\n", order,
 		    errs);
@@ -372,29 +388,23 @@ test_failed_pull(const char *order)
 static void
 test_keep(void)
 {
-	char remote[PATH_MAX], local[PATH_MAX], orig[PATH_MAX], conf[3 * PATH_MAX];
-	char dir[PATH_MAX + 8], file[PATH_MAX + 64];
+	struct tcase tc;
+	char conf[3 * PATH_MAX], file[PATH_MAX];
 	int rcs[1];
 
-	snprintf(remote, sizeof(remote), "%s/keep/remote", root);
-	snprintf(local, sizeof(local), "%s/keep/local", root);
-	snprintf(orig, sizeof(orig), "%s/keep/orig", root);
-	mkmaildir(remote, 1);
-	mkmsgs(remote, orig, "keep", 10);
+	tcase_init(&tc, "keep", 10);
 	snprintf(conf, sizeof(conf), "account t\nhost 127.0.0.1\n"
-	    "pull %s %s\nkeep yes\n", remote, local);
+	    "pull %s %s\nkeep yes\n", tc.remote, tc.local);
 	CHECK(run_account(conf, rcs, NULL, 0) == 0);
 	CHECK(rcs[0] == STATUS_OK);
-	CHECK(all_delivered(orig, local));
-	snprintf(dir, sizeof(dir), "%s/new", remote);
-	CHECK(count_files(dir) == 10);
+	CHECK(all_delivered(tc.orig, tc.local));
+	CHECK(count_in(tc.remote, "new") == 10);
 	/* Read and deleted locally: a kept message is not fetched again. */
-	snprintf(file, sizeof(file), "%s/new/1700000003.M1P1Q3.keep", local);
+	snprintf(file, sizeof(file), "%s/new/1700000003.M1P1Q3.keep", tc.local);
 	CHECK(unlink(file) == 0);
 	CHECK(run_account(conf, rcs, NULL, 0) == 0);
 	CHECK(rcs[0] == STATUS_OK);
-	snprintf(dir, sizeof(dir), "%s/new", local);
-	CHECK(count_files(dir) == 9);
+	CHECK(count_in(tc.local, "new") == 9);
 }
 
 /*
@@ -406,19 +416,16 @@ test_keep(void)
 static void
 test_recovery(void)
 {
-	char remote[PATH_MAX], local[PATH_MAX], orig[PATH_MAX], conf[3 * PATH_MAX];
-	char dir[PATH_MAX + 8], file[PATH_MAX + 300], src[3 * PATH_MAX];
+	struct tcase tc;
+	char conf[3 * PATH_MAX], file[PATH_MAX + 300], src[3 * PATH_MAX];
 	char state[PATH_MAX + 64], tag[24], source[PATH_MAX + 64];
+	const char *remote = tc.remote, *local = tc.local, *orig = tc.orig;
 	struct stat st;
 	FILE *f;
 	int rcs[1];
 
-	snprintf(remote, sizeof(remote), "%s/rec/remote", root);
-	snprintf(local, sizeof(local), "%s/rec/local", root);
-	snprintf(orig, sizeof(orig), "%s/rec/orig", root);
-	mkmaildir(remote, 1);
+	tcase_init(&tc, "rec", 2);
 	mkmaildir(local, 1);
-	mkmsgs(remote, orig, "rec", 2);
 	snprintf(source, sizeof(source), "test@127.0.0.1:22:%s", remote);
 	record_tag(source, tag);
 	snprintf(state, sizeof(state), "%s/syncmail-state.%s", local, tag);
@@ -447,11 +454,9 @@ test_recovery(void)
 	    "pull %s %s\n", remote, local);
 	CHECK(run_account(conf, rcs, NULL, 0) == 0);
 	CHECK(rcs[0] == STATUS_OK);
-	snprintf(dir, sizeof(dir), "%s/new", remote);
-	CHECK(count_files(dir) == 0);
+	CHECK(count_in(remote, "new") == 0);
 	/* whole (1), empty (1) and the fetched copy of the empty one (1). */
-	snprintf(dir, sizeof(dir), "%s/new", local);
-	CHECK(count_files(dir) == 3);
+	CHECK(count_in(local, "new") == 3);
 	CHECK(stat(file, &st) == 0 && st.st_size == 0);
 	snprintf(file, sizeof(file), "%s/1700000000.M1P1Q0.rec", orig);
 	snprintf(src, sizeof(src), "%s/new/1700000000.M1P1Q0.rec", local);
