@@ -2,6 +2,7 @@
 
 PREFIX ?=	/usr/local
 MANDIR ?=	$(PREFIX)/share/man
+EXAMPLES ?=	$(PREFIX)/share/examples/syncmail
 DESTDIR ?=
 CC ?=		cc
 PKGS =		libssh2 openssl libbsd-overlay
@@ -16,7 +17,9 @@ PKG_LIBS !=	pkg-config --libs $(PKGS) 2>/dev/null || true
 WARN =		-Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 		-Wstrict-prototypes -Wpointer-arith -Wformat=2
 CFLAGS ?=	-O2 -g
+# EXAMPLES_DIR: where make install puts the example, for the first run's message.
 ALL_CFLAGS =	$(CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE -pthread -I. -Isyncmail -Isftp -Imaildir \
+		-DEXAMPLES_DIR='"$(EXAMPLES)"' \
 		$(PKG_CFLAGS)
 LDLIBS =	$(PKG_LIBS) -pthread
 
@@ -89,6 +92,7 @@ $(PROG): $(OBJS)
 # Every object depends on every header: the tree is small and a full
 # rebuild takes seconds, which beats a stale object.
 $(OBJS): $(HDRS)
+
 
 tests/unit/test_config: tests/unit/test_config.o syncmail/config.o sftp/sshconfig.o \
 	    util/match.o util/error.o util/readfile.o
@@ -239,10 +243,12 @@ bench: deps
 	@QUICK=$(QUICK) python3 tests/bench/bench.py
 
 install: $(PROG)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(EXAMPLES)
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/syncmail
 	install -m 644 syncmail.1 $(DESTDIR)$(MANDIR)/man1/syncmail.1
 	install -m 644 syncmail.conf.5 $(DESTDIR)$(MANDIR)/man5/syncmail.conf.5
+	install -m 644 syncmail.conf.example $(DESTDIR)$(EXAMPLES)/syncmail.conf.example
 
 clean:
 	rm -f $(PROG) $(OBJS) $(ASAN_PROG) $(ASAN_OBJS) $(UNIT) $(UNIT:=.o)

@@ -38,11 +38,71 @@ on_signal(int sig)
 	stop_signal = sig;
 }
 
+#ifndef EXAMPLES_DIR
+#define EXAMPLES_DIR	"/usr/local/share/examples/syncmail"
+#endif
+
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: syncmail [-hnqvV] [-c file] [-j jobs] "
 	    "[account ...]\n");
+}
+
+/* -h and --help: the synopsis and a line per flag, on stdout. */
+static void
+help(void)
+{
+	usage(stdout);
+	printf("  -c file  config file (default ~/.config/syncmail/config, "
+	    "else ~/.syncmail.conf)\n"
+	    "  -h       this help (--help)\n"
+	    "  -j jobs  how many accounts at once (default 1)\n"
+	    "  -n       dry run: list what would be moved, change nothing\n"
+	    "  -q       quiet: only errors and warnings\n"
+	    "  -v       one line per message; -vv protocol detail\n"
+	    "  -V       versions of syncmail, libssh2 and OpenSSL "
+	    "(--version)\n"
+	    "  account  only these accounts\n"
+	    "See syncmail(1) and syncmail.conf(5).\n");
+}
+
+static void
+version(void)
+{
+	printf("syncmail %s\nlibssh2 %s\n%s\n", SYNCMAIL_VERSION,
+	    libssh2_version(0), OpenSSL_version(OPENSSL_VERSION));
+}
+
+/*
+ * The config file when -c is not given: $XDG_CONFIG_HOME/syncmail/config
+ * (~/.config when unset) if it exists, else ~/.syncmail.conf.  When
+ * neither exists, returns NULL with the message for the first run in
+ * why: both names, the man page and the example.
+ */
+static const char *
+default_config(const char *home, char *buf, size_t size, char *why,
+    size_t whysize)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	char xdgpath[4096];
+
+	if (xdg != NULL && xdg[0] == '/')
+		snprintf(xdgpath, sizeof(xdgpath), "%s/syncmail/config", xdg);
+	else
+		snprintf(xdgpath, sizeof(xdgpath), "%s/.config/syncmail/config",
+		    home);
+	if (access(xdgpath, F_OK) == 0) {
+		strlcpy(buf, xdgpath, size);
+		return buf;
+	}
+	snprintf(buf, size, "%s/.syncmail.conf", home);
+	if (access(buf, F_OK) == 0)
+		return buf;
+	snprintf(why, whysize, "no config file: neither %s nor %s exists; "
+	    "see syncmail.conf(5), and the commented example %s/"
+	    "syncmail.conf.example", xdgpath, buf, EXAMPLES_DIR);
+	return NULL;
 }
 
 static void
@@ -143,20 +203,29 @@ main(int argc, char *argv[])
 	struct account **sel = NULL;
 	struct passwd *pw;
 	const char *home, *cfgpath = NULL;
-	char defpath[4096], *end;
+	char defpath[4096], why[9000], *end;
 	size_t nsel = 0, i;
 	int ch, jobs = 1, status;
 	long l;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&o, 0, sizeof(o));
+	/* The two long options people try first, as the only argument. */
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		help();
+		return STATUS_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		version();
+		return STATUS_OK;
+	}
 	while ((ch = getopt(argc, argv, "c:hj:nqvV")) != -1) {
 		switch (ch) {
 		case 'c':
 			cfgpath = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			help();
 			return STATUS_OK;
 		case 'j':
 			errno = 0;
@@ -178,8 +247,7 @@ main(int argc, char *argv[])
 			msg_verbose++;
 			break;
 		case 'V':
-			printf("syncmail %s\nlibssh2 %s\n%s\n", SYNCMAIL_VERSION,
-			    libssh2_version(0), OpenSSL_version(OPENSSL_VERSION));
+			version();
 			return STATUS_OK;
 		default:
 			usage(stderr);
@@ -199,9 +267,10 @@ main(int argc, char *argv[])
 	}
 	if ((home = getenv("HOME")) == NULL || home[0] != '/')
 		home = pw->pw_dir;
-	if (cfgpath == NULL) {
-		snprintf(defpath, sizeof(defpath), "%s/.syncmail.conf", home);
-		cfgpath = defpath;
+	if (cfgpath == NULL && (cfgpath = default_config(home, defpath,
+	    sizeof(defpath), why, sizeof(why))) == NULL) {
+		fprintf(stderr, "syncmail: %s\n", why);
+		return STATUS_CONFIG;
 	}
 	if (config_load(cfgpath, home, pw->pw_name, &cfg, &err) == -1) {
 		fprintf(stderr, "syncmail: %s\n", err.msg);

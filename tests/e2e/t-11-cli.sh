@@ -1,7 +1,10 @@
 #!/bin/sh
-# Command line: -h prints usage and exits 0; -V prints the syncmail,
-# libssh2 and OpenSSL versions and exits 0; a bad flag exits 64; -n lists
-# what would be moved and changes nothing on either side.
+# Command line: -h and --help print usage with a line per flag and exit
+# 0; -V and --version print the syncmail, libssh2 and OpenSSL versions
+# and exit 0; a bad flag exits 64; with no config file the first run's
+# error names both default files, the man page and the example (78);
+# $XDG_CONFIG_HOME/syncmail/config and ~/.config/syncmail/config are read;
+# -n lists what would be moved and changes nothing on either side.
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -16,6 +19,56 @@ sm -h
 assert_rc 0 "syncmail -h"
 cat "$T/out" "$T/err" | grep -qi 'usage' || fail "syncmail -h printed no usage"
 cat "$T/out" "$T/err" | grep -q -- '-c' || fail "syncmail -h does not mention -c"
+
+# --help is -h; every flag has its line.
+sm --help
+assert_rc 0 "syncmail --help"
+for f in -c -h -j -n -q -v -V; do
+	grep -q -- "^  $f " "$T/out" || fail "syncmail --help has no line for $f"
+done
+[ -s "$T/err" ] && fail "syncmail --help wrote on stderr"
+sm --version
+assert_rc 0 "syncmail --version"
+grep -qi 'libssh2' "$T/out" || fail "syncmail --version does not name libssh2"
+
+# The first run: no config anywhere.  The error names both default
+# files, the man page and the example, and nothing is attempted (78).
+mkdir -p "$T/newhome"
+env -u SSH_AUTH_SOCK -u XDG_CONFIG_HOME HOME="$T/newhome" timeout 30 \
+    "$SYNCMAIL" </dev/null >"$T/out" 2>"$T/err"
+RC=$?
+assert_rc 78 "syncmail with no config"
+for w in "$T/newhome/.config/syncmail/config" "$T/newhome/.syncmail.conf" \
+    "syncmail.conf(5)" "syncmail.conf.example"; do
+	grep -qF "$w" "$T/err" || fail "the no-config error does not name $w"
+done
+# $XDG_CONFIG_HOME/syncmail/config is read when it exists (here a config
+# whose account has an unknown keyword: its error names that file).
+mkdir -p "$T/xdg/syncmail"
+printf 'account x\n\thots example.org\n' >"$T/xdg/syncmail/config"
+env -u SSH_AUTH_SOCK HOME="$T/newhome" XDG_CONFIG_HOME="$T/xdg" timeout 30 \
+    "$SYNCMAIL" </dev/null >"$T/out" 2>"$T/err"
+RC=$?
+assert_rc 78 "syncmail with a broken XDG config"
+grep -qF "$T/xdg/syncmail/config:2:" "$T/err" ||
+	fail "the XDG config was not read: $(cat "$T/err")"
+# Without XDG_CONFIG_HOME, ~/.config/syncmail/config.
+mkdir -p "$T/newhome/.config/syncmail"
+cp "$T/xdg/syncmail/config" "$T/newhome/.config/syncmail/config"
+env -u SSH_AUTH_SOCK -u XDG_CONFIG_HOME HOME="$T/newhome" timeout 30 \
+    "$SYNCMAIL" </dev/null >"$T/out" 2>"$T/err"
+RC=$?
+assert_rc 78 "syncmail with a broken ~/.config/syncmail/config"
+grep -qF "$T/newhome/.config/syncmail/config:2:" "$T/err" ||
+	fail "~/.config/syncmail/config was not read: $(cat "$T/err")"
+
+# make install puts the example where the first run's error says.
+make -s -C "$ROOT" install DESTDIR="$T/inst" PREFIX=/usr/local \
+    >"$T/make.out" 2>&1 || fail "make install: $(tail -n 3 "$T/make.out")"
+cmp -s "$ROOT/syncmail.conf.example" \
+    "$T/inst/usr/local/share/examples/syncmail/syncmail.conf.example" ||
+	fail "make install did not install the example config"
+[ -x "$T/inst/usr/local/bin/syncmail" ] || fail "make install: no program"
 
 sm -V
 assert_rc 0 "syncmail -V"
