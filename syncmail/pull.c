@@ -1099,9 +1099,14 @@ start_msgs(struct run *r, struct error *err)
 	size_t limit;
 	int started = 0, rc;
 
-	/* The proofs run ahead of whichever needs them further on. */
-	limit = (r->next > r->next_remove ? r->next : r->next_remove) +
-	    LSTAT_AHEAD;
+	/*
+	 * The proofs run ahead of the next OPEN, or of the next remove of
+	 * an earlier delivery while one waits for its proof; not further,
+	 * so that they come in step with the files, not all at the start.
+	 */
+	limit = r->next + LSTAT_AHEAD;
+	if (r->next_remove < r->nmsgs && r->next_remove + LSTAT_AHEAD > limit)
+		limit = r->next_remove + LSTAT_AHEAD;
 	if ((rc = send_lstats(r, limit, 0, err)) == -1)
 		return -1;
 	started |= rc;
