@@ -67,9 +67,6 @@
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE	(1 << 0)
 #endif
-#ifndef RENAME_EXCHANGE
-#define RENAME_EXCHANGE		(1 << 1)
-#endif
 
 /* What fsync makes durable besides the bytes: the inode's attributes. */
 struct meta {

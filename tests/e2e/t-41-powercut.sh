@@ -18,24 +18,29 @@
 #           with only the target directory flushed leaves both names (one
 #           inode, two links); flock, RENAME_NOREPLACE, O_EXCL; a clean
 #           stop keeps everything;
-#   batch   20 rounds of 100 to 250 small messages (batches of 16 to
-#           1024), cut once K files are in new/, once the server has lost
+#   batch   20 rounds of 80 to 200 small messages (batches of 16 and
+#           more), cut once K files are in new/, once the server has lost
 #           K files, after a random delay, or after syncmail exited 0; some
 #           start without a record, some without the Maildir;
 #   single  10 rounds of 3 to 12 messages (batches under 16);
 #   keep    "keep yes": the messages stay on the server and a second run
-#           fetches none of them again;
+#           fetches none of them again, nor one the user deleted after the
+#           cut;
 #   max     "max-messages" cuts a run short; normal runs until the server
 #           is empty;
 #   fault   a cut after each crash point of t-18 (syncmail/fault.h), at
-#           its first or a later hit, with 100 messages and with 5
-#           (syncmail-asan in both passes, as t-18);
+#           its first or a later hit, with 80 messages and with 5
+#           (syncmail-asan in both passes, as t-18); after renamed,
+#           new-synced and remove-sent the user deletes a message the cut
+#           left in new/ before the normal run: it must not come back;
 #   syncfs  the self-check: SYNCMAIL_TEST_SYNCFS=1 (syncmail-asan) forces
 #           one syncfs per batch of 16 or more, the commit path that lost
 #           mail on FUSE; these rounds must lose mail (a message missing or
 #           empty), or the rounds above would prove nothing.
 # The choices come from a seed, printed with every round and on failure;
-# T41_SEED=N replays them (the moments depend on timing: close, not exact).
+# T41_SEED=N replays them (the moments depend on timing: close, not exact),
+# T41_PARTS="batch fault" runs only those parts (with the same seed, the
+# same choices only for the same parts).
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -303,11 +308,38 @@ local_files()
 		END { printf "%d in new/, %d empty\n", n, e }'
 }
 
+# delete_victim NAME: the user deletes one of the round's messages that
+# the cut left in new/ (durably), before the normal run: it must not come
+# back (SPEC 4: "even if the user has meanwhile ... deleted it locally"),
+# though its remote copy may still be there and the record still name it.
+# The victim is one with a second link if there is one: a name the cut
+# brought back in tmp/ (a move is durable in new/ before it is in tmp/),
+# the case where a deletion makes a delivery look like none.
+NV=0
+delete_victim()
+{
+	dv_v=$(find "$LOCAL/new" -mindepth 1 -maxdepth 1 -type f -size +0 \
+	    -links +1 -printf '%f\n' | head -n 1)
+	if [ -z "$dv_v" ]; then
+		while read -r dv_name; do
+			[ -s "$LOCAL/new/$dv_name" ] && dv_v=$dv_name && break
+		done <"$T/last"
+	fi
+	[ -n "$dv_v" ] || return 0
+	rm "$LOCAL/new/$dv_v" || fail "$1: rm $dv_v"
+	durable "$LOCAL/new"
+	forget_orig "$dv_v"
+	step "$1: deleted new/$dv_v ($(count_files "$REMOTE/new") on the" \
+	    "server, $(count_files "$LOCAL/tmp") in tmp/)"
+	NV=$((NV + 1))
+}
+
 MSGS=0
 # cut_round NAME COUNT MOMENT HOW RUNS BIN [VAR=VALUE...]: one round (see
 # the top): prepare HOW, COUNT messages, BIN run until MOMENT and killed,
 # the cut, then normal runs (at most RUNS, until the server is empty) and
-# the checks.  CHECK_K=-k for keep.  Sets CR_MS to the killed run's time.
+# the checks.  CHECK_K=-k for keep; VICTIM=1: delete_victim after the cut.
+# Sets CR_MS to the killed run's time.
 cut_round()
 {
 	cr_name=$1 cr_n=$2 cr_moment=$3 cr_how=$4 cr_runs=$5 cr_bin=$6
@@ -337,6 +369,7 @@ cut_round()
 	    "$(local_files), $(count_files "$REMOTE/new") on the server"
 	pc_cut
 	step "$cr_name: after the cut $(local_files)"
+	[ -z "$VICTIM" ] || delete_victim "$cr_name"
 	cr_i=0
 	while [ "$cr_i" -lt "$cr_runs" ]; do
 		run_syncmail -q
@@ -378,7 +411,7 @@ how_for()
 
 # ---- batch and single -----------------------------------------------------
 
-# batch_rounds: 20 rounds of 100 to 250 messages.  The delays go up to
+# batch_rounds: 20 rounds of 80 to 200 messages.  The delays go up to
 # the length of the last run that was not killed.
 NB=0
 batch_rounds()
@@ -386,8 +419,8 @@ batch_rounds()
 	br_ms=1500
 	br_i=1
 	while [ "$br_i" -le 20 ]; do
-		pick 151
-		br_n=$((100 + R))
+		pick 121
+		br_n=$((80 + R))
 		moment_for "$br_i" "$br_n" "$br_ms"
 		how_for "$br_i"
 		cut_round "batch $br_i/20" "$br_n" "$MOMENT" "$HOW" 2 "$SYNCMAIL"
@@ -418,11 +451,14 @@ single_rounds()
 # ---- keep and max-messages ------------------------------------------------
 
 # keep_rounds: "keep yes", a batch and a few, cut after the exit and once
-# K files are in new/ (the server loses none); two normal runs each.
+# K files are in new/ (the server loses none); a message the cut left in
+# new/ deleted by the user (a message delivered once is not fetched again,
+# even after it is deleted locally: syncmail.conf(5)); two normal runs.
 NK=0
 keep_rounds()
 {
 	CHECK_K=-k
+	VICTIM=1
 	conf_add keep yes
 	for kr_n in 40 8; do
 		for kr_moment in exit new; do
@@ -438,6 +474,7 @@ keep_rounds()
 		done
 	done
 	CHECK_K=
+	VICTIM=
 	write_config
 }
 
@@ -458,20 +495,26 @@ max_rounds()
 
 # ---- fault points ---------------------------------------------------------
 
-# fault_rounds: each crash point of t-18 with 100 messages (batches) and
+# fault_rounds: each crash point of t-18 with 80 messages (batches) and
 # with 5 (batches under 16), at a hit chosen at random: per-batch points
 # are passed once a batch (a big run has several), the others once a
 # message.
 NF=0
 fault_rounds()
 {
-	for fr_n in 100 5; do
+	for fr_n in 80 5; do
 		for fr_point in tmp-written tmp-synced recorded renamed \
 		    new-synced remove-sent remove-answered dropped; do
 			case $fr_point in
 			tmp-synced|recorded|new-synced|remove-sent)
 				[ "$fr_n" = 5 ] && R=0 || pick 2 ;;
 			*)	pick $((fr_n / 2)) ;;
+			esac
+			# A message in new/ whose remote copy may be left:
+			# the user's deletion must hold (as in t-18).
+			case $fr_point in
+			renamed|new-synced|remove-sent) VICTIM=1 ;;
+			*) VICTIM= ;;
 			esac
 			cut_round "fault $fr_point:$((R + 1)) with $fr_n" "$fr_n" \
 			    fault keep 2 "$FAULTY" \
@@ -480,6 +523,7 @@ fault_rounds()
 			NF=$((NF + 1))
 		done
 	done
+	VICTIM=
 }
 
 # ---- the self-check: the old commit path must lose mail here --------------
@@ -532,7 +576,8 @@ done
 pc_down TERM
 note "seed $SEED: power cuts after $NB batch, $NS single-file, $NK keep," \
     "$NM max-messages and $NF fault-point rounds," \
-    "$MSGS messages each exactly once; the cuts dropped $DROPPED_FILES" \
+    "$MSGS messages each exactly once, $NV deleted after the cut not" \
+    "back; the cuts dropped $DROPPED_FILES" \
     "unflushed files and $DROPPED_ENTRIES directory entries; pcfs got" \
     "$FSYNCS fsync, $FDATASYNCS fdatasync, $FSYNCDIRS fsyncdir;" \
     "forced syncfs lost mail in $LOSSY of $NSC rounds ($LOST messages)"
