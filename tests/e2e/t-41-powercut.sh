@@ -110,12 +110,24 @@ pc_mount()
 	done
 }
 
+# reap PID SECS: waits for our child PID, polling every 10 ms (wait_exit's
+# 100 ms, twice a round, add up), then as wait_exit: WAIT_RC.
+reap()
+{
+	rp_n=$(($2 * 100))
+	while pid_alive "$1" && [ "$rp_n" -gt 0 ]; do
+		sleep 0.01
+		rp_n=$((rp_n - 1))
+	done
+	wait_exit "$1" 1
+}
+
 # pc_down SIG: pcfs stopped (USR1: the power cut; TERM: a clean stop),
 # waited for until it has written $DISK and gone.  PC_LAST is its summary.
 pc_down()
 {
 	kill -"$1" "$PC_PID" || fail "kill -$1 pcfs"
-	wait_exit "$PC_PID" 30
+	reap "$PC_PID" 30
 	[ "$WAIT_RC" = 0 ] || fail "pcfs exited $WAIT_RC: $(tail -n 2 "$T/pcfs.err")"
 	! pc_mounted || fail "pcfs exited with $MNT still mounted"
 	PC_LAST=$(tail -n 1 "$PCLOG")
@@ -356,7 +368,7 @@ cut_round()
 	exit|fault) ;;
 	*) kill -KILL "$BG_PID" 2>/dev/null ;;
 	esac
-	wait_exit "$BG_PID" 60
+	reap "$BG_PID" 60
 	CR_MS=$(($(now_ms) - cr_t0))
 	# A crash point ends in SIGKILL, an exit round in 0, the others
 	# (new:K, gone:K, delay:MS) either.
