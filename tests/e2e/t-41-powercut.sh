@@ -490,15 +490,16 @@ keep_rounds()
 	write_config
 }
 
-# max_rounds: "max-messages 30" with 80 messages: runs end early, the
-# normal runs after the cut go on until the server is empty.
+# max_rounds: "max-messages 30" with 80 messages, cut after the exit and
+# once the server lost K: runs end early, the normal runs after the cut
+# go on until the server is empty.
 NM=0
 max_rounds()
 {
 	conf_add max-messages 30
-	for mr_moment in exit gone new; do
+	for mr_moment in exit gone; do
 		pick 30
-		[ "$mr_moment" = exit ] || mr_moment=$mr_moment:$((R + 1))
+		[ "$mr_moment" = exit ] || mr_moment=gone:$((R + 1))
 		cut_round "max-messages 30" 80 "$mr_moment" keep 4 "$SYNCMAIL"
 		NM=$((NM + 1))
 	done
