@@ -275,8 +275,9 @@ start_bg()
 }
 
 # until_count DIR ge|le K: returns once DIR holds at least (ge) or at most
-# (le) K files, or the background run has ended.  One process that polls
-# every 2 ms: a loop of find(1) would take the CPU from syncmail.
+# (le) K files, or the background run has ended, or 60 s have passed.
+# One process that polls every 2 ms: a loop of find(1) would take the CPU
+# from syncmail.
 until_count()
 {
 	/usr/bin/python3 - "$1" "$2" "$3" "$BG_PID" <<'EOF'
@@ -288,7 +289,8 @@ def alive():
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except OSError:
         return False
-while alive():
+end = time.time() + 60
+while alive() and time.time() < end:
     try:
         n = sum(1 for e in os.scandir(d) if e.is_file(follow_symlinks=False))
     except OSError:
