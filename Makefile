@@ -27,7 +27,7 @@ OBJS =		syncmail/main.o \
 		syncmail/account.o \
 		syncmail/pull.o \
 		syncmail/worker.o \
-		syncmail/fault.o \
+		util/fault.o \
 		syncmail/config.o \
 		util/error.o \
 		util/readfile.o \
@@ -56,7 +56,7 @@ OBJS =		syncmail/main.o \
 
 HDRS =		util/error.h syncmail/config.h syncmail/msg.h util/readfile.h \
 		syncmail/mlog.h \
-		syncmail/account.h syncmail/pull.h syncmail/worker.h syncmail/fault.h \
+		syncmail/account.h syncmail/pull.h syncmail/worker.h util/fault.h \
 		sftp/session.h sftp/hostkey.h sftp/proto.h sftp/client.h \
 		sftp/sshconfig.h sftp/proxy.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
@@ -124,7 +124,7 @@ unit: $(UNIT)
 
 # A second build of the program with AddressSanitizer and UBSan, from its
 # own objects, so that the suite can run the end-to-end tests on it too.
-# It also has the crash points of syncmail/fault.h.
+# It also has the crash points of util/fault.h.
 ASAN_FLAGS =	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all
 ASAN_OBJS =	$(OBJS:.o=.asan.o)

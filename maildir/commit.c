@@ -11,7 +11,7 @@
 
 #include "compat/compat.h"
 #include "commit.h"
-#include "fault.h"
+#include "util/fault.h"
 #include "names.h"
 
 /*

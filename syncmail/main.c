@@ -19,7 +19,7 @@
 #include "account.h"
 #include "sandbox.h"
 #include "config.h"
-#include "fault.h"
+#include "util/fault.h"
 #include "msg.h"
 #include "util/note.h"
 

@@ -30,7 +30,7 @@
 
 #include "commit.h"
 #include "deliver.h"
-#include "fault.h"
+#include "util/fault.h"
 #include "msg.h"
 #include "names.h"
 #include "pull.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fault.h"
+#include "util/fault.h"
 
 void
 fault_point(const char *name)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Deterministic crash sweep: syncmail killed (SIGKILL, as by a power cut)
 # at each step boundary of a message's life, through the crash points that
-# the sanitizer build compiles in (syncmail/fault.h):
+# the sanitizer build compiles in (util/fault.h):
 #   tmp-written  the message's bytes are in tmp/, not yet flushed
 #   tmp-synced   its batch's tmp files are flushed, not yet recorded
 #   recorded     the record names it, flushed; not yet in new/

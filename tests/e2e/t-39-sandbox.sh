@@ -4,7 +4,7 @@
 # files, ~/.ssh, /etc and /usr, and nothing else: not a file beside the
 # Maildir, not /root or /home, and it can create nothing outside its
 # Maildirs, even as root.  The probe of the sanitizer build
-# (SYNCMAIL_SANDBOX_PROBE, syncmail/fault.h) tries the paths right after
+# (SYNCMAIL_SANDBOX_PROBE, util/fault.h) tries the paths right after
 # the sandbox closes; the same run then pulls every message exactly once.
 # A dry run may only read its Maildir.  Missing Maildirs are created
 # before the sandbox closes; accept-new records a key in a known_hosts
