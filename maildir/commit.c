@@ -222,6 +222,19 @@ commit_batch(const struct maildir *md, struct record *rec,
 	if (maildir_sync(md, md->newfd, "new", err) == -1)
 		return -1;
 	fault_point("new-synced");
+	/*
+	 * The renames also removed the names in tmp/, and until tmp/ is
+	 * flushed a power cut may bring them back as second links to the
+	 * files in new/.  Recovery reads such a link as "moved", but only
+	 * while the copy in new/ is there: once the user has deleted it,
+	 * the tmp file stands alone and reads as "never moved", and the
+	 * message would come back.  So tmp/ goes to disk too before any
+	 * remote copy may go (with keep, before the run calls it done).
+	 * The order matters: tmp/ first could lose both names.
+	 */
+	if (maildir_sync(md, md->tmpfd, "tmp", err) == -1)
+		return -1;
+	fault_point("tmp-resynced");
 	if (failed)
 		unrecord_failed(md, rec, items, n);
 	return 0;

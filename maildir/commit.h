@@ -7,7 +7,7 @@
  *      flush, else an fsync of each file and of tmp/);
  *   2. each name is appended to the write-ahead record, flushed;
  *   3. each file is moved into new/ without replacing anything;
- *   4. new/ is flushed.
+ *   4. new/ is flushed, then tmp/ (the names the moves took from it).
  *
  * Only after that may the remote copies go.  A name in the record
  * whose tmp file is gone means "delivered", so step 1 must be complete

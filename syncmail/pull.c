@@ -729,7 +729,7 @@ reconcile(struct run *r, struct error *err)
 	struct msg *l;
 	struct stat st;
 	char **names = NULL, name[1100];
-	size_t n = 0, i, pos = 0, nstale = 0;
+	size_t n = 0, i, pos = 0, nstale = 0, nlinks = 0;
 	int ret = -1, delivered;
 
 	if (rec->entries.count == 0)
@@ -761,8 +761,10 @@ reconcile(struct run *r, struct error *err)
 					goto out;
 				continue;
 			}
-			if (!job->dryrun)
+			if (!job->dryrun) {
 				deliver_discard(job->md, e->value);
+				nlinks++;
+			}
 		} else if (errno != ENOENT) {
 			error_errno(err, STATUS_PARTIAL, "%s/tmp/%s",
 			    job->md->path, e->value);
@@ -804,6 +806,14 @@ reconcile(struct run *r, struct error *err)
 	}
 	/* Their tmp files are now stale partials, which the cleanup removes. */
 	if (nstale > 0 && !job->dryrun && record_sync(rec, err) == -1)
+		goto out;
+	/*
+	 * The second links just removed would come back after a power cut,
+	 * and alone once the user deletes the message: "never moved", and
+	 * it would be fetched again (see commit_batch).
+	 */
+	if (nlinks > 0 && maildir_sync(job->md, job->md->tmpfd, "tmp",
+	    err) == -1)
 		goto out;
 	ret = 0;
 out:

@@ -6,7 +6,8 @@
 #   tmp-synced   its batch's tmp files are flushed, not yet recorded
 #   recorded     the record names it, flushed; not yet in new/
 #   renamed      it is in new/; new/ not yet flushed
-#   new-synced   new/ flushed; no REMOVE sent yet
+#   new-synced   new/ flushed; tmp/ (the names the moves removed) not yet
+#   tmp-resynced tmp/ flushed too; no REMOVE sent yet
 #   remove-sent  REMOVEs on the wire, no answer read
 #   remove-answered  the server deleted it; the record still names it
 #   dropped      the record's drop written, not flushed
@@ -14,8 +15,8 @@
 # passed once a batch), and with batches small enough
 # for the per-file fsync path as well as big ones (syncfs).  After each
 # kill one clean run must leave every message exactly once and tmp/ empty.
-# In the "renamed" and "new-synced" rounds a delivered message is deleted
-# locally before the clean run: it must not come back.
+# In the "renamed", "new-synced" and "tmp-resynced" rounds a delivered
+# message is deleted locally before the clean run: it must not come back.
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -26,11 +27,11 @@ rounds=0
 victims=0
 for count in 5 120; do
 	for point in tmp-written tmp-synced recorded renamed new-synced \
-	    remove-sent remove-answered dropped; do
+	    tmp-resynced remove-sent remove-answered dropped; do
 		# Per-batch points are passed once a batch: a later hit
 		# needs the big run's several batches.
 		case $point in
-		tmp-synced|recorded|new-synced|remove-sent)
+		tmp-synced|recorded|new-synced|tmp-resynced|remove-sent)
 			[ "$count" = 5 ] && hits=1 || hits="1 2" ;;
 		*)	hits="1 3" ;;
 		esac
@@ -46,7 +47,7 @@ for count in 5 120; do
 			    "messages: syncmail exited $RC, want death by SIGKILL" \
 			    "at the crash point"
 			case $point in
-			renamed|new-synced)
+			renamed|new-synced|tmp-resynced)
 				# One of this round's messages (lib.sh's
 				# $T/last), delivered before the kill.
 				victim=
