@@ -46,10 +46,11 @@ struct commit_item {
  * Commits the n items.  Returns 0 when every item has its result (some
  * may have failed alone: result -1 and error set; once the record has
  * durably forgotten such an item its tmp file is removed, else it is
- * left for the next run's recovery), or -1 with err set when the batch as a
- * whole failed before any move (then every result is -1 and nothing was
- * moved) or when new/ could not be flushed after the moves (then no
- * remote copy may go in this run: the next run decides from the record).
+ * left for the next run's recovery), or -1 with err set when the batch
+ * as a whole failed before any move (then every result is -1 and nothing
+ * was moved) or when new/ or tmp/ could not be flushed after the moves
+ * (then no remote copy may go in this run: the next run decides from the
+ * record).
  */
 int	 commit_batch(const struct maildir *, struct record *,
 	    struct localset *local, struct commit_item *items, size_t n,
