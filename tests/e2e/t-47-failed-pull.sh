@@ -5,7 +5,11 @@
 # OPENDIR of the remote tmp/, sent with new/'s): they must not be taken for
 # the next pull's.  Both orders, a missing Maildir first and last, and a
 # Maildir whose new/ is missing while its tmp/ exists (so the tmp/ handle
-# the failed pull opened must be closed, not leaked).
+# the failed pull opened must be closed, not leaked).  Then, against the
+# hostile server (tests/hostile/hostile.py, mode readdir-fail), a pull
+# whose listing fails mid-way, after its first names arrived, with its
+# other READDIRs in flight: nothing of it is moved, and the good pull
+# after it on the same connection moves everything.
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -48,6 +52,38 @@ for order in "missing good" "good missing" "newless good" \
 	grep -q "not in flight" "$T/err" &&
 		fail "pulls $order: a stale answer was taken for the next pull's"
 	check_exactly_once
+	rounds=$((rounds + 1))
+done
+. "$ROOT/tests/hostile/lib-hostile.sh"
+reset_orig
+hostile_setup
+BIG=$T/remote/big
+mkmaildir "$BIG" "$TEST_USER"
+for order in "big good" "good big"; do
+	mkmsgs "$BIG/new" 120 small
+	# Those stay on the server this round: not expected locally.
+	while read -r b; do rm -f "$T/orig/$b"; done <"$T/last"
+	mkmsgs "$REMOTE/new" 20 small
+	hostile_mode readdir-fail
+	sed -i '/^\tpull /d' "$CONF"
+	for w in $order; do
+		case $w in
+		big) conf_add pull "$BIG" "$T/local/big" ;;
+		good) conf_add pull "$REMOTE" "$LOCAL" ;;
+		esac
+	done
+	run_syncmail
+	assert_rc 1 "pulls $order, the big one's listing failing mid-way"
+	grep -q "READDIR" "$T/err" ||
+		fail "pulls $order: no error names the failed READDIR"
+	grep -q "not in flight" "$T/err" &&
+		fail "pulls $order: a stale answer was taken for the next pull's"
+	[ "$(count_files "$BIG/new")" = 120 ] ||
+		fail "pulls $order: the failed pull's messages left the server"
+	[ "$(count_files "$T/local/big/new")" = 0 ] ||
+		fail "pulls $order: the failed pull delivered messages"
+	check_exactly_once
+	find "$BIG/new" -type f -delete
 	rounds=$((rounds + 1))
 done
 note "$rounds orders of a failing and a good pull, the good one moved whole"

@@ -50,6 +50,8 @@ MODES = {
                     "Paramiko's stub server), every entry as a regular file",
     "lstat-gone": "LSTAT of the victim answered no such file (as if moved "
                   "away just then); it stays",
+    "readdir-fail": "a new/ of more than 50 entries: its second READDIR "
+                    "answers failure, its first names in flight",
     # legal, if unusual: must work
     "short-read": "every DATA half of what the READ asked for",
     "reorder": "replies to pipelined requests in reverse order",
@@ -116,6 +118,7 @@ class Server:
         self.mode = mode
         self.logf = log
         self.handles = {}
+        self.nreaddir = {}
         self.nhandle = 0
         self.inbuf = b""
         self.fakes = set()
@@ -349,6 +352,13 @@ class Server:
         if not entries:
             self.status(rid, FX_EOF, "")
             return
+        if is_new and self.mode == "readdir-fail":
+            self.nreaddir[h] = self.nreaddir.get(h, 0) + 1
+            if self.nreaddir[h] == 2:
+                self.inject("second READDIR of new/ fails, %d names left"
+                            % len(entries))
+                self.status(rid, FX_FAILURE, "I/O error")
+                return
         per = 1500 if self.mode == "endless-list" else 50
         batch, rest = entries[:per], entries[per:]
         self.handles[h] = ("dir", rest, is_new)
