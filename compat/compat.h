@@ -24,6 +24,13 @@ int	 compat_rename_noreplace(int fromdir, const char *from, int todir,
  */
 int	 compat_syncfs_flushes(int fd);
 
+/*
+ * Whether the file system holding fd commits a rename between two
+ * directories as one change, made durable whole by an fsync of either
+ * (the same list).  1 or 0.
+ */
+int	 compat_journaled(int fd);
+
 /* syncfs(2): 0, or -1 with errno set (ENOSYS where there is none). */
 int	 compat_syncfs(int fd);
 

@@ -29,6 +29,17 @@ static const unsigned long syncfs_known[] = {
 int
 compat_syncfs_flushes(int fd)
 {
+	return compat_journaled(fd);
+}
+
+/*
+ * The same list: their journal (or log tree) commits a rename as one
+ * change, so an fsync of the directory a file moved into also makes its
+ * removal from the other directory durable.
+ */
+int
+compat_journaled(int fd)
+{
 #ifdef __linux__
 	struct statfs sf;
 	size_t i;

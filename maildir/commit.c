@@ -230,9 +230,13 @@ commit_batch(const struct maildir *md, struct record *rec,
 	 * the tmp file stands alone and reads as "never moved", and the
 	 * message would come back.  So tmp/ goes to disk too before any
 	 * remote copy may go (with keep, before the run calls it done).
-	 * The order matters: tmp/ first could lose both names.
+	 * The order matters: tmp/ first could lose both names.  Where the
+	 * file system commits a rename whole (compat_journaled), the
+	 * flush of new/ already did, and this would cost an fsync a batch
+	 * for nothing.
 	 */
-	if (maildir_sync(md, md->tmpfd, "tmp", err) == -1)
+	if (!compat_journaled(md->fd) &&
+	    maildir_sync(md, md->tmpfd, "tmp", err) == -1)
 		return -1;
 	fault_point("tmp-resynced");
 	if (failed)
