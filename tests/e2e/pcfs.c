@@ -443,8 +443,13 @@ pc_symlink(const char *target, const char *path)
 	return 0;
 }
 
+/*
+ * unlink and rmdir: the name goes from its directory's live entries
+ * (durable only with the directory's next fsync).  want_dir says which
+ * of the two was asked for.
+ */
 static int
-pc_unlink(const char *path)
+remove_name(const char *path, int want_dir)
 {
 	struct node *dir;
 	struct dent *e;
@@ -454,32 +459,27 @@ pc_unlink(const char *path)
 		return -errno;
 	if ((e = dl_find(&dir->lent, name)) == NULL)
 		return -ENOENT;
-	if (is_dir(e->node))
-		return -EISDIR;
-	e->node->nlink--;
+	if (is_dir(e->node) != want_dir)
+		return want_dir ? -ENOTDIR : -EISDIR;
+	if (want_dir && e->node->lent.n != 0)
+		return -ENOTEMPTY;
+	if (!want_dir)
+		e->node->nlink--;
 	dl_del(&dir->lent, e);
 	touch_dir(dir);
 	return 0;
 }
 
 static int
+pc_unlink(const char *path)
+{
+	return remove_name(path, 0);
+}
+
+static int
 pc_rmdir(const char *path)
 {
-	struct node *dir;
-	struct dent *e;
-	const char *name;
-
-	if ((dir = lookup_parent(path, &name)) == NULL)
-		return -errno;
-	if ((e = dl_find(&dir->lent, name)) == NULL)
-		return -ENOENT;
-	if (!is_dir(e->node))
-		return -ENOTDIR;
-	if (e->node->lent.n != 0)
-		return -ENOTEMPTY;
-	dl_del(&dir->lent, e);
-	touch_dir(dir);
-	return 0;
+	return remove_name(path, 1);
 }
 
 /* renameat2: RENAME_NOREPLACE is what syncmail moves messages with. */
