@@ -26,6 +26,10 @@ LDLIBS =	$(PKG_LIBS) -pthread
 OBJS =		syncmail/main.o \
 		syncmail/account.o \
 		syncmail/pull.o \
+		syncmail/list.o \
+		syncmail/recover.o \
+		syncmail/fetch.o \
+		syncmail/batch.o \
 		syncmail/worker.o \
 		util/fault.o \
 		syncmail/config.o \
@@ -40,6 +44,7 @@ OBJS =		syncmail/main.o \
 		sftp/proxy.o \
 		sftp/proto.o \
 		sftp/client.o \
+		sftp/stream.o \
 		util/match.o \
 		util/note.o \
 		maildir/maildir.o \
@@ -56,8 +61,8 @@ OBJS =		syncmail/main.o \
 
 HDRS =		util/error.h syncmail/config.h syncmail/msg.h util/readfile.h \
 		syncmail/mlog.h \
-		syncmail/account.h syncmail/pull.h syncmail/worker.h util/fault.h \
-		sftp/session.h sftp/hostkey.h sftp/proto.h sftp/client.h \
+		syncmail/account.h syncmail/pull.h syncmail/engine.h syncmail/worker.h util/fault.h \
+		sftp/session.h sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h \
 		sftp/sshconfig.h sftp/proxy.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \

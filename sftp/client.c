@@ -1,42 +1,44 @@
 /*
- * The SFTP client's byte handling: requests queued and written to the
- * stream, replies read from it and framed into packets.  What a request
- * means is the caller's business.  The two streams, a libssh2 channel and
- * a plain descriptor, are at the end of the file.
+ * The SFTP client: requests queued under ids of its own and written to
+ * the stream, replies read from it, framed, and matched to the request
+ * in flight they answer.  What a request means is the caller's business:
+ * it gets its tag back with the answer.  The streams are in stream.c.
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "client.h"
+#include "sftp/client.h"
+#include "sftp/stream.h"
 #include "util/note.h"
 
-/*
- * The channel's receive window.  libssh2 holds up to this much unread
- * data for us, so it bounds memory; it also bounds the bytes the server
- * can send before we answer with a window adjust, so it must cover the
- * bandwidth-delay product of the links we care about.
- */
-#define SFTP_WINDOW	(2 * 1024 * 1024)
 #define SFTP_READBUF	(PROTO_MAX_PACKET + 4 + 65536)
+#define SFTP_SLOTS	2048	/* the table's first size, a power of two */
 
-static int	channel_open(struct sftp_stream *, struct session *,
-		    struct error *);
-static int	fd_stream_open(struct sftp_stream *, int, int,
+static int	sftp_packet(struct sftp *, struct proto_reply *,
 		    struct error *);
 
-/* Exchanges versions over the stream just opened.  0 or -1 with err. */
+/*
+ * Waits for the VERSION that answers our INIT over the stream just
+ * opened.  0 or -1 with err.
+ */
 static int
 sftp_start(struct sftp *c, struct error *err)
 {
 	struct proto_reply r;
+	int rc;
 
 	if (proto_init(&c->out) == -1)
 		return error_set(err, STATUS_TEMPFAIL, "out of memory");
-	if (sftp_wait(c, 0, &r, err) == -1)
+	while ((rc = sftp_packet(c, &r, err)) == 0)
+		if (sftp_pump(c, 1, err) == -1)
+			return -1;
+	if (rc == -1)
 		return -1;
+	if (r.type != SSH_FXP_VERSION) {
+		c->broken = 1;
+		return error_set(err, STATUS_TEMPFAIL, "SFTP server answered "
+		    "request %u, expected its version", r.id);
+	}
 	c->version = r.version;
 	if (c->version < 3)
 		return error_set(err, STATUS_TEMPFAIL, "SFTP server speaks "
@@ -53,7 +55,9 @@ sftp_init(struct sftp *c, const char *account, struct error *err)
 	c->wakefd = -1;
 	c->account = account;
 	c->next_id = 1;
-	if ((c->in = malloc(SFTP_READBUF)) == NULL)
+	c->nslots = SFTP_SLOTS;
+	if ((c->in = malloc(SFTP_READBUF)) == NULL ||
+	    (c->reqs = calloc(c->nslots, sizeof(*c->reqs))) == NULL)
 		return error_errno(err, STATUS_TEMPFAIL, "malloc");
 	return 0;
 }
@@ -62,7 +66,7 @@ int
 sftp_open(struct sftp *c, struct session *s, struct error *err)
 {
 	if (sftp_init(c, s->account, err) == -1 ||
-	    channel_open(&c->st, s, err) == -1)
+	    stream_channel_open(&c->st, s, err) == -1)
 		return -1;
 	return sftp_start(c, err);
 }
@@ -71,7 +75,7 @@ int
 sftp_open_fd(struct sftp *c, int fd, int timeout, struct error *err)
 {
 	if (sftp_init(c, "test", err) == -1 ||
-	    fd_stream_open(&c->st, fd, timeout, err) == -1)
+	    stream_fd_open(&c->st, fd, timeout, err) == -1)
 		return -1;
 	return sftp_start(c, err);
 }
@@ -92,21 +96,155 @@ sftp_set_wakefd(struct sftp *c, int fd)
 	c->wakefd = fd;
 }
 
-uint32_t
-sftp_id(struct sftp *c)
-{
-	uint32_t id = c->next_id++;
+/* ---- requests in flight ------------------------------------------------ */
 
-	/* Id 0 is where the VERSION reply lands: never use it for a request. */
-	if (c->next_id == 0)
-		c->next_id = 1;
-	return id;
+/*
+ * Doubles the table of requests in flight, so that it stays at most half
+ * full and a free slot is always near.  0 or -1 with err.
+ */
+static int
+sftp_grow(struct sftp *c, struct error *err)
+{
+	struct sftp_req *old = c->reqs, *t;
+	size_t i, n = c->nslots * 2;
+
+	if ((t = calloc(n, sizeof(*t))) == NULL)
+		return error_errno(err, STATUS_TEMPFAIL, "calloc");
+	for (i = 0; i < c->nslots; i++)
+		if (old[i].used)
+			t[old[i].id & (n - 1)] = old[i];
+	free(old);
+	c->reqs = t;
+	c->nslots = n;
+	return 0;
 }
 
-struct proto_buf *
-sftp_out(struct sftp *c)
+/*
+ * A free slot for the next request, under an id whose slot is free (ids
+ * wrap around; 0 is where the VERSION lands and is never used).  NULL
+ * with err set when memory ran out.
+ */
+static struct sftp_req *
+sftp_slot(struct sftp *c, struct error *err)
 {
-	return &c->out;
+	struct sftp_req *q;
+	uint32_t id;
+
+	if (c->ninflight * 2 >= c->nslots && sftp_grow(c, err) == -1)
+		return NULL;
+	do {
+		if ((id = c->next_id++) == 0)
+			id = c->next_id++;
+		q = &c->reqs[id & (c->nslots - 1)];
+	} while (q->used);
+	memset(q, 0, sizeof(*q));
+	q->id = id;
+	return q;
+}
+
+/*
+ * Queues a request of type (SSH_FXP_*) with the arguments its type takes
+ * and files it as in flight under tag.  0 or -1 with err set.
+ */
+static int
+sftp_send(struct sftp *c, int type, const char *path, const uint8_t *handle,
+    size_t hlen, uint64_t off, uint32_t count, size_t tag, struct error *err)
+{
+	struct sftp_req *q;
+	int rc;
+
+	if ((q = sftp_slot(c, err)) == NULL)
+		return -1;
+	switch (type) {
+	case SSH_FXP_OPENDIR:
+		rc = proto_opendir(&c->out, q->id, path);
+		break;
+	case SSH_FXP_READDIR:
+		rc = proto_readdir(&c->out, q->id, handle, hlen);
+		break;
+	case SSH_FXP_OPEN:
+		rc = proto_open(&c->out, q->id, path, SSH_FXF_READ);
+		break;
+	case SSH_FXP_READ:
+		rc = proto_read(&c->out, q->id, handle, hlen, off, count);
+		break;
+	case SSH_FXP_CLOSE:
+		rc = proto_close(&c->out, q->id, handle, hlen);
+		break;
+	case SSH_FXP_LSTAT:
+		rc = proto_lstat(&c->out, q->id, path);
+		break;
+	default:
+		rc = proto_remove(&c->out, q->id, path);
+		break;
+	}
+	if (rc == -1)
+		return error_set(err, STATUS_TEMPFAIL, "SFTP request too long "
+		    "or out of memory");
+	q->used = 1;
+	q->type = type;
+	q->tag = tag;
+	q->off = off;
+	q->len = count;
+	c->ninflight++;
+	return 0;
+}
+
+int
+sftp_send_opendir(struct sftp *c, const char *path, size_t tag,
+    struct error *err)
+{
+	return sftp_send(c, SSH_FXP_OPENDIR, path, NULL, 0, 0, 0, tag, err);
+}
+
+int
+sftp_send_readdir(struct sftp *c, const uint8_t *handle, size_t len,
+    size_t tag, struct error *err)
+{
+	return sftp_send(c, SSH_FXP_READDIR, NULL, handle, len, 0, 0, tag,
+	    err);
+}
+
+int
+sftp_send_open(struct sftp *c, const char *path, size_t tag,
+    struct error *err)
+{
+	return sftp_send(c, SSH_FXP_OPEN, path, NULL, 0, 0, 0, tag, err);
+}
+
+int
+sftp_send_read(struct sftp *c, const uint8_t *handle, size_t len,
+    uint64_t off, uint32_t count, size_t tag, struct error *err)
+{
+	return sftp_send(c, SSH_FXP_READ, NULL, handle, len, off, count, tag,
+	    err);
+}
+
+int
+sftp_send_close(struct sftp *c, const uint8_t *handle, size_t len,
+    size_t tag, struct error *err)
+{
+	return sftp_send(c, SSH_FXP_CLOSE, NULL, handle, len, 0, 0, tag, err);
+}
+
+int
+sftp_send_lstat(struct sftp *c, const char *path, size_t tag,
+    struct error *err)
+{
+	return sftp_send(c, SSH_FXP_LSTAT, path, NULL, 0, 0, 0, tag, err);
+}
+
+int
+sftp_send_remove(struct sftp *c, const char *path, size_t tag,
+    struct error *err)
+{
+	return sftp_send(c, SSH_FXP_REMOVE, path, NULL, 0, 0, 0, tag, err);
+}
+
+size_t
+sftp_inflight(const struct sftp *c)
+{
+	return c->ninflight;
 }
 
 int
@@ -114,6 +252,8 @@ sftp_pending_output(const struct sftp *c)
 {
 	return c->out.len > 0;
 }
+
+/* ---- moving bytes ------------------------------------------------------ */
 
 /* Returns 1 if bytes went out, 0 if none could, -1 on error. */
 static int
@@ -168,15 +308,20 @@ sftp_pump(struct sftp *c, int wait, struct error *err)
 {
 	int wrote, got;
 
+	if (c->broken)
+		return error_set(err, STATUS_TEMPFAIL, "the SFTP connection "
+		    "failed earlier");
 	for (;;) {
-		if ((wrote = flush_out(c, err)) == -1)
+		if ((wrote = flush_out(c, err)) == -1 ||
+		    (got = fill_in(c, err)) == -1) {
+			c->broken = 1;
 			return -1;
-		if ((got = fill_in(c, err)) == -1)
-			return -1;
+		}
 		if (wrote || got || !wait)
 			return 0;
 		switch (c->st.wait(c->st.ctx, c->wakefd, c->out.len > 0, err)) {
 		case -1:
+			c->broken = 1;
 			return -1;
 		case 1:
 			return 0;	/* the caller has local news */
@@ -184,8 +329,9 @@ sftp_pump(struct sftp *c, int wait, struct error *err)
 	}
 }
 
-int
-sftp_reply(struct sftp *c, struct proto_reply *r, struct error *err)
+/* The next whole packet decoded into *r: 1, 0 if none yet, -1 with err. */
+static int
+sftp_packet(struct sftp *c, struct proto_reply *r, struct error *err)
 {
 	long n;
 
@@ -194,35 +340,66 @@ sftp_reply(struct sftp *c, struct proto_reply *r, struct error *err)
 	n = proto_frame(c->in + c->inoff, c->inlen - c->inoff);
 	if (n == 0)
 		return 0;
-	if (n == -1)
+	if (n == -1) {
+		c->broken = 1;
 		return error_set(err, STATUS_TEMPFAIL, "SFTP server sent a "
 		    "packet of impossible length");
-	if (proto_parse(c->in + c->inoff + 4, (size_t)n - 4, r) == -1)
+	}
+	if (proto_parse(c->in + c->inoff + 4, (size_t)n - 4, r) == -1) {
+		c->broken = 1;
 		return error_set(err, STATUS_TEMPFAIL, "SFTP server sent a "
 		    "malformed packet (type %u)", c->in[c->inoff + 4]);
+	}
 	c->consumed = (size_t)n;
 	return 1;
 }
 
 int
-sftp_wait(struct sftp *c, uint32_t id, struct proto_reply *r,
+sftp_reply(struct sftp *c, struct proto_reply *r, struct sftp_req *q,
     struct error *err)
 {
+	struct sftp_req *slot;
 	int rc;
 
-	for (;;) {
-		if ((rc = sftp_reply(c, r, err)) == -1)
-			return -1;
-		if (rc == 1) {
-			if (r->id != id || (id == 0) !=
-			    (r->type == SSH_FXP_VERSION))
-				return error_set(err, STATUS_TEMPFAIL,
-				    "SFTP server answered request %u, "
-				    "expected %u", r->id, id);
-			return 0;
+	if ((rc = sftp_packet(c, r, err)) != 1)
+		return rc;
+	slot = &c->reqs[r->id & (c->nslots - 1)];
+	if (r->type == SSH_FXP_VERSION || !slot->used || slot->id != r->id) {
+		/* Nothing said after this can be matched to its request. */
+		c->broken = 1;
+		return error_set(err, STATUS_TEMPFAIL, "the SFTP server "
+		    "answered request %u, which is not in flight", r->id);
+	}
+	*q = *slot;
+	slot->used = 0;
+	c->ninflight--;
+	return 1;
+}
+
+void
+sftp_drain(struct sftp *c)
+{
+	struct proto_reply r;
+	struct sftp_req q;
+	struct error ignored;
+	int rc;
+
+	while (c->ninflight > 0 && !c->broken) {
+		if ((rc = sftp_reply(c, &r, &q, &ignored)) == 0) {
+			if (sftp_pump(c, 1, &ignored) == -1)
+				return;
+			continue;
 		}
-		if (sftp_pump(c, 1, err) == -1)
-			return -1;
+		if (rc == -1)
+			return;
+		/* An OPEN or OPENDIR answered after all: its handle goes. */
+		if ((q.type == SSH_FXP_OPEN || q.type == SSH_FXP_OPENDIR) &&
+		    r.type == SSH_FXP_HANDLE &&
+		    sftp_send_close(c, r.handle, r.handlelen, 0,
+		    &ignored) == -1) {
+			c->broken = 1;	/* out of memory: a handle would leak */
+			return;
+		}
 	}
 }
 
@@ -236,200 +413,6 @@ sftp_close(struct sftp *c)
 	proto_buf_free(&c->out);
 	free(c->in);
 	c->in = NULL;
-}
-
-/* ---- the libssh2 channel ------------------------------------------------ */
-
-struct channel {
-	struct session	*s;
-	LIBSSH2_CHANNEL	*chan;
-};
-
-static ssize_t
-channel_read(void *ctx, void *buf, size_t len, struct error *err)
-{
-	struct channel *ch = ctx;
-	ssize_t n;
-
-	n = libssh2_channel_read(ch->chan, buf, len);
-	if (n == LIBSSH2_ERROR_EAGAIN)
-		return 0;
-	if (n < 0)
-		return session_error(ch->s, err, STATUS_TEMPFAIL, "SFTP read");
-	if (n == 0) {
-		if (libssh2_channel_eof(ch->chan))
-			return error_set(err, STATUS_TEMPFAIL,
-			    "the SFTP server closed the connection");
-		return 0;
-	}
-	session_progress(ch->s);
-	return n;
-}
-
-static ssize_t
-channel_write(void *ctx, const void *buf, size_t len, struct error *err)
-{
-	struct channel *ch = ctx;
-	ssize_t n;
-
-	n = libssh2_channel_write(ch->chan, buf, len);
-	if (n == LIBSSH2_ERROR_EAGAIN)
-		return 0;
-	if (n < 0)
-		return session_error(ch->s, err, STATUS_TEMPFAIL, "SFTP write");
-	if (n > 0)
-		session_progress(ch->s);
-	return n;
-}
-
-static int
-channel_wait(void *ctx, int wakefd, int writing, struct error *err)
-{
-	struct channel *ch = ctx;
-
-	(void)writing;	/* libssh2 knows which way it blocked */
-	ch->s->wakefd = wakefd;
-	return session_wait(ch->s, err);
-}
-
-static void
-channel_close(void *ctx)
-{
-	struct channel *ch = ctx;
-
-	if (ch == NULL)
-		return;
-	if (ch->chan != NULL) {
-		/* Blocking (bounded by session_close's timeout) so it frees. */
-		libssh2_session_set_timeout(ch->s->ssh, 1000);
-		libssh2_session_set_blocking(ch->s->ssh, 1);
-		libssh2_channel_free(ch->chan);
-	}
-	ch->s->wakefd = -1;
-	free(ch);
-}
-
-/* Opens the sftp subsystem on a new channel of s as st.  0 or -1. */
-static int
-channel_open(struct sftp_stream *st, struct session *s, struct error *err)
-{
-	struct channel *ch;
-	int rc;
-
-	if ((ch = calloc(1, sizeof(*ch))) == NULL)
-		return error_errno(err, STATUS_TEMPFAIL, "calloc");
-	ch->s = s;
-	st->ctx = ch;
-	st->read = channel_read;
-	st->write = channel_write;
-	st->wait = channel_wait;
-	st->close = channel_close;
-	for (;;) {
-		ch->chan = libssh2_channel_open_ex(s->ssh, "session",
-		    sizeof("session") - 1, SFTP_WINDOW,
-		    LIBSSH2_CHANNEL_PACKET_DEFAULT, NULL, 0);
-		if (ch->chan != NULL)
-			break;
-		if (libssh2_session_last_errno(s->ssh) != LIBSSH2_ERROR_EAGAIN)
-			return session_error(s, err, STATUS_TEMPFAIL,
-			    "opening an SSH channel");
-		if (session_wait(s, err) == -1)
-			return -1;
-	}
-	while ((rc = libssh2_channel_process_startup(ch->chan, "subsystem",
-	    sizeof("subsystem") - 1, "sftp", sizeof("sftp") - 1)) ==
-	    LIBSSH2_ERROR_EAGAIN)
-		if (session_wait(s, err) == -1)
-			return -1;
-	if (rc != 0)
-		return session_error(s, err, STATUS_TEMPFAIL,
-		    "starting the sftp subsystem");
-	/* The server's stderr is not ours to read; never let it fill the window. */
-	libssh2_channel_handle_extended_data2(ch->chan,
-	    LIBSSH2_CHANNEL_EXTENDED_DATA_IGNORE);
-	session_progress(s);
-	return 0;
-}
-
-/* ---- a plain descriptor (tests) ----------------------------------------- */
-
-struct fd_stream {
-	int		 fd;
-	int		 timeout;	/* seconds without data moving */
-};
-
-static ssize_t
-fd_read(void *ctx, void *buf, size_t len, struct error *err)
-{
-	struct fd_stream *fs = ctx;
-	ssize_t n;
-
-	if ((n = read(fs->fd, buf, len)) > 0)
-		return n;
-	if (n == 0)
-		return error_set(err, STATUS_TEMPFAIL,
-		    "the SFTP server closed the connection");
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-		return 0;
-	return error_errno(err, STATUS_TEMPFAIL, "SFTP read");
-}
-
-static ssize_t
-fd_write(void *ctx, const void *buf, size_t len, struct error *err)
-{
-	struct fd_stream *fs = ctx;
-	ssize_t n;
-
-	if ((n = write(fs->fd, buf, len)) >= 0)
-		return n;
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-		return 0;
-	return error_errno(err, STATUS_TEMPFAIL, "SFTP write");
-}
-
-static int
-fd_wait(void *ctx, int wakefd, int writing, struct error *err)
-{
-	struct fd_stream *fs = ctx;
-	struct pollfd pfd[2];
-	int n;
-
-	pfd[0].fd = fs->fd;
-	pfd[0].events = POLLIN | (writing ? POLLOUT : 0);
-	pfd[1].fd = wakefd;
-	pfd[1].events = POLLIN;
-	pfd[0].revents = pfd[1].revents = 0;
-	do
-		n = poll(pfd, wakefd != -1 ? 2 : 1, fs->timeout * 1000);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return error_errno(err, STATUS_TEMPFAIL, "poll");
-	if (n == 0)
-		return error_set(err, STATUS_TEMPFAIL, "no progress for %d "
-		    "seconds", fs->timeout);
-	return (pfd[1].revents & POLLIN) && !pfd[0].revents ? 1 : 0;
-}
-
-static void
-fd_close(void *ctx)
-{
-	free(ctx);
-}
-
-static int
-fd_stream_open(struct sftp_stream *st, int fd, int timeout,
-    struct error *err)
-{
-	struct fd_stream *fs;
-
-	if ((fs = calloc(1, sizeof(*fs))) == NULL)
-		return error_errno(err, STATUS_TEMPFAIL, "calloc");
-	fs->fd = fd;
-	fs->timeout = timeout;
-	st->ctx = fs;
-	st->read = fd_read;
-	st->write = fd_write;
-	st->wait = fd_wait;
-	st->close = fd_close;
-	return 0;
+	free(c->reqs);
+	c->reqs = NULL;
 }

@@ -1,9 +1,10 @@
 /*
  * Our SFTP v3 client over any byte stream (SPEC section 7): a libssh2
  * channel in use, a socketpair to a local sftp-server in tests.  Requests
- * are queued with an id and replies are returned as they arrive, in any
- * order, so that many requests can be in flight at once.  The caller keeps
- * its own table of what each id was for.
+ * are queued and many may be in flight at once; replies come back as they
+ * arrive, in any order, each with the request it answers.  The client owns
+ * the request ids: a caller names a request by a tag of its own (an index
+ * into its table), never by id.
  */
 #ifndef SYNCMAIL_CLIENT_H
 #define SYNCMAIL_CLIENT_H
@@ -13,8 +14,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "proto.h"
-#include "session.h"
+#include "sftp/proto.h"
+#include "sftp/session.h"
 
 /*
  * The bytes under the client.  read and write move what they can without
@@ -33,6 +34,19 @@ struct sftp_stream {
 	void	(*close)(void *ctx);
 };
 
+/*
+ * A request in flight, as sftp_reply gives it back with its answer: the
+ * SSH_FXP_* type sent, the caller's tag, and for a READ the range asked.
+ */
+struct sftp_req {
+	uint32_t	 id;
+	uint8_t		 type;
+	uint8_t		 used;
+	size_t		 tag;
+	uint64_t	 off;
+	uint32_t	 len;
+};
+
 struct sftp {
 	struct sftp_stream st;
 	int		 wakefd;	/* ends a wait when readable, or -1 */
@@ -44,6 +58,10 @@ struct sftp {
 	size_t		 consumed;	/* size of the packet last returned */
 	uint32_t	 next_id;
 	uint32_t	 version;
+	struct sftp_req	*reqs;		/* in flight, at id & (nslots - 1) */
+	size_t		 nslots;	/* a power of two, over twice ninflight */
+	size_t		 ninflight;
+	int		 broken;	/* the stream failed or lied: no more */
 };
 
 /*
@@ -69,14 +87,29 @@ int	 sftp_open_stream(struct sftp *, const struct sftp_stream *st,
 /* A descriptor whose readability ends sftp_pump's wait (-1: none). */
 void	 sftp_set_wakefd(struct sftp *, int fd);
 
-/* The id for the next request. */
-uint32_t sftp_id(struct sftp *);
-
 /*
- * Returns the request buffer to append proto_* requests to; they are sent
- * by sftp_pump.
+ * Queue a request (sent by sftp_pump) under the caller's tag, which
+ * sftp_reply gives back with the answer.  Each returns 0, or -1 with err
+ * set when the request does not fit in a packet or memory ran out.
+ * sftp_send_open opens for reading.
  */
-struct proto_buf *sftp_out(struct sftp *);
+int	 sftp_send_opendir(struct sftp *, const char *path, size_t tag,
+	    struct error *err);
+int	 sftp_send_readdir(struct sftp *, const uint8_t *handle, size_t len,
+	    size_t tag, struct error *err);
+int	 sftp_send_open(struct sftp *, const char *path, size_t tag,
+	    struct error *err);
+int	 sftp_send_read(struct sftp *, const uint8_t *handle, size_t len,
+	    uint64_t off, uint32_t count, size_t tag, struct error *err);
+int	 sftp_send_close(struct sftp *, const uint8_t *handle, size_t len,
+	    size_t tag, struct error *err);
+int	 sftp_send_lstat(struct sftp *, const char *path, size_t tag,
+	    struct error *err);
+int	 sftp_send_remove(struct sftp *, const char *path, size_t tag,
+	    struct error *err);
+
+/* How many requests await their answer. */
+size_t	 sftp_inflight(const struct sftp *);
 
 /*
  * Moves data: writes queued requests and reads replies, without waiting.
@@ -88,18 +121,21 @@ int	 sftp_pump(struct sftp *, int wait, struct error *err);
 
 /*
  * Returns 1 and decodes the next complete reply into *r (valid until the
- * next call), 0 when no complete reply has arrived, -1 with err set when
- * the server sent a malformed packet.
+ * next call) and the request it answers into *q, which is then no longer
+ * in flight; 0 when no complete reply has arrived; -1 with err set when
+ * the server sent a malformed packet or answered a request not in flight.
  */
-int	 sftp_reply(struct sftp *, struct proto_reply *r, struct error *err);
+int	 sftp_reply(struct sftp *, struct proto_reply *r, struct sftp_req *q,
+	    struct error *err);
 
 /*
- * Sends what is queued and waits for the reply to id, for the simple
- * one-request-at-a-time exchanges.  A reply to another id is a protocol
- * error here.  Returns 0 or -1 with err set.
+ * Reads the answers to every request still in flight, discarding them,
+ * and closes the handles those answers open, so that the next user of
+ * the connection gets only answers to its own requests.  Errors are not
+ * reported: a connection that fails meanwhile is marked broken, and its
+ * next use fails.
  */
-int	 sftp_wait(struct sftp *, uint32_t id, struct proto_reply *r,
-	    struct error *err);
+void	 sftp_drain(struct sftp *);
 
 /* Whether requests are still waiting to be written. */
 int	 sftp_pending_output(const struct sftp *);

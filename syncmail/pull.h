@@ -8,12 +8,12 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "client.h"
-#include "config.h"
+#include "maildir/maildir.h"
+#include "maildir/record.h"
+#include "sftp/client.h"
+#include "syncmail/config.h"
+#include "syncmail/mlog.h"
 #include "util/error.h"
-#include "maildir.h"
-#include "mlog.h"
-#include "record.h"
 
 struct pull_job {
 	const struct account *acct;
@@ -35,8 +35,11 @@ struct pull_stats {
  * Runs the pull over c.  Problems with single messages are printed as
  * warnings and make the result STATUS_PARTIAL; otherwise STATUS_OK.
  * Returns -1 with err set when the account cannot go on (network,
- * timeout, signal, protocol violation); what was committed stays
- * committed and the record tells the next run the rest.
+ * timeout, signal, protocol violation), or with STATUS_PARTIAL when
+ * only this pull failed (a remote Maildir that cannot be listed, a local
+ * error): then no request of it is left in flight on c, which serves the
+ * account's next pull.  What was committed stays committed and the
+ * record tells the next run the rest.
  */
 int	 pull_run(const struct pull_job *, struct sftp *c,
 	    struct pull_stats *st, struct error *err);

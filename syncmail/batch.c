@@ -1,0 +1,152 @@
+/*
+ * The batches of one pull: downloaded messages handed to the commit
+ * worker (worker.c, which runs maildir/commit.c: the durable part, in
+ * the order that makes a crash recoverable), and its results taken back,
+ * after which the delivered messages' server copies may go.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "syncmail/engine.h"
+#include "syncmail/msg.h"
+
+/* Milliseconds since t on the monotonic clock. */
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/*
+ * Hands the ready messages to the commit worker (maildir/commit.c does
+ * the durable part, in the order that makes a crash recoverable).
+ */
+void
+batch_submit(struct run *r)
+{
+	struct commit_item *it;
+	struct message *m;
+	size_t i, n = r->nready < BATCH_MAX ? r->nready : BATCH_MAX;
+
+	for (i = 0; i < n; i++) {
+		m = &r->msgs[r->ready[i]];
+		it = &r->items[i];
+		memset(it, 0, sizeof(*it));
+		it->name = m->name;
+		it->tmpname = run_tmpname(r, m, r->tmpnames[i]);
+		it->size = m->size;
+		it->want_sha256 = r->job->log != NULL &&
+		    mlog_active(r->job->log);
+		m->state = MSG_COMMIT;
+		r->batch[i] = r->ready[i];
+	}
+	r->nbatch = n;
+	memmove(r->ready, r->ready + n, (r->nready - n) * sizeof(r->ready[0]));
+	r->nready -= n;
+	if (r->nready > 0)
+		clock_gettime(CLOCK_MONOTONIC, &r->ready_since);
+	worker_submit(&r->worker, r->items, n);
+}
+
+/*
+ * Takes the worker's results: the delivered messages' remote copies may
+ * go now.  A local failure leaves tmp files in place for the next run's
+ * recovery: once a name may be in the record, a missing tmp file means
+ * "delivered".
+ */
+int
+batch_finish(struct run *r, int rc, const struct error *local,
+    struct error *err)
+{
+	const struct pull_job *job = r->job;
+	char name[1100], fname[1100], cname[1100];
+	struct commit_item *it;
+	struct message *m;
+	size_t i;
+	int ret = 0;
+
+	if (rc == -1) {
+		msg_warn(r->account, "%s; the server's copies stay until a "
+		    "later run", local->msg);
+		r->status = STATUS_PARTIAL;
+		r->nonew = 1;
+	}
+	for (i = 0; i < r->nbatch; i++) {
+		m = &r->msgs[r->batch[i]];
+		it = &r->items[i];
+		printable(m->name, name, sizeof(name));
+		if (it->result == -1) {
+			if (it->error != NULL)
+				msg_warn(r->account, "%s; it stays on the "
+				    "server", it->error);
+			free(it->error);
+			it->error = NULL;
+			m->state = MSG_FAIL;
+			r->status = STATUS_PARTIAL;
+			continue;
+		}
+		printable(it->final, fname, sizeof(fname));
+		printable(it->clash, cname, sizeof(cname));
+		if (it->result == DELIVER_DUPLICATE)
+			msg_info(1, r->account, "%s/new/%s: already here as "
+			    "%s (same bytes); not delivered again", r->remote,
+			    name, cname);
+		else if (it->clash[0] != '\0')
+			msg_warn(r->account, "%s/new/%s: %s/%s has the same "
+			    "unique name and other bytes; delivered as new/%s",
+			    r->remote, name, job->md->path, cname, fname);
+		if (rc == -1) {
+			/* new/ may not be on disk: the record decides next time. */
+			m->state = MSG_FAIL;
+			continue;
+		}
+		msg_info(1, r->account, "%s %s (%llu bytes)",
+		    job->acct->keep ? "copied" : "moved", name,
+		    (unsigned long long)m->size);
+		if (job->log != NULL && mlog_active(job->log)) {
+			char from[5200], to[5200];
+
+			snprintf(from, sizeof(from), "%s/new/%s", r->remote,
+			    name);
+			if (it->result == DELIVER_DUPLICATE)
+				snprintf(to, sizeof(to), "%s/%s",
+				    job->md->path, cname);
+			else
+				snprintf(to, sizeof(to), "%s/new/%s",
+				    job->md->path, fname);
+			mlog_message(job->log, job->acct->keep ? "copied" :
+			    "moved", from, to, m->size, it->have_sha256 ?
+			    it->sha256 : NULL);
+		}
+		r->st->moved++;
+		r->st->bytes += m->size;
+		r->done++;
+		if (job->acct->keep) {
+			m->state = MSG_DONE;
+			continue;
+		}
+		if (ret == 0 && fetch_send(r, SSH_FXP_REMOVE, r->batch[i], 0, 0,
+		    err) == -1)
+			ret = -1;
+		r->removes_sent = 1;
+		m->state = MSG_REMOVE;
+	}
+	r->nbatch = 0;
+	return ret;
+}
+
+/* Whether a batch should go to the worker now. */
+int
+batch_due(struct run *r)
+{
+	if (r->nready == 0 || r->nbatch > 0)
+		return 0;
+	return r->nready >= BATCH_MIN || r->nactive == 0 ||
+	    ms_since(&r->ready_since) >= BATCH_WAIT_MS;
+}

@@ -1,0 +1,186 @@
+/*
+ * The inside of the engine that runs one pull (pull.h): the state of a
+ * run, shared by the files that each own one step of it:
+ *
+ *   list.c	lists REMOTE/new and REMOTE/tmp, sorts, drops repeated names
+ *   recover.c	what the record and the local Maildir say of earlier runs
+ *   fetch.c	proves each file with LSTAT, downloads it into tmp/, and
+ *		deletes the server's copy once it is delivered
+ *   batch.c	hands downloaded messages to the commit worker (worker.c)
+ *		and takes its results
+ *   pull.c	the order of the steps, the quotas and the dry run
+ *
+ * The per-message order of SPEC 4 never changes:
+ *
+ *   download into tmp/ -> size checked, mtime set, fsync -> fsync tmp/ ->
+ *   name in the record, fsync -> rename into new/ (no replace) ->
+ *   fsync new/ -> REMOVE on the server -> drop from the record.
+ *
+ * Only the SFTP client (sftp/client.c) knows request ids: the engine tags
+ * each request with the index of its message.
+ */
+#ifndef SYNCMAIL_ENGINE_H
+#define SYNCMAIL_ENGINE_H
+
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "maildir/commit.h"
+#include "maildir/localset.h"
+#include "maildir/names.h"
+#include "maildir/tmppool.h"
+#include "syncmail/pull.h"
+#include "syncmail/worker.h"
+
+/*
+ * How much is in flight.  Enough files and reads to cover a 50 ms round
+ * trip at loopback speed; the channel window (client.c) bounds the bytes
+ * that can actually be on the way to us, and so our memory.
+ */
+#define FILES_INFLIGHT	128	/* remote files open at once */
+#define READS_INFLIGHT	256	/* READs in flight, all files together */
+#define READ_CHUNK	32768	/* what every SFTP server serves in one READ */
+#define READDIRS	8	/* READDIRs in flight per directory */
+#define LSTATS_INFLIGHT	256	/* LSTATs in flight... */
+#define LSTAT_AHEAD	512	/* ...at most this many messages ahead */
+#define BATCH_MIN	32	/* a batch waits for this many messages... */
+#define BATCH_MAX	1024
+#define BATCH_WAIT_MS	100	/* ...or this long, or the end of the downloads */
+#define REQS_INFLIGHT	1024	/* requests in flight, all kinds together */
+/*
+ * A listing is cut short at LIST_KEEP candidates or LIST_READ entries:
+ * memory stays bounded whatever the size of new/ (a backlog, or a
+ * hostile server's endless list), and the rest waits for the next run.
+ */
+#define LIST_KEEP	50000
+#define LIST_READ	500000
+#define TMP_OLD		(36 * 3600)
+#define SPACE_RESERVE	(1024 * 1024)
+
+enum message_state {
+	MSG_WAIT,	/* listed, not started */
+	MSG_OPEN,	/* OPEN sent */
+	MSG_READ,	/* handle held, reading into tmp/ */
+	MSG_READY,	/* downloaded and closed, waiting for its batch */
+	MSG_COMMIT,	/* with the commit worker */
+	MSG_REMOVE,	/* in new/, REMOVE sent */
+	MSG_DONE,
+	MSG_SKIP,	/* left on the server on purpose */
+	MSG_FAIL	/* left on the server after an error */
+};
+
+/* What an LSTAT of the message's own says (the listing is not proof). */
+enum message_proof {
+	PROOF_NONE,	/* not asked yet */
+	PROOF_ASKED,	/* LSTAT sent */
+	PROOF_REGULAR	/* a regular file of the listed size: may be opened */
+};
+
+/*
+ * One listed message.  There may be hundreds of thousands: what only a
+ * file being read needs is small or allocated only while it is open.
+ */
+struct message {
+	char		*name;
+	uint64_t	 size;
+	uint64_t	 next_off;	/* next byte to ask for */
+	uint64_t	 got;		/* bytes written */
+	uint8_t		*handle;	/* only while the remote file is open */
+	uint32_t	 atime, mtime;
+	uint32_t	 perms;
+	unsigned int	 tmpseq;	/* its file in tmp/ (tmppool_name) */
+	int		 fd;
+	uint16_t	 handlelen;
+	uint16_t	 reads;		/* READs in flight */
+	uint8_t		 state;		/* enum message_state */
+	uint8_t		 has_perms, has_size;
+	uint8_t		 earlier;	/* delivered by an earlier run: remove only */
+	uint8_t		 verify;	/* the record says delivered: check the file */
+	uint8_t		 handle_open;
+	uint8_t		 eof_seen;	/* the server said the file ends at size */
+	uint8_t		 proof;		/* enum message_proof */
+};
+
+struct run {
+	const struct pull_job *job;
+	const char	*account;
+	struct sftp	*c;
+	char		 remote[4096];	/* REMOTE without trailing slashes */
+	struct message	*msgs;
+	size_t		 nmsgs;
+	size_t		 msgcap;
+	size_t		 next;		/* next message to start */
+	size_t		 next_lstat;	/* next message to prove (LSTAT) */
+	size_t		 next_remove;	/* next earlier delivery to remove */
+	size_t		*active;	/* messages in MSG_OPEN or MSG_READ */
+	size_t		 nactive;
+	size_t		*ready;		/* messages in MSG_READY */
+	size_t		 nready;
+	struct timespec	 ready_since;
+	struct worker	 worker;
+	struct tmppool	 pool;		/* tmp files made ahead */
+	struct commit_item *items;	/* the batch with the worker */
+	char		(*tmpnames)[TMPPOOL_NAME];	/* its tmp files */
+	size_t		*batch;		/* its messages */
+	size_t		 nbatch;
+	int		 nfiles, nreads, nlstats;	/* in flight */
+	struct localset	 local;		/* unique names in new/ and cur/ */
+	struct pull_stats *st;
+	uint64_t	 total, totalbytes, done, donebytes;
+	int		 status;
+	int		 nonew;		/* the local side is broken (disk full,
+					   tmp/ unusable...): start nothing new */
+	int		 removes_sent;	/* for the "remove-sent" crash point */
+	int		 short_reads;	/* the server read short mid-file */
+	int		 truncated;	/* the listing of new/ was cut short */
+	int		 selected;	/* select_msgs has counted the totals */
+	uint64_t	 remove_failed;	/* delivered, remote delete failed */
+	uint32_t	 remove_status;	/* the first failure's SFTP status */
+	int		 remove_mixed;	/* other failures had other statuses */
+};
+
+/* names_printable for a NUL-terminated name. */
+static inline void
+printable(const char *name, char *buf, size_t size)
+{
+	names_printable(name, strlen(name), buf, size);
+}
+
+/* pull.c: the name of m's file in tmp/; buf has TMPPOOL_NAME bytes. */
+const char *run_tmpname(const struct run *, const struct message *m,
+	    char *buf);
+
+/*
+ * list.c: lists REMOTE/new (the candidates, r->msgs) and REMOTE/tmp (old
+ * files there are warned about).  On a failure that lets the account go
+ * on, the handles it opened are closed; the caller drains the rest.
+ */
+int	 list_dirs(struct run *, struct error *err);
+/* Sorts the candidates by name, keeping one of a name listed twice. */
+int	 list_sort(struct run *, struct error *err);
+/* The candidate called name in the sorted list, or NULL. */
+struct message *list_find(struct run *, const char *name);
+/* What a file type is called in a warning ("a symbolic link"). */
+const char *list_type_name(uint32_t perms);
+
+/* recover.c: see each function. */
+int	 recover_reconcile(struct run *, struct error *err);
+int	 recover_scan(struct run *, struct error *err);
+int	 recover_verify(struct run *, struct error *err);
+
+/* fetch.c: see each function. */
+int	 fetch_send(struct run *, int type, size_t mi, uint64_t off,
+	    uint32_t len, struct error *err);
+int	 fetch_close_handle(struct run *, size_t mi, struct error *err);
+int	 fetch_prove(struct run *, int unlisted, struct error *err);
+int	 fetch_transfer(struct run *, struct error *err);
+void	 fetch_report_removes(struct run *);
+
+/* batch.c: see each function. */
+int	 batch_due(struct run *);
+void	 batch_submit(struct run *);
+int	 batch_finish(struct run *, int rc, const struct error *local,
+	    struct error *err);
+
+#endif

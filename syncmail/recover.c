@@ -1,0 +1,209 @@
+/*
+ * What the record and the local Maildir say about earlier runs, before
+ * anything is fetched: which listed messages were delivered already
+ * (their server copies only go), which recorded deliveries never
+ * happened (their tmp files stayed), and whether a delivered file in
+ * new/ still has its bytes (a power cut may have lost them).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maildir/deliver.h"
+#include "syncmail/engine.h"
+#include "syncmail/msg.h"
+
+/*
+ * For each recorded message: its tmp file still there means the move into
+ * new/ never happened (drop it); gone means it was delivered: with keep,
+ * it is not fetched again; without, its remote copy is removed.
+ */
+int
+recover_reconcile(struct run *r, struct error *err)
+{
+	const struct pull_job *job = r->job;
+	struct record *rec = job->rec;
+	struct nameset_entry *e;
+	struct message *l;
+	struct stat st;
+	char **names = NULL, name[1100];
+	size_t n = 0, i, pos = 0, nstale = 0, nlinks = 0;
+	int ret = -1, delivered;
+
+	if (rec->entries.count == 0)
+		return 0;
+	if ((names = calloc(rec->entries.count, sizeof(*names))) == NULL)
+		return error_errno(err, STATUS_PARTIAL, "calloc");
+	while ((e = nameset_next(&rec->entries, &pos)) != NULL)
+		if ((names[n++] = strdup(e->key)) == NULL) {
+			error_errno(err, STATUS_PARTIAL, "strdup");
+			goto out;
+		}
+	for (i = 0; i < n; i++) {
+		e = nameset_get(&rec->entries, names[i], strlen(names[i]));
+		delivered = 1;
+		if (fstatat(job->md->tmpfd, e->value, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0) {
+			/*
+			 * Still in tmp/: never moved, unless the link()
+			 * fallback died between link and unlink (a link
+			 * count above 1).  The file itself goes only after
+			 * the drop is durable: a recorded name without its
+			 * tmp file reads as "delivered".
+			 */
+			delivered = st.st_nlink > 1;
+			if (!delivered) {
+				nstale++;
+				if (!job->dryrun &&
+				    record_drop(rec, names[i], err) == -1)
+					goto out;
+				continue;
+			}
+			if (!job->dryrun) {
+				deliver_discard(job->md, e->value);
+				nlinks++;
+			}
+		} else if (errno != ENOENT) {
+			error_errno(err, STATUS_PARTIAL, "%s/tmp/%s",
+			    job->md->path, e->value);
+			goto out;
+		}
+		l = list_find(r, names[i]);
+		printable(names[i], name, sizeof(name));
+		if (l == NULL) {
+			/*
+			 * Not listed: its remote copy is gone, so forget it;
+			 * unless the listing was cut short, when it may be
+			 * in the part not read.
+			 */
+			if (!job->dryrun && !r->truncated &&
+			    record_drop(rec, names[i], err) == -1)
+				goto out;
+			continue;
+		}
+		/* Its file in new/ is checked once the local scan is done. */
+		l->verify = 1;
+		if (localset_want(&r->local, record_final(rec, names[i]),
+		    err) == -1)
+			goto out;
+		if (job->acct->keep) {
+			l->state = MSG_DONE;
+			continue;
+		}
+		if (l->size != e->num) {
+			msg_warn(r->account, "%s/new/%s: delivered by an earlier "
+			    "run with %llu bytes, the server's copy now has "
+			    "%llu: left alone", r->remote, name,
+			    (unsigned long long)e->num,
+			    (unsigned long long)l->size);
+			l->state = MSG_SKIP;
+			r->status = STATUS_PARTIAL;
+			continue;
+		}
+		l->earlier = 1;
+	}
+	/* Their tmp files are now stale partials, which the cleanup removes. */
+	if (nstale > 0 && !job->dryrun && record_sync(rec, err) == -1)
+		goto out;
+	/*
+	 * The second links just removed would come back after a power cut,
+	 * and alone once the user deletes the message: "never moved", and
+	 * it would be fetched again (see commit_batch).
+	 */
+	if (nlinks > 0 && maildir_sync(job->md, job->md->tmpfd, "tmp",
+	    err) == -1)
+		goto out;
+	ret = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}
+
+/*
+ * A recorded delivery counts as done only when the file it made in new/
+ * has the recorded size, has gone on to cur/ with the user, or has been
+ * deleted.  A file in new/ that is shorter or longer is not the message
+ * (a power cut on a file system that lost its data after the rename
+ * was kept, or a disk that lied about a flush): the server's copy stays
+ * and is fetched again, and the warning names the file, which is left
+ * alone.
+ */
+int
+recover_verify(struct run *r, struct error *err)
+{
+	const struct pull_job *job = r->job;
+	struct nameset_entry *e;
+	struct message *m;
+	struct stat st;
+	const char *final;
+	char local[300], name[1100], lname[1100];
+	size_t i;
+	int found;
+
+	for (i = 0; i < r->nmsgs; i++) {
+		m = &r->msgs[i];
+		if (!m->verify || (!m->earlier && m->state != MSG_DONE))
+			continue;
+		e = nameset_get(&job->rec->entries, m->name, strlen(m->name));
+		if (e == NULL)
+			continue;
+		final = record_final(job->rec, m->name);
+		found = localset_find(&r->local, job->md, final, local,
+		    sizeof(local), err);
+		if (found == -1)
+			return -1;
+		if (!found || strncmp(local, "new/", 4) != 0)
+			continue;
+		if (fstatat(job->md->newfd, local + 4, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno == ENOENT)
+				continue;
+			return error_errno(err, STATUS_PARTIAL, "%s/%s",
+			    job->md->path, local);
+		}
+		if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == e->num)
+			continue;
+		printable(m->name, name, sizeof(name));
+		printable(local, lname, sizeof(lname));
+		msg_warn(r->account, "%s/new/%s: an earlier run delivered it "
+		    "as %s/%s, which has %lld of the %llu bytes recorded (lost "
+		    "in a power cut?); not taken for a delivery: the server's "
+		    "copy stays and is fetched again, and that file is left "
+		    "alone", r->remote, name, job->md->path, lname,
+		    (long long)st.st_size, (unsigned long long)e->num);
+		m->earlier = 0;
+		m->state = MSG_WAIT;
+	}
+	return 0;
+}
+
+/*
+ * Notes the messages already in the local new/ and cur/ under a listed
+ * unique name, and flushes both directories.  What they hold is what the run then relies on to delete
+ * remote copies: messages an earlier run moved (the record says so) and
+ * local files with the same bytes.  A run killed after its rename into
+ * new/ but before its flush of new/ left that rename in memory only, as
+ * does a mail client that moves a message to cur/ without a flush: both
+ * are flushed here, before any remote copy can go, or a power cut after
+ * this run could undo a move whose source is gone.
+ */
+int
+recover_scan(struct run *r, struct error *err)
+{
+	const struct maildir *md = r->job->md;
+	size_t i;
+
+	for (i = 0; i < r->nmsgs; i++)
+		if (localset_want(&r->local, r->msgs[i].name, err) == -1)
+			return -1;
+	if (localset_scan(&r->local, md, err) == -1 ||
+	    maildir_sync(md, md->newfd, "new", err) == -1 ||
+	    maildir_sync(md, md->curfd, "cur", err) == -1)
+		return -1;
+	return 0;
+}
