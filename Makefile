@@ -39,6 +39,9 @@ OBJS =		syncmail/main.o \
 		syncmail/mlog.o \
 		syncmail/sandbox.o \
 		sftp/session.o \
+		sftp/kex.o \
+		sftp/hostcheck.o \
+		sftp/auth.o \
 		sftp/hostkey.o \
 		sftp/sshconfig.o \
 		sftp/proxy.o \
@@ -62,7 +65,8 @@ OBJS =		syncmail/main.o \
 HDRS =		util/error.h syncmail/config.h syncmail/msg.h util/readfile.h \
 		syncmail/mlog.h \
 		syncmail/account.h syncmail/pull.h syncmail/engine.h syncmail/worker.h util/fault.h \
-		sftp/session.h sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h \
+		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h \
+		sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h \
 		sftp/sshconfig.h sftp/proxy.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \

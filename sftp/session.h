@@ -1,8 +1,10 @@
 /*
- * The SSH connection of one account: TCP connect, handshake, host key
- * check against known_hosts, public key authentication (agent, then key
- * files).  libssh2 runs non-blocking; every wait goes through
- * session_wait, which enforces the account's timeout and deadline.
+ * The SSH connection of one account: TCP connect or proxy command,
+ * handshake, host key check against known_hosts, public key
+ * authentication (agent, then key files).  libssh2 runs non-blocking;
+ * every wait goes through session_wait, which enforces the account's
+ * timeout and deadline.  sftp/auth.c, sftp/hostcheck.c and sftp/kex.c
+ * do their steps on this struct.
  */
 #ifndef SYNCMAIL_SESSION_H
 #define SYNCMAIL_SESSION_H
@@ -63,6 +65,17 @@ int	 session_open(struct session *s, const struct ssh_account *a,
  * or abort was set.
  */
 int	 session_wait(struct session *s, struct error *err);
+
+/*
+ * Calls a libssh2 function on s until it stops saying EAGAIN, waiting
+ * with session_wait in between.  rc ends as the call's last answer:
+ * still LIBSSH2_ERROR_EAGAIN when a wait failed, with err set.
+ */
+#define SESSION_RETRY(s, call, rc, err) do {				\
+	while (((rc) = (call)) == LIBSSH2_ERROR_EAGAIN)			\
+		if (session_wait((s), (err)) == -1)			\
+			break;						\
+} while (0)
 
 /* Notes that data moved, resetting the no-progress timeout. */
 void	 session_progress(struct session *s);

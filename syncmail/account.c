@@ -1,4 +1,3 @@
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +61,36 @@ close_locals(const struct account *a, struct local *loc, int status)
 	return status;
 }
 
-int
-account_run(const struct account *a, const struct run_options *o)
+void
+account_resolve(struct account_target *at, const struct account *a,
+    const char *home, const char *localuser)
 {
+	struct ssh_account sa;
+
+	memset(at, 0, sizeof(*at));
+	at->acct = a;
+	error_clear(&at->err);
+	config_ssh(a, &sa);
+	if (sshconfig_resolve(&sa, home, localuser, &at->t, &at->err) == -1) {
+		sshconfig_target_free(&at->t);
+		return;
+	}
+	at->resolved = 1;
+}
+
+void
+account_target_free(struct account_target *at)
+{
+	if (at->resolved)
+		sshconfig_target_free(&at->t);
+	at->resolved = 0;
+}
+
+int
+account_run(const struct account_target *at, const struct run_options *o)
+{
+	const struct account *a = at->acct;
+	const struct sshconfig_target *t = &at->t;
 	struct session s;
 	struct sftp c;
 	struct local *loc;
@@ -72,12 +98,9 @@ account_run(const struct account *a, const struct run_options *o)
 	struct pull_stats st;
 	struct pull_job job;
 	struct timespec deadline;
-	struct sshconfig_target t;
 	struct ssh_account sa;
 	struct timespec start, end;
 	struct mlog log;
-	struct passwd *pw;
-	const char *user, *home;
 	size_t i;
 	int status = STATUS_OK, rc;
 
@@ -93,42 +116,32 @@ account_run(const struct account *a, const struct run_options *o)
 	log.fd = -1;
 
 	/*
-	 * ~/.ssh/config completes the account first: its User is part of
-	 * the mailbox's identity in the local record.  The home directory
-	 * is found as main() finds it for syncmail.conf.
+	 * The ssh config completed the account before anything else: its
+	 * User is part of the mailbox's identity in the local record.
 	 */
-	if ((home = getenv("HOME")) == NULL || home[0] != '/')
-		home = (pw = getpwuid(getuid())) != NULL ? pw->pw_dir : NULL;
-	config_ssh(a, &sa);
-	if (sshconfig_resolve(&sa, home, o->localuser, &t, &err) == -1) {
-		msg_warn(a->name, "%s", err.msg);
-		sshconfig_target_free(&t);
-		return err.status;
+	if (!at->resolved) {
+		msg_warn(a->name, "%s", at->err.msg);
+		return at->err.status;
 	}
-	user = t.user;
 	if ((loc = calloc(a->npulls, sizeof(*loc))) == NULL) {
 		msg_warn(a->name, "out of memory");
-		sshconfig_target_free(&t);
 		return STATUS_PARTIAL;
 	}
 	for (i = 0; i < a->npulls; i++)
 		loc[i].md.fd = loc[i].md.tmpfd = loc[i].md.newfd =
 		    loc[i].md.curfd = loc[i].rec.fd = -1;
-	if (open_locals(a, o, user, loc, &err) == -1) {
+	if (open_locals(a, o, t->user, loc, &err) == -1) {
 		msg_warn(a->name, "%s", err.msg);
-		status = close_locals(a, loc, err.status);
-		sshconfig_target_free(&t);
-		return status;
+		return close_locals(a, loc, err.status);
 	}
 	/* Nothing moves unrecorded: a log that cannot be opened stops us. */
 	if (!o->dryrun && mlog_open(&log, a, &err) == -1) {
 		msg_warn(a->name, "%s", err.msg);
-		status = close_locals(a, loc, err.status);
-		sshconfig_target_free(&t);
-		return status;
+		return close_locals(a, loc, err.status);
 	}
 
-	if (session_open(&s, &sa, &t, &deadline, o->abort, &err) == -1 ||
+	config_ssh(a, &sa);
+	if (session_open(&s, &sa, t, &deadline, o->abort, &err) == -1 ||
 	    sftp_open(&c, &s, &err) == -1) {
 		msg_warn(a->name, "%s", err.msg);
 		status = err.status;
@@ -160,7 +173,6 @@ account_run(const struct account *a, const struct run_options *o)
 out:
 	sftp_close(&c);
 	session_close(&s);
-	sshconfig_target_free(&t);
 	status = close_locals(a, loc, status);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	mlog_run(&log, status, st.moved, st.bytes,

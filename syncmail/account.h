@@ -7,10 +7,25 @@
 #include <signal.h>
 
 #include "config.h"
+#include "sftp/sshconfig.h"
+#include "util/error.h"
+
+/*
+ * A selected account and where it connects: its syncmail.conf entry
+ * completed by its ssh config.  Each is resolved once, before the
+ * sandbox closes and before any account runs (SPEC 6): the sandbox
+ * allows the files t names, and the account connects with that same t,
+ * so nothing of the ssh config is read inside the sandbox.
+ */
+struct account_target {
+	const struct account	*acct;
+	int			 resolved;	/* t is filled */
+	struct sshconfig_target	 t;
+	struct error		 err;		/* else why not */
+};
 
 struct run_options {
 	int		 dryrun;
-	const char	*localuser;	/* default remote user */
 	/* First signal: finish what is in flight, start nothing new. */
 	const volatile sig_atomic_t *stop;
 	/* Second signal: stop at once. */
@@ -18,9 +33,25 @@ struct run_options {
 };
 
 /*
- * Runs account a and reports its problems on stderr.  Returns its exit
- * status: STATUS_OK, STATUS_PARTIAL, STATUS_TEMPFAIL or STATUS_NOPERM.
+ * Sets at->acct to a and reads a's ssh config for it: home and localuser
+ * are the user's (localuser is the default remote user).  A config that
+ * cannot be read or refuses the account is no failure here: its error is
+ * kept in at->err, for account_run to report when the account runs, so
+ * that it fails that account alone.  Free with account_target_free.
  */
-int	 account_run(const struct account *a, const struct run_options *o);
+void	 account_resolve(struct account_target *at, const struct account *a,
+	    const char *home, const char *localuser);
+
+/* Frees what at holds; at itself is the caller's, and may be zeroed. */
+void	 account_target_free(struct account_target *at);
+
+/*
+ * Runs the account of at, resolved by account_resolve, and reports its
+ * problems on stderr.  Returns its exit status: STATUS_OK,
+ * STATUS_PARTIAL, STATUS_TEMPFAIL, STATUS_NOPERM, STATUS_PROTOCOL, or
+ * STATUS_CONFIG for an ssh config that did not resolve.
+ */
+int	 account_run(const struct account_target *at,
+	    const struct run_options *o);
 
 #endif

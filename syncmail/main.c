@@ -123,12 +123,25 @@ setup_signals(void)
 	sigaction(SIGXFSZ, &sa, NULL);
 }
 
+/* Frees the selected accounts' targets and the array; NULL is fine. */
+static void
+selected_free(struct account_target *sel, size_t nsel)
+{
+	size_t i;
+
+	if (sel == NULL)
+		return;
+	for (i = 0; i < nsel; i++)
+		account_target_free(&sel[i]);
+	free(sel);
+}
+
 /*
  * Runs the selected accounts, up to jobs at once in child processes.
  * Returns the worst status.
  */
 static int
-run_accounts(struct account **sel, size_t nsel, int jobs,
+run_accounts(struct account_target *sel, size_t nsel, int jobs,
     const struct run_options *o)
 {
 	pid_t *pids;
@@ -138,7 +151,7 @@ run_accounts(struct account **sel, size_t nsel, int jobs,
 
 	if (jobs <= 1 || nsel <= 1) {
 		for (i = 0; i < nsel && !stop_requested; i++)
-			status = status_worst(status, account_run(sel[i], o));
+			status = status_worst(status, account_run(&sel[i], o));
 		return status;
 	}
 	if ((pids = calloc(nsel, sizeof(*pids))) == NULL) {
@@ -150,14 +163,14 @@ run_accounts(struct account **sel, size_t nsel, int jobs,
 		    !stop_requested) {
 			fflush(NULL);
 			if ((pid = fork()) == -1) {
-				msg_warn(sel[next]->name, "fork: %s",
+				msg_warn(sel[next].acct->name, "fork: %s",
 				    strerror(errno));
 				status = status_worst(status, STATUS_TEMPFAIL);
 				next++;
 				continue;
 			}
 			if (pid == 0) {
-				int rc = account_run(sel[next], o);
+				int rc = account_run(&sel[next], o);
 
 				fflush(NULL);
 				_exit(rc);
@@ -200,7 +213,7 @@ main(int argc, char *argv[])
 	struct error err;
 	struct run_options o;
 	struct sandbox_options so;
-	struct account **sel = NULL;
+	struct account_target *sel = NULL;
 	struct passwd *pw;
 	const char *home, *cfgpath = NULL;
 	char defpath[4096], why[9000], *end;
@@ -283,7 +296,7 @@ main(int argc, char *argv[])
 	}
 	if (argc == 0) {
 		for (i = 0; i < cfg.naccounts; i++)
-			sel[nsel++] = &cfg.accounts[i];
+			sel[nsel++].acct = &cfg.accounts[i];
 	} else {
 		/* Config order, whatever the order on the command line. */
 		for (ch = 0; ch < argc; ch++)
@@ -298,7 +311,7 @@ main(int argc, char *argv[])
 		for (i = 0; i < cfg.naccounts; i++)
 			for (ch = 0; ch < argc; ch++)
 				if (strcmp(cfg.accounts[i].name, argv[ch]) == 0) {
-					sel[nsel++] = &cfg.accounts[i];
+					sel[nsel++].acct = &cfg.accounts[i];
 					break;
 				}
 	}
@@ -309,16 +322,23 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return STATUS_TEMPFAIL;
 	}
+	/*
+	 * Each account's ssh config is read here, once, before the sandbox
+	 * closes: the sandbox allows what the targets name, and each account
+	 * connects with its target (SPEC 6).  An account whose ssh config
+	 * fails reports it when it runs, as the others run.
+	 */
+	for (i = 0; i < nsel; i++)
+		account_resolve(&sel[i], sel[i].acct, home, pw->pw_name);
 	/* After libssh2_init: OpenSSL has read its config by now. */
 	memset(&so, 0, sizeof(so));
 	so.home = home;
-	so.localuser = pw->pw_name;
 	so.dryrun = o.dryrun;
 	so.forks = jobs > 1 && nsel > 1;
 	if (sandbox_enter(sel, nsel, &so, &err) == -1) {
 		fprintf(stderr, "syncmail: sandbox: %s\n", err.msg);
 		libssh2_exit();
-		free(sel);
+		selected_free(sel, nsel);
 		config_free(&cfg);
 		return err.status;
 	}
@@ -330,12 +350,11 @@ main(int argc, char *argv[])
 	 * lets the accounts finish what is in flight.
 	 */
 	setup_signals();
-	o.localuser = pw->pw_name;
 	o.stop = &stop_requested;
 	o.abort = &stop_now;
 	status = run_accounts(sel, nsel, jobs, &o);
 	libssh2_exit();
-	free(sel);
+	selected_free(sel, nsel);
 	config_free(&cfg);
 	fflush(NULL);
 	if (stop_signal != 0)
