@@ -35,7 +35,7 @@ OBJS =		syncmail/main.o \
 		syncmail/config.o \
 		util/error.o \
 		util/readfile.o \
-		syncmail/msg.o \
+		syncmail/say.o \
 		syncmail/mlog.o \
 		syncmail/sandbox.o \
 		sftp/session.o \
@@ -62,7 +62,7 @@ OBJS =		syncmail/main.o \
 		compat/syncfs.o \
 		compat/sandbox-$(SANDBOX_OS).o
 
-HDRS =		util/error.h syncmail/config.h syncmail/msg.h util/readfile.h \
+HDRS =		util/error.h syncmail/config.h syncmail/say.h util/readfile.h \
 		syncmail/mlog.h \
 		syncmail/account.h syncmail/pull.h syncmail/engine.h syncmail/worker.h util/fault.h \
 		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h \

@@ -7,7 +7,7 @@
 #include "account.h"
 #include "client.h"
 #include "maildir.h"
-#include "msg.h"
+#include "say.h"
 #include "pull.h"
 #include "record.h"
 #include "session.h"
@@ -52,7 +52,7 @@ close_locals(const struct account *a, struct local *loc, int status)
 		error_clear(&err);
 		if (loc[i].md.path != NULL &&
 		    record_close(&loc[i].rec, &err) == -1) {
-			msg_warn(a->name, "%s", err.msg);
+			say_warn(a->name, "%s", err.msg);
 			status = status_worst(status, STATUS_PARTIAL);
 		}
 		maildir_close(&loc[i].md);
@@ -120,30 +120,30 @@ account_run(const struct account_target *at, const struct run_options *o)
 	 * User is part of the mailbox's identity in the local record.
 	 */
 	if (!at->resolved) {
-		msg_warn(a->name, "%s", at->err.msg);
+		say_warn(a->name, "%s", at->err.msg);
 		return at->err.status;
 	}
 	if ((loc = calloc(a->npulls, sizeof(*loc))) == NULL) {
-		msg_warn(a->name, "out of memory");
+		say_warn(a->name, "out of memory");
 		return STATUS_PARTIAL;
 	}
 	for (i = 0; i < a->npulls; i++)
 		loc[i].md.fd = loc[i].md.tmpfd = loc[i].md.newfd =
 		    loc[i].md.curfd = loc[i].rec.fd = -1;
 	if (open_locals(a, o, t->user, loc, &err) == -1) {
-		msg_warn(a->name, "%s", err.msg);
+		say_warn(a->name, "%s", err.msg);
 		return close_locals(a, loc, err.status);
 	}
 	/* Nothing moves unrecorded: a log that cannot be opened stops us. */
 	if (!o->dryrun && mlog_open(&log, a, &err) == -1) {
-		msg_warn(a->name, "%s", err.msg);
+		say_warn(a->name, "%s", err.msg);
 		return close_locals(a, loc, err.status);
 	}
 
 	config_ssh(a, &sa);
 	if (session_open(&s, &sa, t, &deadline, o->abort, &err) == -1 ||
 	    sftp_open(&c, &s, &err) == -1) {
-		msg_warn(a->name, "%s", err.msg);
+		say_warn(a->name, "%s", err.msg);
 		status = err.status;
 		goto out;
 	}
@@ -158,7 +158,7 @@ account_run(const struct account_target *at, const struct run_options *o)
 		error_clear(&err);
 		rc = pull_run(&job, &c, &st, &err);
 		if (rc == -1) {
-			msg_warn(a->name, "%s", err.msg);
+			say_warn(a->name, "%s", err.msg);
 			status = status_worst(status, err.status);
 			/* A broken connection ends the account; a bad mailbox does not. */
 			if (err.status != STATUS_PARTIAL)
@@ -168,7 +168,7 @@ account_run(const struct account_target *at, const struct run_options *o)
 		status = status_worst(status, rc);
 	}
 	if (st.moved > 0)
-		msg_info(1, a->name, "%llu messages, %llu bytes",
+		say_info(1, a->name, "%llu messages, %llu bytes",
 		    (unsigned long long)st.moved, (unsigned long long)st.bytes);
 out:
 	sftp_close(&c);

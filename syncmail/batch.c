@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "syncmail/engine.h"
-#include "syncmail/msg.h"
+#include "syncmail/say.h"
 
 /* Milliseconds since t on the monotonic clock. */
 static long
@@ -72,7 +72,7 @@ batch_finish(struct run *r, int rc, const struct error *local,
 	int ret = 0;
 
 	if (rc == -1) {
-		msg_warn(r->account, "%s; the server's copies stay until a "
+		say_warn(r->account, "%s; the server's copies stay until a "
 		    "later run", local->msg);
 		r->status = STATUS_PARTIAL;
 		r->nonew = 1;
@@ -83,7 +83,7 @@ batch_finish(struct run *r, int rc, const struct error *local,
 		printable(m->name, name, sizeof(name));
 		if (it->result == -1) {
 			if (it->error != NULL)
-				msg_warn(r->account, "%s; it stays on the "
+				say_warn(r->account, "%s; it stays on the "
 				    "server", it->error);
 			free(it->error);
 			it->error = NULL;
@@ -94,11 +94,11 @@ batch_finish(struct run *r, int rc, const struct error *local,
 		printable(it->final, fname, sizeof(fname));
 		printable(it->clash, cname, sizeof(cname));
 		if (it->result == DELIVER_DUPLICATE)
-			msg_info(1, r->account, "%s/new/%s: already here as "
+			say_info(1, r->account, "%s/new/%s: already here as "
 			    "%s (same bytes); not delivered again", r->remote,
 			    name, cname);
 		else if (it->clash[0] != '\0')
-			msg_warn(r->account, "%s/new/%s: %s/%s has the same "
+			say_warn(r->account, "%s/new/%s: %s/%s has the same "
 			    "unique name and other bytes; delivered as new/%s",
 			    r->remote, name, job->md->path, cname, fname);
 		if (rc == -1) {
@@ -106,7 +106,7 @@ batch_finish(struct run *r, int rc, const struct error *local,
 			m->state = MSG_FAIL;
 			continue;
 		}
-		msg_info(1, r->account, "%s %s (%llu bytes)",
+		say_info(1, r->account, "%s %s (%llu bytes)",
 		    job->acct->keep ? "copied" : "moved", name,
 		    (unsigned long long)m->size);
 		if (job->log != NULL && mlog_active(job->log)) {

@@ -22,7 +22,7 @@
 
 #include "maildir/deliver.h"
 #include "syncmail/engine.h"
-#include "syncmail/msg.h"
+#include "syncmail/say.h"
 #include "util/fault.h"
 
 /*
@@ -131,7 +131,7 @@ fail_msgf(struct run *r, size_t mi, struct error *err, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	printable(r->msgs[mi].name, name, sizeof(name));
-	msg_warn(r->account, "%s/new/%s: %s; left on the server", r->remote,
+	say_warn(r->account, "%s/new/%s: %s; left on the server", r->remote,
 	    name, buf);
 	return fail_msg(r, mi, err);
 }
@@ -153,7 +153,7 @@ fail_local(struct run *r, size_t mi, const struct error *local,
 		r->nonew = 1;
 	}
 	printable(r->msgs[mi].name, name, sizeof(name));
-	msg_warn(r->account, "%s/new/%s: %s; it stays on the server",
+	say_warn(r->account, "%s/new/%s: %s; it stays on the server",
 	    r->remote, name, local->msg);
 	return fail_msg(r, mi, err);
 }
@@ -224,7 +224,7 @@ on_lstat(struct run *r, size_t mi, const struct proto_reply *rep,
 	if (rep->type == SSH_FXP_STATUS) {
 		unselect(r, m);
 		if (rep->status == SSH_FX_NO_SUCH_FILE) {
-			msg_info(1, r->account, "%s/new/%s vanished from the "
+			say_info(1, r->account, "%s/new/%s vanished from the "
 			    "server; skipped", r->remote, name);
 			m->state = MSG_SKIP;
 			return 0;
@@ -238,14 +238,14 @@ on_lstat(struct run *r, size_t mi, const struct proto_reply *rep,
 	if (!(a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) ||
 	    !(a->flags & SSH_FILEXFER_ATTR_SIZE)) {
 		unselect(r, m);
-		msg_warn(r->account, "%s/new/%s: skipped: the server does not "
+		say_warn(r->account, "%s/new/%s: skipped: the server does not "
 		    "tell its type and size", r->remote, name);
 		m->state = MSG_SKIP;
 		return 0;
 	}
 	if (!S_ISREG(a->permissions)) {
 		unselect(r, m);
-		msg_warn(r->account, "%s/new/%s: skipped: %s%s", r->remote,
+		say_warn(r->account, "%s/new/%s: skipped: %s%s", r->remote,
 		    name, list_type_name(a->permissions), m->has_perms ?
 		    " (listed as a regular file)" : "");
 		m->state = MSG_SKIP;
@@ -415,7 +415,7 @@ on_open(struct run *r, size_t mi, const struct proto_reply *rep,
 		if (rep->status == SSH_FX_NO_SUCH_FILE) {
 			/* Moved by the server's own mail client: not ours now. */
 			printable(m->name, name, sizeof(name));
-			msg_info(1, r->account, "%s/new/%s vanished from the "
+			say_info(1, r->account, "%s/new/%s vanished from the "
 			    "server; skipped", r->remote, name);
 			m->state = MSG_SKIP;
 			r->total--;
@@ -546,7 +546,7 @@ on_remove(struct run *r, size_t mi, const struct proto_reply *rep,
 	m->state = MSG_DONE;
 	if (rep->status != SSH_FX_OK && rep->status != SSH_FX_NO_SUCH_FILE) {
 		/* Told once for the pull (fetch_report_removes): -v names each. */
-		msg_info(1, r->account, "%s/new/%s: delivered, but deleting "
+		say_info(1, r->account, "%s/new/%s: delivered, but deleting "
 		    "the server's copy failed: %s", r->remote, name,
 		    proto_status_str(rep->status));
 		if (r->remove_failed++ == 0)
@@ -557,7 +557,7 @@ on_remove(struct run *r, size_t mi, const struct proto_reply *rep,
 		return 0;
 	}
 	if (m->earlier)
-		msg_info(1, r->account, "%s/new/%s: deleted (delivered by an "
+		say_info(1, r->account, "%s/new/%s: deleted (delivered by an "
 		    "earlier run)", r->remote, name);
 	if (record_drop(r->job->rec, m->name, err) == -1)
 		return -1;
@@ -626,7 +626,7 @@ fetch_report_removes(struct run *r)
 {
 	if (r->remove_failed == 0)
 		return;
-	msg_warn(r->account, "%s/new: deleting the server's copy failed for "
+	say_warn(r->account, "%s/new: deleting the server's copy failed for "
 	    "%llu delivered message%s (%s%s); the next run tries again; if "
 	    "the server's Maildir is read-only, set 'keep yes' to copy mail "
 	    "without deleting it", r->remote,
@@ -676,7 +676,7 @@ fetch_transfer(struct run *r, struct error *err)
 			batch_submit(r);
 			busy = 1;
 		}
-		msg_progress(r->account, r->done, r->total, r->donebytes,
+		say_progress(r->account, r->done, r->total, r->donebytes,
 		    r->totalbytes, 0);
 		if (sftp_inflight(r->c) == 0 && r->nready == 0 && r->nbatch == 0 &&
 		    !busy && !sftp_pending_output(r->c))
@@ -694,7 +694,7 @@ fetch_transfer(struct run *r, struct error *err)
 		}
 	}
 	if (r->total > 0)
-		msg_progress(r->account, r->done, r->total, r->donebytes,
+		say_progress(r->account, r->done, r->total, r->donebytes,
 		    r->totalbytes, 1);
 	return 0;
 }

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "syncmail/engine.h"
-#include "syncmail/msg.h"
+#include "syncmail/say.h"
 
 const char *
 list_type_name(uint32_t perms)
@@ -86,13 +86,13 @@ list_new_entry(struct run *r, const struct proto_name *n, struct error *err)
 		return 0;
 	names_printable(n->name, n->namelen, name, sizeof(name));
 	if ((why = names_invalid(n->name, n->namelen)) != NULL) {
-		msg_warn(r->account, "%s/new/%s: skipped: %s", r->remote,
+		say_warn(r->account, "%s/new/%s: skipped: %s", r->remote,
 		    name, why);
 		return 0;
 	}
 	if ((n->attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) &&
 	    !S_ISREG(n->attrs.permissions)) {
-		msg_warn(r->account, "%s/new/%s: skipped: %s", r->remote,
+		say_warn(r->account, "%s/new/%s: skipped: %s", r->remote,
 		    name, list_type_name(n->attrs.permissions));
 		return 0;
 	}
@@ -114,7 +114,7 @@ list_tmp_entry(struct run *r, const struct proto_name *n, struct error *err)
 		return 0;
 	if ((time_t)n->attrs.mtime + TMP_OLD < now) {
 		names_printable(n->name, n->namelen, name, sizeof(name));
-		msg_warn(r->account, "%s/tmp/%s is %lld hours old: a delivery "
+		say_warn(r->account, "%s/tmp/%s is %lld hours old: a delivery "
 		    "agent may have died writing it; left alone", r->remote,
 		    name, (long long)(now - n->attrs.mtime) / 3600);
 	}
@@ -336,7 +336,7 @@ list_sort(struct run *r, struct error *err)
 			continue;
 		}
 		printable(r->msgs[i].name, name, sizeof(name));
-		msg_warn(r->account, "%s/new/%s: listed more than once by "
+		say_warn(r->account, "%s/new/%s: listed more than once by "
 		    "the server; fetched once", r->remote, name);
 		free(r->msgs[i].name);
 	}

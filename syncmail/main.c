@@ -20,7 +20,7 @@
 #include "sandbox.h"
 #include "config.h"
 #include "util/fault.h"
-#include "msg.h"
+#include "say.h"
 #include "util/note.h"
 
 #define SYNCMAIL_VERSION "0.1"
@@ -155,7 +155,7 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 		return status;
 	}
 	if ((pids = calloc(nsel, sizeof(*pids))) == NULL) {
-		msg_warn(NULL, "out of memory");
+		say_warn(NULL, "out of memory");
 		return STATUS_PARTIAL;
 	}
 	while (next < nsel || running > 0) {
@@ -163,7 +163,7 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 		    !stop_requested) {
 			fflush(NULL);
 			if ((pid = fork()) == -1) {
-				msg_warn(sel[next].acct->name, "fork: %s",
+				say_warn(sel[next].acct->name, "fork: %s",
 				    strerror(errno));
 				status = status_worst(status, STATUS_TEMPFAIL);
 				next++;
@@ -254,10 +254,10 @@ main(int argc, char *argv[])
 			o.dryrun = 1;
 			break;
 		case 'q':
-			msg_quiet = 1;
+			say_quiet = 1;
 			break;
 		case 'v':
-			msg_verbose++;
+			say_verbose++;
 			break;
 		case 'V':
 			version();
@@ -269,9 +269,9 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	note_set_sink(msg_note);
-	if (msg_quiet)
-		msg_verbose = 0;
+	note_set_sink(say_note);
+	if (say_quiet)
+		say_verbose = 0;
 
 	if ((pw = getpwuid(getuid())) == NULL) {
 		fprintf(stderr, "syncmail: who am I? no passwd entry for uid "

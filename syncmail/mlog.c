@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "mlog.h"
-#include "msg.h"
+#include "say.h"
 
 int
 mlog_open(struct mlog *l, const struct account *a, struct error *err)
@@ -75,7 +75,7 @@ mlog_line(struct mlog *l, const char *fmt, ...)
 	line[n++] = '\n';
 	if (write(l->fd, line, n) != n && !l->failed) {
 		l->failed = 1;
-		msg_warn(l->account, "log %s: write: %s", l->path,
+		say_warn(l->account, "log %s: write: %s", l->path,
 		    strerror(errno ? errno : EIO));
 	}
 }

@@ -15,7 +15,7 @@
 
 #include "maildir/deliver.h"
 #include "syncmail/engine.h"
-#include "syncmail/msg.h"
+#include "syncmail/say.h"
 
 /* The name of m's file in tmp/; buf has TMPPOOL_NAME bytes. */
 const char *
@@ -45,7 +45,7 @@ select_msgs(struct run *r, struct error *err)
 			continue;
 		if (a->max_size > 0 && m->size > a->max_size) {
 			printable(m->name, name, sizeof(name));
-			msg_warn(r->account, "%s/new/%s: %llu bytes, over "
+			say_warn(r->account, "%s/new/%s: %llu bytes, over "
 			    "max-size; left on the server", r->remote, name,
 			    (unsigned long long)m->size);
 			m->state = MSG_SKIP;
@@ -73,10 +73,10 @@ select_msgs(struct run *r, struct error *err)
 		r->totalbytes += m->size;
 	}
 	if (later > 0)
-		msg_info(1, r->account, "%s: %llu messages wait for the next "
+		say_info(1, r->account, "%s: %llu messages wait for the next "
 		    "run (max-messages)", r->remote, (unsigned long long)later);
 	if (waitn > 0) {
-		msg_warn(r->account, "%s: %llu messages (%llu bytes) do not "
+		say_warn(r->account, "%s: %llu messages (%llu bytes) do not "
 		    "fit in the free space of %s; they wait on the server",
 		    r->remote, (unsigned long long)waitn,
 		    (unsigned long long)waitbytes, r->job->md->path);
@@ -98,10 +98,10 @@ dry_run(struct run *r)
 		m = &r->msgs[i];
 		printable(m->name, name, sizeof(name));
 		if (m->earlier)
-			msg_out(r->account, "would delete %s/new/%s (delivered "
+			say_out(r->account, "would delete %s/new/%s (delivered "
 			    "by an earlier run)", r->remote, name);
 		else if (m->state == MSG_WAIT)
-			msg_out(r->account, "would %s %s/new/%s (%llu bytes) "
+			say_out(r->account, "would %s %s/new/%s (%llu bytes) "
 			    "to %s/new", verb, r->remote, name,
 			    (unsigned long long)m->size, r->job->pull->local);
 	}
@@ -120,7 +120,7 @@ abandon(struct run *r)
 	struct message *m;
 	size_t i;
 
-	msg_progress_end();
+	say_progress_end();
 	for (i = 0; i < r->nmsgs; i++) {
 		m = &r->msgs[i];
 		if (m->fd != -1) {
@@ -165,11 +165,11 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	if (list_sort(r, err) == -1)
 		goto out;
 	if (r->truncated)
-		msg_warn(r->account, "%s/new: listing cut short at %zu "
+		say_warn(r->account, "%s/new: listing cut short at %zu "
 		    "messages (at most %d messages or %d entries a run); the "
 		    "rest wait for the next run", r->remote, r->nmsgs,
 		    LIST_KEEP, LIST_READ);
-	msg_info(2, r->account, "%s/new: %zu messages listed", r->remote,
+	say_info(2, r->account, "%s/new: %zu messages listed", r->remote,
 	    r->nmsgs);
 
 	if (recover_reconcile(r, err) == -1)
@@ -183,7 +183,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 			if ((n = maildir_clean_tmp(job->md, prefix, err)) == -1)
 				goto out;
 			if (n > 0)
-				msg_info(1, r->account, "%s/tmp: removed %d "
+				say_info(1, r->account, "%s/tmp: removed %d "
 				    "partial files of an interrupted run",
 				    job->md->path, n);
 		}

@@ -14,7 +14,7 @@
 
 #include "maildir/deliver.h"
 #include "syncmail/engine.h"
-#include "syncmail/msg.h"
+#include "syncmail/say.h"
 
 /*
  * For each recorded message: its tmp file still there means the move into
@@ -94,7 +94,7 @@ recover_reconcile(struct run *r, struct error *err)
 			continue;
 		}
 		if (l->size != e->num) {
-			msg_warn(r->account, "%s/new/%s: delivered by an earlier "
+			say_warn(r->account, "%s/new/%s: delivered by an earlier "
 			    "run with %llu bytes, the server's copy now has "
 			    "%llu: left alone", r->remote, name,
 			    (unsigned long long)e->num,
@@ -170,7 +170,7 @@ recover_verify(struct run *r, struct error *err)
 			continue;
 		printable(m->name, name, sizeof(name));
 		printable(local, lname, sizeof(lname));
-		msg_warn(r->account, "%s/new/%s: an earlier run delivered it "
+		say_warn(r->account, "%s/new/%s: an earlier run delivered it "
 		    "as %s/%s, which has %lld of the %llu bytes recorded (lost "
 		    "in a power cut?); not taken for a delivery: the server's "
 		    "copy stays and is fetched again, and that file is left "

@@ -38,7 +38,7 @@
 #include "config.h"
 #include "maildir.h"
 #include "mlog.h"
-#include "msg.h"
+#include "say.h"
 #include "proto.h"
 #include "pull.h"
 #include "record.h"
@@ -625,7 +625,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		snprintf(md_path, sizeof(md_path), "%s/m", dir);
-		msg_quiet = 1;
+		say_quiet = 1;
 	}
 	memset(&sv, 0, sizeof(sv));
 	sv.in = data;

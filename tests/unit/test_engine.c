@@ -25,7 +25,7 @@
 #include "config.h"
 #include "maildir.h"
 #include "mlog.h"
-#include "msg.h"
+#include "say.h"
 #include "pull.h"
 #include "record.h"
 #include "check.h"
@@ -478,7 +478,7 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	msg_quiet = 1;
+	say_quiet = 1;
 	test_plain();
 	test_failed_pull("mg");
 	test_failed_pull("gm");

@@ -3,20 +3,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "msg.h"
+#include "say.h"
 
-int msg_verbose;
-int msg_quiet;
+int say_verbose;
+int say_quiet;
 
 static int progress_shown;
 static struct timespec progress_last;
 
 void
-msg_warn(const char *account, const char *fmt, ...)
+say_warn(const char *account, const char *fmt, ...)
 {
 	va_list ap;
 
-	msg_progress_end();
+	say_progress_end();
 	fflush(stdout);
 	if (account != NULL)
 		fprintf(stderr, "syncmail: %s: ", account);
@@ -34,7 +34,7 @@ static void	vout(const char *, const char *, va_list)
 static void
 vout(const char *account, const char *fmt, va_list ap)
 {
-	msg_progress_end();
+	say_progress_end();
 	if (account != NULL)
 		printf("%s: ", account);
 	vprintf(fmt, ap);
@@ -43,11 +43,11 @@ vout(const char *account, const char *fmt, va_list ap)
 }
 
 void
-msg_info(int level, const char *account, const char *fmt, ...)
+say_info(int level, const char *account, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (msg_verbose < level)
+	if (say_verbose < level)
 		return;
 	va_start(ap, fmt);
 	vout(account, fmt, ap);
@@ -55,7 +55,7 @@ msg_info(int level, const char *account, const char *fmt, ...)
 }
 
 void
-msg_out(const char *account, const char *fmt, ...)
+say_out(const char *account, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -65,13 +65,13 @@ msg_out(const char *account, const char *fmt, ...)
 }
 
 void
-msg_progress(const char *account, uint64_t done, uint64_t total,
+say_progress(const char *account, uint64_t done, uint64_t total,
     uint64_t bytes, uint64_t totalbytes, int final)
 {
 	struct timespec now;
 	long ms;
 
-	if (msg_quiet || !isatty(STDERR_FILENO))
+	if (say_quiet || !isatty(STDERR_FILENO))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - progress_last.tv_sec) * 1000 +
@@ -91,7 +91,7 @@ msg_progress(const char *account, uint64_t done, uint64_t total,
 }
 
 void
-msg_progress_end(void)
+say_progress_end(void)
 {
 	if (!progress_shown)
 		return;
@@ -101,10 +101,10 @@ msg_progress_end(void)
 }
 
 void
-msg_note(int level, const char *account, const char *line)
+say_note(int level, const char *account, const char *line)
 {
 	if (level == 0)
-		msg_warn(account, "%s", line);
+		say_warn(account, "%s", line);
 	else
-		msg_info(level, account, "%s", line);
+		say_info(level, account, "%s", line);
 }
