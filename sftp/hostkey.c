@@ -22,6 +22,7 @@
 
 #include "util/error.h"
 #include "sftp/hostkey.h"
+#include "util/lex.h"
 #include "util/match.h"
 
 #define HOSTKEY_HASH_MAGIC	"|1|"
@@ -273,29 +274,6 @@ hostkey_match_hashed(const char *name, const char *f, size_t len)
 	return CRYPTO_memcmp(want, hash, sizeof(want)) == 0;
 }
 
-static int
-hostkey_isspace(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-/* The next whitespace-separated field at *p, or NULL at the end. */
-static const char *
-hostkey_field(const char **p, size_t *len)
-{
-	const char *s = *p, *e;
-
-	while (hostkey_isspace(*s))
-		s++;
-	if (*s == '\0')
-		return NULL;
-	for (e = s; *e != '\0' && !hostkey_isspace(*e); e++)
-		;
-	*p = e;
-	*len = e - s;
-	return s;
-}
-
 /*
  * hostkey_parse_line, also telling the caller whether the line was a
  * hashed (*hashed 1) or plain (0) host entry, -1 for anything else, and
@@ -308,27 +286,29 @@ static int
 hostkey_parse(const char *line, const char *name, struct hostkey_known *key,
     int *hashed)
 {
-	const char *p = line, *f, *hosts, *type, *b64;
+	const char *p = line, *end = line + strlen(line), *f, *hosts, *type;
+	const char *b64;
 	size_t flen, hostslen, typelen, b64len, bloblen;
 	unsigned char *blob = NULL;
 	int revoked = 0, t, m;
 
 	memset(key, 0, sizeof(*key));
 	*hashed = -1;
-	if ((f = hostkey_field(&p, &flen)) == NULL || *f == '#')
+	if (lex_empty(line, end - line))
 		return 0;
+	f = lex_field(&p, end, &flen);
 	if (*f == '@') {
 		/* @cert-authority is not supported: skipped and counted. */
 		if (flen != 8 || memcmp(f, "@revoked", 8) != 0)
 			return -1;
 		revoked = 1;
-		if ((f = hostkey_field(&p, &flen)) == NULL)
+		if ((f = lex_field(&p, end, &flen)) == NULL)
 			return -1;
 	}
 	hosts = f;
 	hostslen = flen;
-	if ((type = hostkey_field(&p, &typelen)) == NULL ||
-	    (b64 = hostkey_field(&p, &b64len)) == NULL)
+	if ((type = lex_field(&p, end, &typelen)) == NULL ||
+	    (b64 = lex_field(&p, end, &b64len)) == NULL)
 		return -1;
 	/* Whatever follows the key is its comment. */
 	if ((t = hostkey_type_index(type, typelen)) == -1)

@@ -1,7 +1,7 @@
 /*
  * The configuration file: SPEC section 3 and syncmail.conf(5).
  *
- * One pass over one buffer.  Each line is split into words in place
+ * One pass over one buffer.  Each line is split into words by util/lex.c
  * (quotes and escapes removed), and the words go into the current
  * section: the defaults before the first "account", then each account.
  * Only once the whole file is read are the defaults copied into the
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "util/lex.h"
 #include "util/readfile.h"
 
 /*
@@ -583,67 +584,25 @@ config_keyword(struct parser *p, enum keyword kw, char **v)
 	}
 }
 
-static int
-config_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
 /*
- * Splits line s (n bytes, no newline) into words written to p->words,
- * which has room for n + 1 bytes: unquoting only shrinks a word, and each
- * word's NUL takes the place of the blank or '#' that ended it.  Stores up
- * to CONFIG_MAX_WORDS pointers in w and the true count in *nw.
- *
- * Control bytes (NUL included) are refused anywhere: they are never
- * meant, and printed back in a message they could drive a terminal.
+ * Splits line s (n bytes, no newline) into words in p->words, which has
+ * room for the whole text: up to CONFIG_MAX_WORDS pointers in w and the
+ * true count in *nw.  A "#" ends the line even inside a word.  Control
+ * bytes (NUL included) are refused anywhere but in a comment: they are
+ * never meant, and printed back in a message they could drive a terminal.
  */
 static int
 config_split(struct parser *p, const char *s, size_t n, char **w, int *nw)
 {
-	char *out = p->words;
-	size_t i = 0;
-	int quoted, inword;
-	unsigned char c;
+	size_t at;
 
-	*nw = 0;
-	while (i < n) {
-		while (i < n && config_space(s[i]))
-			i++;
-		if (i == n || s[i] == '#')
-			break;
-		if (*nw < CONFIG_MAX_WORDS)
-			w[*nw] = out;
-		(*nw)++;
-		quoted = 0;
-		for (inword = 1; inword && i < n; i++) {
-			c = s[i];
-			if ((c < 0x20 && !(config_space(c) && !quoted)) ||
-			    c == 0x7f)
-				return config_error(p, "control character "
-				    "0x%02x", c);
-			if (quoted) {
-				if (c == '"')
-					quoted = 0;
-				else if (c == '\\' && i + 1 < n &&
-				    (s[i + 1] == '"' || s[i + 1] == '\\'))
-					*out++ = s[++i];
-				else
-					*out++ = c;
-			} else if (config_space(c))
-				inword = 0;
-			else if (c == '#') {
-				/* a comment ends the word and the line */
-				inword = 0;
-				i = n - 1;
-			} else if (c == '"')
-				quoted = 1;
-			else
-				*out++ = c;
-		}
-		if (quoted)
-			return config_error(p, "unterminated quote");
-		*out++ = '\0';
+	switch (lex_words(s, n, LEX_HASH_ENDS | LEX_NO_CONTROL, p->words, w,
+	    CONFIG_MAX_WORDS, nw, &at)) {
+	case LEX_CONTROL:
+		return config_error(p, "control character 0x%02x",
+		    (unsigned char)s[at]);
+	case LEX_QUOTE:
+		return config_error(p, "unterminated quote");
 	}
 	return 0;
 }
@@ -942,7 +901,9 @@ config_parse(const char *text, size_t len, const char *name,
 {
 	struct parser p;
 	char *w[CONFIG_MAX_WORDS];
-	const char *s = text, *end = text + len, *nl;
+	struct lex lx;
+	const char *line;
+	size_t linelen;
 	int nw, rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -961,17 +922,16 @@ config_parse(const char *text, size_t len, const char *name,
 		goto out;
 	}
 	/* a UTF-8 byte order mark, as some Windows editors write */
-	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
-		s += 3;
-	while (s < end) {
-		p.line++;
-		if ((nl = memchr(s, '\n', end - s)) == NULL)
-			nl = end;
-		if (config_split(&p, s, nl - s, w, &nw) == -1)
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		lex_init(&lx, text + 3, len - 3);
+	else
+		lex_init(&lx, text, len);
+	while (lex_line(&lx, &line, &linelen)) {
+		p.line = lx.line;
+		if (config_split(&p, line, linelen, w, &nw) == -1)
 			goto out;
 		if (nw > 0 && config_line(&p, w, nw) == -1)
 			goto out;
-		s = nl + 1;
 	}
 	if (config_finish(&p) == -1)
 		goto out;
