@@ -29,6 +29,7 @@ OBJS =		syncmail/main.o \
 		syncmail/worker.o \
 		util/fault.o \
 		syncmail/config.o \
+		syncmail/config_check.o \
 		util/error.o \
 		util/readfile.o \
 		syncmail/msg.o \
@@ -63,7 +64,8 @@ HDRS =		util/error.h syncmail/config.h syncmail/msg.h util/readfile.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
-		syncmail/sandbox.h util/match.h util/note.h util/lex.h
+		syncmail/sandbox.h util/match.h util/note.h util/lex.h \
+		syncmail/config_int.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
@@ -96,8 +98,9 @@ $(PROG): $(OBJS)
 $(OBJS): $(HDRS)
 
 
-tests/unit/test_config: tests/unit/test_config.o syncmail/config.o sftp/sshconfig.o \
-	    util/match.o util/lex.o util/error.o util/readfile.o
+tests/unit/test_config: tests/unit/test_config.o syncmail/config.o \
+	    syncmail/config_check.o sftp/sshconfig.o util/match.o util/lex.o \
+	    util/error.o util/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_names: tests/unit/test_names.o maildir/names.o maildir/nameset.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -158,7 +161,8 @@ FUZZ_SECONDS ?=	60
 FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_NAMES =	config proto hostkey sshconfig pull
-FUZZ_config =	syncmail/config.c util/lex.c util/error.c util/readfile.c
+FUZZ_config =	syncmail/config.c syncmail/config_check.c util/lex.c util/error.c \
+		util/readfile.c
 FUZZ_proto =	sftp/proto.c
 FUZZ_hostkey =	sftp/hostkey.c util/lex.c util/match.c util/error.c
 FUZZ_sshconfig = sftp/sshconfig.c util/lex.c util/match.c util/error.c \
@@ -181,8 +185,8 @@ tests/fuzz/fuzz_pull: tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(LDLIBS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
-		syncmail/config.asan.o util/lex.asan.o util/error.asan.o \
-		util/readfile.asan.o
+		syncmail/config.asan.o syncmail/config_check.asan.o util/lex.asan.o \
+		util/error.asan.o util/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \
 		sftp/proto.asan.o
