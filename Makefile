@@ -37,6 +37,7 @@ OBJS =		syncmail/main.o \
 		syncmail/sandbox.o \
 		sftp/session.o \
 		sftp/hostkey.o \
+		sftp/hostkey_blob.o \
 		sftp/sshconfig.o \
 		sftp/proxy.o \
 		sftp/proto.o \
@@ -65,7 +66,7 @@ HDRS =		util/error.h syncmail/config.h syncmail/msg.h util/readfile.h \
 		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
 		syncmail/sandbox.h util/match.h util/note.h util/lex.h \
-		syncmail/config_int.h
+		syncmail/config_int.h sftp/hostkey_blob.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
@@ -106,8 +107,8 @@ tests/unit/test_names: tests/unit/test_names.o maildir/names.o maildir/nameset.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_proto: tests/unit/test_proto.o sftp/proto.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-tests/unit/test_hostkey: tests/unit/test_hostkey.o sftp/hostkey.o util/match.o \
-	    util/lex.o util/error.o
+tests/unit/test_hostkey: tests/unit/test_hostkey.o sftp/hostkey.o \
+	    sftp/hostkey_blob.o util/match.o util/lex.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_sshconfig: tests/unit/test_sshconfig.o sftp/sshconfig.o util/match.o \
 	    util/lex.o util/error.o util/readfile.o
@@ -164,7 +165,8 @@ FUZZ_NAMES =	config proto hostkey sshconfig pull
 FUZZ_config =	syncmail/config.c syncmail/config_check.c util/lex.c util/error.c \
 		util/readfile.c
 FUZZ_proto =	sftp/proto.c
-FUZZ_hostkey =	sftp/hostkey.c util/lex.c util/match.c util/error.c
+FUZZ_hostkey =	sftp/hostkey.c sftp/hostkey_blob.c util/lex.c util/match.c \
+		util/error.c
 FUZZ_sshconfig = sftp/sshconfig.c util/lex.c util/match.c util/error.c \
 		util/readfile.c
 FUZZ_pull =	$(ENGINE_OBJS:.o=.c)
@@ -192,8 +194,8 @@ tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \
 		sftp/proto.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_hostkey: tests/fuzz/replay.asan.o tests/fuzz/fuzz_hostkey.asan.o \
-		sftp/hostkey.asan.o util/lex.asan.o util/match.asan.o \
-		util/error.asan.o
+		sftp/hostkey.asan.o sftp/hostkey_blob.asan.o util/lex.asan.o \
+		util/match.asan.o util/error.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_sshconfig: tests/fuzz/replay.asan.o tests/fuzz/fuzz_sshconfig.asan.o \
 		sftp/sshconfig.asan.o util/lex.asan.o util/match.asan.o \

@@ -110,7 +110,8 @@ lex_words(const char *s, size_t len, int flags, char *buf, char **w,
 		(*n)++;
 		for (quoted = 0; i < len; i++) {
 			c = s[i];
-			if ((flags & LEX_NO_CONTROL) && lex_control(c, quoted)) {
+			if ((flags & LEX_NO_CONTROL) &&
+			    lex_control(c, quoted)) {
 				*at = i;
 				*o = '\0';
 				return LEX_CONTROL;
@@ -126,7 +127,7 @@ lex_words(const char *s, size_t len, int flags, char *buf, char **w,
 			} else if (lex_blank(c))
 				break;
 			else if (c == '#' && (flags & LEX_HASH_ENDS))
-				i = len - 1;	/* the word ends here, and the line */
+				i = len - 1;	/* ends the word and the line */
 			else if (c == '"') {
 				quoted = 1;
 				open = i;
