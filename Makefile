@@ -33,6 +33,7 @@ OBJS =		syncmail/main.o \
 		syncmail/worker.o \
 		util/fault.o \
 		syncmail/config.o \
+		syncmail/config_check.o \
 		util/error.o \
 		util/readfile.o \
 		syncmail/say.o \
@@ -43,12 +44,14 @@ OBJS =		syncmail/main.o \
 		sftp/hostcheck.o \
 		sftp/auth.o \
 		sftp/hostkey.o \
+		sftp/hostkey_blob.o \
 		sftp/sshconfig.o \
 		sftp/proxy.o \
 		sftp/proto.o \
 		sftp/client.o \
 		sftp/stream.o \
 		util/match.o \
+		util/lex.o \
 		util/note.o \
 		maildir/maildir.o \
 		maildir/deliver.o \
@@ -71,7 +74,8 @@ HDRS =		util/error.h syncmail/config.h syncmail/say.h util/readfile.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
-		syncmail/sandbox.h util/match.h util/note.h
+		syncmail/sandbox.h util/match.h util/note.h util/lex.h \
+		syncmail/config_int.h sftp/hostkey_blob.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
@@ -80,6 +84,7 @@ UNIT =		tests/unit/test_config \
 		tests/unit/test_sshconfig \
 		tests/unit/test_localset \
 		tests/unit/test_match \
+		tests/unit/test_lex \
 		tests/unit/test_engine
 
 .PHONY: all deps check unit e2e asan demo install clean fuzz fuzz-replay fuzz-cmin
@@ -103,23 +108,26 @@ $(PROG): $(OBJS)
 $(OBJS): $(HDRS)
 
 
-tests/unit/test_config: tests/unit/test_config.o syncmail/config.o sftp/sshconfig.o \
-	    util/match.o util/error.o util/readfile.o
+tests/unit/test_config: tests/unit/test_config.o syncmail/config.o \
+	    syncmail/config_check.o sftp/sshconfig.o util/match.o util/lex.o \
+	    util/error.o util/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_names: tests/unit/test_names.o maildir/names.o maildir/nameset.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_proto: tests/unit/test_proto.o sftp/proto.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-tests/unit/test_hostkey: tests/unit/test_hostkey.o sftp/hostkey.o util/match.o \
-	    util/error.o
+tests/unit/test_hostkey: tests/unit/test_hostkey.o sftp/hostkey.o \
+	    sftp/hostkey_blob.o util/match.o util/lex.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_sshconfig: tests/unit/test_sshconfig.o sftp/sshconfig.o util/match.o \
-	    util/error.o util/readfile.o
+	    util/lex.o util/error.o util/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_localset: tests/unit/test_localset.o maildir/localset.o \
 	    maildir/maildir.o maildir/nameset.o maildir/names.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_match: tests/unit/test_match.o util/match.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+tests/unit/test_lex: tests/unit/test_lex.o util/lex.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.
@@ -163,10 +171,13 @@ FUZZ_SECONDS ?=	60
 FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_NAMES =	config proto hostkey sshconfig pull
-FUZZ_config =	syncmail/config.c util/error.c util/readfile.c
+FUZZ_config =	syncmail/config.c syncmail/config_check.c util/lex.c util/error.c \
+		util/readfile.c
 FUZZ_proto =	sftp/proto.c
-FUZZ_hostkey =	sftp/hostkey.c util/match.c util/error.c
-FUZZ_sshconfig = sftp/sshconfig.c util/match.c util/error.c util/readfile.c
+FUZZ_hostkey =	sftp/hostkey.c sftp/hostkey_blob.c util/lex.c util/match.c \
+		util/error.c
+FUZZ_sshconfig = sftp/sshconfig.c util/lex.c util/match.c util/error.c \
+		util/readfile.c
 FUZZ_pull =	$(ENGINE_OBJS:.o=.c)
 FUZZ_PROGS =	tests/fuzz/fuzz_config tests/fuzz/fuzz_proto tests/fuzz/fuzz_hostkey \
 		tests/fuzz/fuzz_sshconfig tests/fuzz/fuzz_pull
@@ -185,17 +196,19 @@ tests/fuzz/fuzz_pull: tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(LDLIBS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
-		syncmail/config.asan.o util/error.asan.o util/readfile.asan.o
+		syncmail/config.asan.o syncmail/config_check.asan.o util/lex.asan.o \
+		util/error.asan.o util/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \
 		sftp/proto.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_hostkey: tests/fuzz/replay.asan.o tests/fuzz/fuzz_hostkey.asan.o \
-		sftp/hostkey.asan.o util/match.asan.o util/error.asan.o
+		sftp/hostkey.asan.o sftp/hostkey_blob.asan.o util/lex.asan.o \
+		util/match.asan.o util/error.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_sshconfig: tests/fuzz/replay.asan.o tests/fuzz/fuzz_sshconfig.asan.o \
-		sftp/sshconfig.asan.o util/match.asan.o util/error.asan.o \
-		util/readfile.asan.o
+		sftp/sshconfig.asan.o util/lex.asan.o util/match.asan.o \
+		util/error.asan.o util/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_pull: tests/fuzz/replay.asan.o tests/fuzz/fuzz_pull.asan.o \
 		$(ENGINE_OBJS:.o=.asan.o)

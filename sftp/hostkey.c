@@ -1,7 +1,10 @@
 /*
- * Known hosts, read by us line by line (SPEC section 6).  Every byte of the
- * file is untrusted: a line we cannot make sense of is skipped and counted,
- * never fatal, and every length is checked before it is used.
+ * Known hosts, read by us line by line (SPEC section 6): the file's lines
+ * parsed and matched against the host, the server's key judged, and a new
+ * key appended for accept-new.  Every byte of the file is untrusted: a
+ * line we cannot make sense of is skipped and counted, never fatal, and
+ * every length is checked before it is used.  What a key blob is and its
+ * base64 are sftp/hostkey_blob.c's; the fields are found by util/lex.c.
  */
 #include <sys/stat.h>
 
@@ -22,210 +25,16 @@
 
 #include "util/error.h"
 #include "sftp/hostkey.h"
+#include "sftp/hostkey_blob.h"
+#include "util/lex.h"
 #include "util/match.h"
 
 #define HOSTKEY_HASH_MAGIC	"|1|"
 #define HOSTKEY_SHA1_LEN	20
-#define HOSTKEY_MAX_BLOB	65536	/* RSA-16384 is about 2 KiB */
 #define HOSTKEY_MAX_NAME	1024
 
 /* Internal result of hostkey_parse, beyond hostkey_parse_line's 1, 0, -1. */
 #define HOSTKEY_NOMEM		(-2)
-
-/*
- * The key types we accept, in the order a server is asked for them:
- * ed25519 first, then the strongest ECDSA curve, RSA and DSA last.
- * nstr is how many SSH strings the wire blob holds, so a blob is checked
- * for its shape before it is kept or written to the file.
- */
-static const struct {
-	const char	*name;
-	const char	*curve;	/* ECDSA: the blob's second string */
-	size_t		 len2;	/* the second string's size, or 0 */
-	int		 nstr;
-} hostkey_types[] = {
-	{ "ssh-ed25519",		NULL,		32,	2 },
-	{ "ecdsa-sha2-nistp521",	"nistp521",	0,	3 },
-	{ "ecdsa-sha2-nistp384",	"nistp384",	0,	3 },
-	{ "ecdsa-sha2-nistp256",	"nistp256",	0,	3 },
-	{ "ssh-rsa",			NULL,		0,	3 },
-	{ "ssh-dss",			NULL,		0,	5 },
-};
-#define HOSTKEY_NTYPES	(sizeof(hostkey_types) / sizeof(hostkey_types[0]))
-
-static const char hostkey_b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int
-hostkey_b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Strict base64 as known_hosts writes it: padded to a multiple of four,
- * "=" only at the end, unused last bits zero, so one blob or hash has one
- * spelling, as when OpenSSH compares the encoded text.  Returns 0 and
- * the length in *outlen, or -1 when src is not base64 or would not fit in
- * cap bytes.
- */
-static int
-hostkey_b64_decode(const char *src, size_t len, unsigned char *dst,
-    size_t cap, size_t *outlen)
-{
-	size_t i, j, n, o = 0, pad = 0;
-	unsigned long w;
-	int v;
-
-	if (len == 0 || len % 4 != 0)
-		return -1;
-	if (src[len - 1] == '=') {
-		pad++;
-		if (src[len - 2] == '=')
-			pad++;
-	}
-	for (i = 0; i < len; i += 4) {
-		int last = (i + 4 == len);
-
-		w = 0;
-		for (j = 0; j < 4; j++) {
-			if (last && j >= 4 - pad)
-				v = 0;
-			else if ((v = hostkey_b64_val(src[i + j])) == -1)
-				return -1;
-			w = (w << 6) | (unsigned long)v;
-		}
-		n = last ? 3 - pad : 3;
-		if (cap - o < n || (n < 3 && (w & (0xffffff >> (8 * n))) != 0))
-			return -1;
-		dst[o++] = (w >> 16) & 0xff;
-		if (n > 1)
-			dst[o++] = (w >> 8) & 0xff;
-		if (n > 2)
-			dst[o++] = w & 0xff;
-	}
-	*outlen = o;
-	return 0;
-}
-
-/*
- * Base64 of src into dst with a NUL, padded or not (fingerprints are
- * printed without "=").  Returns the length, or -1 when cap is too small.
- */
-static int
-hostkey_b64_encode(const unsigned char *src, size_t len, char *dst,
-    size_t cap, int pad)
-{
-	size_t i, o = 0;
-	unsigned long w;
-
-	if (len > HOSTKEY_MAX_BLOB || cap < (len + 2) / 3 * 4 + 1)
-		return -1;
-	for (i = 0; i + 2 < len; i += 3) {
-		w = (unsigned long)src[i] << 16 | src[i + 1] << 8 | src[i + 2];
-		dst[o++] = hostkey_b64chars[(w >> 18) & 63];
-		dst[o++] = hostkey_b64chars[(w >> 12) & 63];
-		dst[o++] = hostkey_b64chars[(w >> 6) & 63];
-		dst[o++] = hostkey_b64chars[w & 63];
-	}
-	if (len - i == 1) {
-		w = (unsigned long)src[i] << 16;
-		dst[o++] = hostkey_b64chars[(w >> 18) & 63];
-		dst[o++] = hostkey_b64chars[(w >> 12) & 63];
-		if (pad) {
-			dst[o++] = '=';
-			dst[o++] = '=';
-		}
-	} else if (len - i == 2) {
-		w = (unsigned long)src[i] << 16 | src[i + 1] << 8;
-		dst[o++] = hostkey_b64chars[(w >> 18) & 63];
-		dst[o++] = hostkey_b64chars[(w >> 12) & 63];
-		dst[o++] = hostkey_b64chars[(w >> 6) & 63];
-		if (pad)
-			dst[o++] = '=';
-	}
-	dst[o] = '\0';
-	return (int)o;
-}
-
-/*
- * Reads one SSH "string" (uint32 length, bytes) at *off.  Returns 0 with
- * the bytes in *s and *slen, or -1 when it runs past the blob.
- */
-static int
-hostkey_blob_string(const unsigned char *blob, size_t len, size_t *off,
-    const unsigned char **s, size_t *slen)
-{
-	uint32_t n;
-
-	if (len - *off < 4)
-		return -1;
-	n = (uint32_t)blob[*off] << 24 | (uint32_t)blob[*off + 1] << 16 |
-	    (uint32_t)blob[*off + 2] << 8 | blob[*off + 3];
-	*off += 4;
-	if (n > len - *off)
-		return -1;
-	*s = blob + *off;
-	*slen = n;
-	*off += n;
-	return 0;
-}
-
-static int
-hostkey_type_index(const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < HOSTKEY_NTYPES; i++)
-		if (strlen(hostkey_types[i].name) == len &&
-		    memcmp(hostkey_types[i].name, name, len) == 0)
-			return (int)i;
-	return -1;
-}
-
-/*
- * Checks that blob is a well-formed public key of type t: exactly the
- * strings that type has, the first naming the type, nothing after.
- * Keys are compared as raw blobs, so a malformed one could never match
- * anyway; checking keeps junk out of the set and out of appended lines.
- */
-static int
-hostkey_blob_check(const unsigned char *blob, size_t len, int t)
-{
-	const unsigned char *s;
-	size_t off = 0, slen;
-	int i;
-
-	if (len > HOSTKEY_MAX_BLOB)
-		return -1;
-	for (i = 0; i < hostkey_types[t].nstr; i++) {
-		if (hostkey_blob_string(blob, len, &off, &s, &slen) == -1)
-			return -1;
-		if (i == 0 && (slen != strlen(hostkey_types[t].name) ||
-		    memcmp(s, hostkey_types[t].name, slen) != 0))
-			return -1;
-		if (i == 1 && hostkey_types[t].curve != NULL &&
-		    (slen != strlen(hostkey_types[t].curve) ||
-		    memcmp(s, hostkey_types[t].curve, slen) != 0))
-			return -1;
-		if (i == 1 && hostkey_types[t].len2 != 0 &&
-		    slen != hostkey_types[t].len2)
-			return -1;
-		if (i > 0 && slen == 0)
-			return -1;
-	}
-	return off == len ? 0 : -1;
-}
 
 /* HMAC-SHA1 of name keyed by salt: how "|1|salt|hash" names are made. */
 static int
@@ -259,11 +68,11 @@ hostkey_match_hashed(const char *name, const char *f, size_t len)
 	len -= mlen;
 	if ((bar = memchr(f, '|', len)) == NULL)
 		return -1;
-	if (hostkey_b64_decode(f, bar - f, salt, sizeof(salt),
+	if (hostkey_blob_b64decode(f, bar - f, salt, sizeof(salt),
 	    &saltlen) == -1 || saltlen != HOSTKEY_SHA1_LEN)
 		return -1;
 	len -= bar - f + 1;
-	if (hostkey_b64_decode(bar + 1, len, hash, sizeof(hash),
+	if (hostkey_blob_b64decode(bar + 1, len, hash, sizeof(hash),
 	    &hashlen) == -1 || hashlen != HOSTKEY_SHA1_LEN)
 		return -1;
 	if (name == NULL)
@@ -271,29 +80,6 @@ hostkey_match_hashed(const char *name, const char *f, size_t len)
 	if (hostkey_hash_name(salt, saltlen, name, want) == -1)
 		return 0;
 	return CRYPTO_memcmp(want, hash, sizeof(want)) == 0;
-}
-
-static int
-hostkey_isspace(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-/* The next whitespace-separated field at *p, or NULL at the end. */
-static const char *
-hostkey_field(const char **p, size_t *len)
-{
-	const char *s = *p, *e;
-
-	while (hostkey_isspace(*s))
-		s++;
-	if (*s == '\0')
-		return NULL;
-	for (e = s; *e != '\0' && !hostkey_isspace(*e); e++)
-		;
-	*p = e;
-	*len = e - s;
-	return s;
 }
 
 /*
@@ -308,30 +94,32 @@ static int
 hostkey_parse(const char *line, const char *name, struct hostkey_known *key,
     int *hashed)
 {
-	const char *p = line, *f, *hosts, *type, *b64;
+	const char *p = line, *end = line + strlen(line), *f, *hosts, *type;
+	const char *b64;
 	size_t flen, hostslen, typelen, b64len, bloblen;
 	unsigned char *blob = NULL;
 	int revoked = 0, t, m;
 
 	memset(key, 0, sizeof(*key));
 	*hashed = -1;
-	if ((f = hostkey_field(&p, &flen)) == NULL || *f == '#')
+	if (lex_empty(line, end - line))
 		return 0;
+	f = lex_field(&p, end, &flen);
 	if (*f == '@') {
 		/* @cert-authority is not supported: skipped and counted. */
 		if (flen != 8 || memcmp(f, "@revoked", 8) != 0)
 			return -1;
 		revoked = 1;
-		if ((f = hostkey_field(&p, &flen)) == NULL)
+		if ((f = lex_field(&p, end, &flen)) == NULL)
 			return -1;
 	}
 	hosts = f;
 	hostslen = flen;
-	if ((type = hostkey_field(&p, &typelen)) == NULL ||
-	    (b64 = hostkey_field(&p, &b64len)) == NULL)
+	if ((type = lex_field(&p, end, &typelen)) == NULL ||
+	    (b64 = lex_field(&p, end, &b64len)) == NULL)
 		return -1;
 	/* Whatever follows the key is its comment. */
-	if ((t = hostkey_type_index(type, typelen)) == -1)
+	if ((t = hostkey_blob_find(type, typelen)) == -1)
 		return -1;
 	if (b64len / 4 * 3 > HOSTKEY_MAX_BLOB + 2)
 		return -1;
@@ -347,7 +135,7 @@ hostkey_parse(const char *line, const char *name, struct hostkey_known *key,
 
 	if ((blob = malloc(b64len / 4 * 3 + 1)) == NULL)
 		return HOSTKEY_NOMEM;
-	if (hostkey_b64_decode(b64, b64len, blob, b64len / 4 * 3,
+	if (hostkey_blob_b64decode(b64, b64len, blob, b64len / 4 * 3,
 	    &bloblen) == -1 || hostkey_blob_check(blob, bloblen, t) == -1) {
 		free(blob);
 		*hashed = -1;
@@ -357,7 +145,7 @@ hostkey_parse(const char *line, const char *name, struct hostkey_known *key,
 		free(blob);
 		return 0;
 	}
-	if ((key->type = strdup(hostkey_types[t].name)) == NULL) {
+	if ((key->type = strdup(hostkey_blob_name(t))) == NULL) {
 		free(blob);
 		return HOSTKEY_NOMEM;
 	}
@@ -546,72 +334,24 @@ const char *
 hostkey_algorithms(const struct hostkey_set *set)
 {
 	static char buf[128];
+	const char *type;
 	size_t i, t;
 
 	buf[0] = '\0';
 	if (set == NULL)
 		return buf;
-	for (t = 0; t < HOSTKEY_NTYPES; t++) {
+	for (t = 0; (type = hostkey_blob_name(t)) != NULL; t++) {
 		for (i = 0; i < set->nkeys; i++)
-			if (!set->keys[i].revoked && strcmp(set->keys[i].type,
-			    hostkey_types[t].name) == 0)
+			if (!set->keys[i].revoked &&
+			    strcmp(set->keys[i].type, type) == 0)
 				break;
 		if (i == set->nkeys)
 			continue;
 		if (buf[0] != '\0')
 			strlcat(buf, ",", sizeof(buf));
-		strlcat(buf, hostkey_types[t].name, sizeof(buf));
+		strlcat(buf, type, sizeof(buf));
 	}
 	return buf;
-}
-
-/*
- * out gets at most outlen - 1 characters and a NUL; 51 bytes always hold
- * the whole fingerprint.
- */
-void
-hostkey_fingerprint(const unsigned char *blob, size_t len, char *out,
-    size_t outlen)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char b64[64];
-
-	if (outlen == 0)
-		return;
-	if (EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    hostkey_b64_encode(md, mdlen, b64, sizeof(b64), 0) == -1) {
-		strlcpy(out, "SHA256:?", outlen);
-		return;
-	}
-	snprintf(out, outlen, "SHA256:%s", b64);
-}
-
-/*
- * The type is printed in messages about an untrusted key, so only a short
- * run of printable ASCII is taken for one.
- */
-void
-hostkey_blob_type(const unsigned char *blob, size_t len, char *out,
-    size_t outlen)
-{
-	const unsigned char *s;
-	size_t off = 0, slen, i;
-
-	if (outlen == 0)
-		return;
-	if (blob == NULL ||
-	    hostkey_blob_string(blob, len, &off, &s, &slen) == -1 ||
-	    slen == 0 || slen > 64 || slen >= outlen)
-		goto unknown;
-	for (i = 0; i < slen; i++)
-		if (s[i] <= 0x20 || s[i] >= 0x7f)
-			goto unknown;
-	memcpy(out, s, slen);
-	out[slen] = '\0';
-	return;
-unknown:
-	strlcpy(out, "unknown", outlen);
 }
 
 /*
@@ -695,7 +435,7 @@ hostkey_append(const struct hostkey_set *set, const unsigned char *blob,
 		    "%s: invalid host name for known hosts", set->path);
 	hostkey_blob_type(blob, len, type, sizeof(type));
 	if (len > HOSTKEY_MAX_BLOB ||
-	    (t = hostkey_type_index(type, strlen(type))) == -1 ||
+	    (t = hostkey_blob_find(type, strlen(type))) == -1 ||
 	    hostkey_blob_check(blob, len, t) == -1)
 		return error_set(err, STATUS_NOPERM,
 		    "%s: not recording a malformed or unsupported %s key",
@@ -709,8 +449,8 @@ hostkey_append(const struct hostkey_set *set, const unsigned char *blob,
 			    "%s: cannot hash host name", set->path);
 			goto out;
 		}
-		hostkey_b64_encode(salt, sizeof(salt), s64, sizeof(s64), 1);
-		hostkey_b64_encode(hash, sizeof(hash), h64, sizeof(h64), 1);
+		hostkey_blob_b64encode(salt, sizeof(salt), s64, sizeof(s64), 1);
+		hostkey_blob_b64encode(hash, sizeof(hash), h64, sizeof(h64), 1);
 		if (asprintf(&name, "%s%s|%s", HOSTKEY_HASH_MAGIC, s64,
 		    h64) == -1) {
 			name = NULL;
@@ -726,7 +466,7 @@ hostkey_append(const struct hostkey_set *set, const unsigned char *blob,
 		error_errno(err, STATUS_NOPERM, "%s", set->path);
 		goto out;
 	}
-	hostkey_b64_encode(blob, len, b64, b64cap, 1);
+	hostkey_blob_b64encode(blob, len, b64, b64cap, 1);
 
 	created = stat(set->path, &st) == -1 && errno == ENOENT;
 	if (created && hostkey_mkparent(set->path, err) == -1)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sftp/sshconfig.h"
+#include "util/lex.h"
 #include "util/match.h"
 #include "util/readfile.h"
 
@@ -58,78 +59,52 @@ sshconfig_error(struct sshconfig_state *st, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * sshconfig_split on len bytes: the keyword ends at a blank or "=", has
+ * no quoting, and is kept as written; the words after it are split as
+ * ssh does, where a "#" inside a word is part of it.
+ */
 static int
-sshconfig_blank(char c)
+sshconfig_words(const char *line, size_t len, char *buf, char **w, int max,
+    int *n, const char **rest, size_t *restlen)
 {
-	return c == ' ' || c == '\t' || c == '\r';
-}
+	const char *s = line, *end = line + len, *kw, *eq;
+	size_t kwlen, at;
+	int rc;
 
+	*n = 0;
+	*rest = "";
+	*restlen = 0;
+	if (lex_empty(line, len))
+		return 0;
+	kw = lex_field(&s, end, &kwlen);
+	if ((eq = memchr(kw, '=', kwlen)) != NULL) {
+		kwlen = eq - kw;
+		s = eq;
+	}
+	if (max > 0)
+		w[0] = buf;
+	memcpy(buf, kw, kwlen);
+	buf[kwlen] = '\0';
+	s += lex_skip(s, end - s);
+	if (s < end && *s == '=') {
+		s++;
+		s += lex_skip(s, end - s);
+	}
+	*rest = s;
+	*restlen = lex_trim(s, end - s);
+	rc = lex_words(s, end - s, 0, buf + kwlen + 1, w + 1,
+	    max > 0 ? max - 1 : 0, n, &at);
+	(*n)++;
+	return rc == 0 ? 0 : -1;
+}
 
 int
 sshconfig_split(const char *line, char *buf, char **w, int max, int *n,
     const char **rest, size_t *restlen)
 {
-	const char *s = line, *e;
-	char *o = buf;
-	int quoted;
-
-	*n = 0;
-	*rest = "";
-	*restlen = 0;
-	while (sshconfig_blank(*s))
-		s++;
-	if (*s == '\0' || *s == '#')
-		return 0;
-	/* the keyword ends at a blank or "=" */
-	if (max > 0)
-		w[0] = o;
-	(*n)++;
-	while (*s != '\0' && !sshconfig_blank(*s) && *s != '=')
-		*o++ = *s++;
-	*o++ = '\0';
-	while (sshconfig_blank(*s))
-		s++;
-	if (*s == '=') {
-		s++;
-		while (sshconfig_blank(*s))
-			s++;
-	}
-	e = s + strlen(s);
-	while (e > s && sshconfig_blank(e[-1]))
-		e--;
-	*rest = s;
-	*restlen = e - s;
-
-	while (*s != '\0') {
-		while (sshconfig_blank(*s))
-			s++;
-		if (*s == '\0' || *s == '#')
-			break;
-		if (*n < max)
-			w[*n] = o;
-		(*n)++;
-		quoted = 0;
-		for (; *s != '\0'; s++) {
-			if (quoted) {
-				if (*s == '"')
-					quoted = 0;
-				else if (*s == '\\' && (s[1] == '"' ||
-				    s[1] == '\\'))
-					*o++ = *++s;
-				else
-					*o++ = *s;
-			} else if (sshconfig_blank(*s))
-				break;
-			else if (*s == '"')
-				quoted = 1;
-			else
-				*o++ = *s;
-		}
-		if (quoted)
-			return -1;
-		*o++ = '\0';
-	}
-	return 0;
+	return sshconfig_words(line, strlen(line), buf, w, max, n, rest,
+	    restlen);
 }
 
 int
@@ -382,33 +357,28 @@ sshconfig_keyword(struct sshconfig_state *st, char **w, int n,
 static int
 sshconfig_text(struct sshconfig_state *st, const char *text, size_t len)
 {
-	char *w[SSHCONFIG_MAX_WORDS], *line = NULL, *buf = NULL;
-	const char *s = text, *end = text + len, *nl, *rest;
-	size_t restlen;
+	char *w[SSHCONFIG_MAX_WORDS], *buf = NULL;
+	const char *line, *rest;
+	struct lex lx;
+	size_t linelen, restlen;
 	int n, rc = -1;
 
+	lex_init(&lx, text, len);
 	st->line = 0;
-	while (s < end) {
-		if (st->line < INT_MAX)
-			st->line++;
-		if ((nl = memchr(s, '\n', end - s)) == NULL)
-			nl = end;
-		free(line);
+	while (lex_line(&lx, &line, &linelen)) {
+		st->line = lx.line;
 		free(buf);
-		buf = NULL;
-		if ((line = strndup(s, nl - s)) == NULL ||
-		    (buf = malloc(nl - s + 1)) == NULL) {
+		if ((buf = malloc(linelen + 1)) == NULL) {
 			sshconfig_error(st, "out of memory");
 			goto out;
 		}
-		/* a NUL would hide the rest of the line from the splitter */
-		if (strlen(line) != (size_t)(nl - s)) {
+		/* a NUL would end the line for ssh, and hide the rest of it */
+		if (memchr(line, '\0', linelen) != NULL) {
 			sshconfig_error(st, "NUL byte in line");
 			goto out;
 		}
-		s = nl + 1;
-		if (sshconfig_split(line, buf, w, SSHCONFIG_MAX_WORDS, &n,
-		    &rest, &restlen) == -1) {
+		if (sshconfig_words(line, linelen, buf, w, SSHCONFIG_MAX_WORDS,
+		    &n, &rest, &restlen) == -1) {
 			sshconfig_error(st, "unterminated quote");
 			goto out;
 		}
@@ -438,7 +408,6 @@ sshconfig_text(struct sshconfig_state *st, const char *text, size_t len)
 	}
 	rc = 0;
 out:
-	free(line);
 	free(buf);
 	return rc;
 }

@@ -1,15 +1,15 @@
 /*
  * The configuration file: SPEC section 3 and syncmail.conf(5).
  *
- * One pass over one buffer.  Each line is split into words in place
+ * One pass over one buffer.  Each line is split into words by util/lex.c
  * (quotes and escapes removed), and the words go into the current
  * section: the defaults before the first "account", then each account.
  * Only once the whole file is read are the defaults copied into the
  * accounts that did not set a keyword themselves, because an account may
- * set a keyword after the defaults did and must still win.  The checks
- * that need every account (unique names, required keywords, one pull per
- * mailbox) run last, on sorted copies so that a hostile or huge file stays
- * O(n log n).  Nothing survives an error: the caller sees an empty config.
+ * set a keyword after the defaults did and must still win.  That, and
+ * the checks that need every account (unique names, required keywords,
+ * one pull per mailbox), are syncmail/config_check.c's, run last.
+ * Nothing survives an error: the caller sees an empty config.
  */
 #include <sys/types.h>
 
@@ -20,10 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "syncmail/config_int.h"
+#include "util/lex.h"
 #include "util/readfile.h"
 
 /*
@@ -37,31 +37,6 @@
 
 /* A keyword, at most two values, and one more to notice that there are too many. */
 #define CONFIG_MAX_WORDS	4
-
-#define TIMEOUT_DEFAULT		30
-#define TIMEOUT_MAX		86400
-#define DEADLINE_DEFAULT	3600
-#define DEADLINE_MAX		604800
-
-enum keyword {
-	KW_ACCOUNT,
-	KW_HOST,
-	KW_PORT,
-	KW_USER,
-	KW_IDENTITY,
-	KW_KNOWN_HOSTS,
-	KW_HOSTKEY_CHECK,
-	KW_PULL,
-	KW_KEEP,
-	KW_MAX_SIZE,
-	KW_MAX_MESSAGES,
-	KW_TIMEOUT,
-	KW_DEADLINE,
-	KW_SSH_CONFIG,
-	KW_PROXY_COMMAND,
-	KW_LOG,
-	KW_COUNT
-};
 
 static const struct {
 	const char	*name;
@@ -86,36 +61,7 @@ static const struct {
 	[KW_LOG] =		{ "log",		1, 0 },
 };
 
-#define SET(kw)		(1u << (kw))
-
-struct parser {
-	const char	*name;		/* file name for messages */
-	const char	*home;
-	const char	*localuser;
-	struct error	*err;
-	int		 line;		/* line being read, or named by a check */
-	char		*words;		/* scratch for one line's unquoted words */
-	struct config	 cfg;		/* handed to the caller only on success */
-	struct account	 defaults;	/* keywords before the first account */
-	unsigned int	 dset;		/* SET() bits given in the defaults */
-	unsigned int	*set;		/* SET() bits given in each account */
-	int		 seen[KW_COUNT]; /* line of each keyword in this section */
-};
-
-/* A pull reduced to what names one mailbox, for the duplicate check. */
-struct mailbox {
-	const char	*host;
-	int		 port;
-	const char	*user;
-	char		*remote;
-	int		 line;
-};
-
-static int
-config_error(struct parser *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
+int
 config_error(struct parser *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -126,7 +72,7 @@ config_error(struct parser *p, const char *fmt, ...)
 	return -1;
 }
 
-static int
+int
 config_nomem(struct parser *p)
 {
 	return error_set(p->err, STATUS_CONFIG, "%s: out of memory", p->name);
@@ -204,7 +150,7 @@ config_account(struct config *cfg, const char *name)
 	return NULL;
 }
 
-static int
+int
 config_strdup(struct parser *p, char **dst, const char *src)
 {
 	char *s;
@@ -217,7 +163,7 @@ config_strdup(struct parser *p, char **dst, const char *src)
 }
 
 /* identities stays NULL-terminated so the SSH code may walk it either way. */
-static int
+int
 config_identity_add(struct parser *p, struct account *a, const char *path)
 {
 	char **v;
@@ -239,7 +185,7 @@ config_identity_add(struct parser *p, struct account *a, const char *path)
  * absolute result: cron starts us in an unknown directory, and the
  * sandbox unveils these paths by name.  *out is the caller's to free.
  */
-static int
+int
 config_path(struct parser *p, const char *kw, const char *value, char **out)
 {
 	char buf[80];
@@ -583,67 +529,25 @@ config_keyword(struct parser *p, enum keyword kw, char **v)
 	}
 }
 
-static int
-config_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
 /*
- * Splits line s (n bytes, no newline) into words written to p->words,
- * which has room for n + 1 bytes: unquoting only shrinks a word, and each
- * word's NUL takes the place of the blank or '#' that ended it.  Stores up
- * to CONFIG_MAX_WORDS pointers in w and the true count in *nw.
- *
- * Control bytes (NUL included) are refused anywhere: they are never
- * meant, and printed back in a message they could drive a terminal.
+ * Splits line s (n bytes, no newline) into words in p->words, which has
+ * room for the whole text: up to CONFIG_MAX_WORDS pointers in w and the
+ * true count in *nw.  A "#" ends the line even inside a word.  Control
+ * bytes (NUL included) are refused anywhere but in a comment: they are
+ * never meant, and printed back in a message they could drive a terminal.
  */
 static int
 config_split(struct parser *p, const char *s, size_t n, char **w, int *nw)
 {
-	char *out = p->words;
-	size_t i = 0;
-	int quoted, inword;
-	unsigned char c;
+	size_t at;
 
-	*nw = 0;
-	while (i < n) {
-		while (i < n && config_space(s[i]))
-			i++;
-		if (i == n || s[i] == '#')
-			break;
-		if (*nw < CONFIG_MAX_WORDS)
-			w[*nw] = out;
-		(*nw)++;
-		quoted = 0;
-		for (inword = 1; inword && i < n; i++) {
-			c = s[i];
-			if ((c < 0x20 && !(config_space(c) && !quoted)) ||
-			    c == 0x7f)
-				return config_error(p, "control character "
-				    "0x%02x", c);
-			if (quoted) {
-				if (c == '"')
-					quoted = 0;
-				else if (c == '\\' && i + 1 < n &&
-				    (s[i + 1] == '"' || s[i + 1] == '\\'))
-					*out++ = s[++i];
-				else
-					*out++ = c;
-			} else if (config_space(c))
-				inword = 0;
-			else if (c == '#') {
-				/* a comment ends the word and the line */
-				inword = 0;
-				i = n - 1;
-			} else if (c == '"')
-				quoted = 1;
-			else
-				*out++ = c;
-		}
-		if (quoted)
-			return config_error(p, "unterminated quote");
-		*out++ = '\0';
+	switch (lex_words(s, n, LEX_HASH_ENDS | LEX_NO_CONTROL, p->words, w,
+	    CONFIG_MAX_WORDS, nw, &at)) {
+	case LEX_CONTROL:
+		return config_error(p, "control character 0x%02x",
+		    (unsigned char)s[at]);
+	case LEX_QUOTE:
+		return config_error(p, "unterminated quote");
 	}
 	return 0;
 }
@@ -680,252 +584,6 @@ config_line(struct parser *p, char **w, int nw)
 	return config_keyword(p, kw, &w[1]);
 }
 
-static int
-config_name_cmp(const void *a, const void *b)
-{
-	const struct account *x = *(const struct account * const *)a;
-	const struct account *y = *(const struct account * const *)b;
-	int c;
-
-	if ((c = strcmp(x->name, y->name)) != 0)
-		return c;
-	return (x->line > y->line) - (x->line < y->line);
-}
-
-/*
- * Unique account names.  Among all repeats the one reported is the first
- * in the file, as a top-to-bottom check would find it.
- */
-static int
-config_check_names(struct parser *p)
-{
-	struct account **v, *first = NULL, *dup = NULL;
-	size_t i, n = p->cfg.naccounts;
-
-	if ((v = calloc(n, sizeof(*v))) == NULL)
-		return config_nomem(p);
-	for (i = 0; i < n; i++)
-		v[i] = &p->cfg.accounts[i];
-	qsort(v, n, sizeof(*v), config_name_cmp);
-	/* within a run of one name, sorted by line, only the second counts */
-	for (i = 1; i < n; i++)
-		if (strcmp(v[i - 1]->name, v[i]->name) == 0 &&
-		    (i == 1 || strcmp(v[i - 2]->name, v[i]->name) != 0) &&
-		    (dup == NULL || v[i]->line < dup->line)) {
-			first = v[i - 1];
-			dup = v[i];
-		}
-	free(v);
-	if (dup == NULL)
-		return 0;
-	p->line = dup->line;
-	return config_error(p, "duplicate account \"%s\" (first at line %d)",
-	    dup->name, first->line);
-}
-
-/*
- * Gives account a, whose own keywords are in set, what the defaults set
- * and it did not, then the built-in defaults for what neither set.
- */
-static int
-config_inherit(struct parser *p, struct account *a, unsigned int set)
-{
-	const struct account *d = &p->defaults;
-	unsigned int from = p->dset & ~set;
-	size_t i;
-
-	p->line = a->line;
-	if ((from & SET(KW_HOST)) && config_strdup(p, &a->host, d->host) == -1)
-		return -1;
-	if ((from & SET(KW_USER)) && config_strdup(p, &a->user, d->user) == -1)
-		return -1;
-	if ((from & SET(KW_KNOWN_HOSTS)) &&
-	    config_strdup(p, &a->known_hosts, d->known_hosts) == -1)
-		return -1;
-	if (from & SET(KW_KNOWN_HOSTS))
-		a->known_hosts_given = 1;
-	if (from & SET(KW_SSH_CONFIG)) {
-		a->ssh_config_given = 1;
-		if (d->ssh_config != NULL &&
-		    config_strdup(p, &a->ssh_config, d->ssh_config) == -1)
-			return -1;
-	}
-	if ((from & SET(KW_PROXY_COMMAND)) &&
-	    config_strdup(p, &a->proxy_command, d->proxy_command) == -1)
-		return -1;
-	/* an account's own identities replace the default list, as a whole */
-	if (from & SET(KW_IDENTITY))
-		for (i = 0; i < d->nidentities; i++)
-			if (config_identity_add(p, a, d->identities[i]) == -1)
-				return -1;
-	if (from & SET(KW_PORT))
-		a->port = d->port;
-	if (from & SET(KW_HOSTKEY_CHECK)) {
-		a->hostkey_check = d->hostkey_check;
-		a->hostkey_check_given = 1;
-	}
-	if (from & SET(KW_KEEP))
-		a->keep = d->keep;
-	if (from & SET(KW_MAX_SIZE))
-		a->max_size = d->max_size;
-	if (from & SET(KW_MAX_MESSAGES))
-		a->max_messages = d->max_messages;
-	if (from & SET(KW_TIMEOUT))
-		a->timeout = d->timeout;
-	if (from & SET(KW_DEADLINE))
-		a->deadline = d->deadline;
-	if (from & SET(KW_LOG)) {
-		a->log_syslog = d->log_syslog;
-		if (d->log_file != NULL &&
-		    config_strdup(p, &a->log_file, d->log_file) == -1)
-			return -1;
-	}
-
-	if (a->known_hosts == NULL &&
-	    config_path(p, "known-hosts", "~/.ssh/known_hosts",
-	    &a->known_hosts) == -1)
-		return -1;
-	/* ~/.ssh/config is read if it exists, unless "ssh-config none" */
-	if (!a->ssh_config_given && p->home != NULL && p->home[0] != '\0' &&
-	    config_path(p, "ssh-config", "~/.ssh/config", &a->ssh_config) == -1)
-		return -1;
-	if (a->timeout == 0)
-		a->timeout = TIMEOUT_DEFAULT;
-	if (a->deadline == 0)
-		a->deadline = DEADLINE_DEFAULT;
-
-	if (a->host == NULL)
-		return config_error(p, "account \"%s\" has no host", a->name);
-	if (a->npulls == 0)
-		return config_error(p, "account \"%s\" has no pull", a->name);
-	return 0;
-}
-
-/*
- * The remote Maildir as the server will resolve it, as far as can be
- * told without asking: "./Maildir/" and "Maildir" are one directory.
- */
-static char *
-config_mailbox_path(const char *remote)
-{
-	size_t n;
-
-	while (remote[0] == '.' && remote[1] == '/') {
-		remote += 2;
-		while (*remote == '/')
-			remote++;
-	}
-	n = strlen(remote);
-	while (n > 1 && remote[n - 1] == '/')
-		n--;
-	if (n == 0)
-		return strdup(".");
-	return strndup(remote, n);
-}
-
-/* Orders by mailbox, then line; 0 only for the same mailbox and line. */
-static int
-config_mailbox_cmp(const void *a, const void *b)
-{
-	const struct mailbox *x = a, *y = b;
-	int c;
-
-	/* host names are case-insensitive; the rest is compared as bytes */
-	if ((c = strcasecmp(x->host, y->host)) != 0)
-		return c;
-	if (x->port != y->port)
-		return (x->port > y->port) - (x->port < y->port);
-	if ((c = strcmp(x->user, y->user)) != 0)
-		return c;
-	if ((c = strcmp(x->remote, y->remote)) != 0)
-		return c;
-	return (x->line > y->line) - (x->line < y->line);
-}
-
-static int
-config_mailbox_same(const struct mailbox *x, const struct mailbox *y)
-{
-	return strcasecmp(x->host, y->host) == 0 && x->port == y->port &&
-	    strcmp(x->user, y->user) == 0 && strcmp(x->remote, y->remote) == 0;
-}
-
-/*
- * Two pulls of one remote Maildir would race: both list a message, one
- * deletes it after delivery, the other delivers it again or fails.  The
- * pull reported is the first in the file that repeats an earlier one.
- */
-static int
-config_check_mailboxes(struct parser *p)
-{
-	struct mailbox *v, *first = NULL, *dup = NULL;
-	struct account *a;
-	size_t i, j, n = 0, k = 0;
-	int rc = -1;
-
-	for (i = 0; i < p->cfg.naccounts; i++)
-		n += p->cfg.accounts[i].npulls;
-	if ((v = calloc(n, sizeof(*v))) == NULL)
-		return config_nomem(p);
-	for (i = 0; i < p->cfg.naccounts; i++) {
-		a = &p->cfg.accounts[i];
-		for (j = 0; j < a->npulls; j++, k++) {
-			v[k].host = a->host;
-			v[k].port = a->port != 0 ? a->port : 22;
-			v[k].user = a->user != NULL ? a->user :
-			    p->localuser != NULL ? p->localuser : "";
-			v[k].line = a->pulls[j].line;
-			v[k].remote = config_mailbox_path(a->pulls[j].remote);
-			if (v[k].remote == NULL) {
-				config_nomem(p);
-				goto out;
-			}
-		}
-	}
-	qsort(v, n, sizeof(*v), config_mailbox_cmp);
-	/* within a run of one mailbox, sorted by line, only the second counts */
-	for (i = 1; i < n; i++)
-		if (config_mailbox_same(&v[i - 1], &v[i]) &&
-		    (i == 1 || !config_mailbox_same(&v[i - 2], &v[i])) &&
-		    (dup == NULL || v[i].line < dup->line)) {
-			first = &v[i - 1];
-			dup = &v[i];
-		}
-	if (dup == NULL) {
-		rc = 0;
-		goto out;
-	}
-	p->line = dup->line;
-	if (dup->port == 22)
-		config_error(p, "two pulls of the same mailbox %s@%s:%s "
-		    "(lines %d and %d)", dup->user, dup->host, dup->remote,
-		    first->line, dup->line);
-	else
-		config_error(p, "two pulls of the same mailbox %s@[%s]:%d:%s "
-		    "(lines %d and %d)", dup->user, dup->host, dup->port,
-		    dup->remote, first->line, dup->line);
-out:
-	for (i = 0; i < n; i++)
-		free(v[i].remote);
-	free(v);
-	return rc;
-}
-
-static int
-config_finish(struct parser *p)
-{
-	size_t i;
-
-	if (p->cfg.naccounts == 0)
-		return error_set(p->err, STATUS_CONFIG, "%s: no account",
-		    p->name);
-	if (config_check_names(p) == -1)
-		return -1;
-	for (i = 0; i < p->cfg.naccounts; i++)
-		if (config_inherit(p, &p->cfg.accounts[i], p->set[i]) == -1)
-			return -1;
-	return config_check_mailboxes(p);
-}
-
 /*
  * Parses len bytes of text (need not be NUL-terminated, may hold any
  * bytes) read from file "name" (used in messages only).  home replaces a
@@ -942,7 +600,9 @@ config_parse(const char *text, size_t len, const char *name,
 {
 	struct parser p;
 	char *w[CONFIG_MAX_WORDS];
-	const char *s = text, *end = text + len, *nl;
+	struct lex lx;
+	const char *line;
+	size_t linelen;
 	int nw, rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -961,19 +621,18 @@ config_parse(const char *text, size_t len, const char *name,
 		goto out;
 	}
 	/* a UTF-8 byte order mark, as some Windows editors write */
-	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
-		s += 3;
-	while (s < end) {
-		p.line++;
-		if ((nl = memchr(s, '\n', end - s)) == NULL)
-			nl = end;
-		if (config_split(&p, s, nl - s, w, &nw) == -1)
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		lex_init(&lx, text + 3, len - 3);
+	else
+		lex_init(&lx, text, len);
+	while (lex_line(&lx, &line, &linelen)) {
+		p.line = lx.line;
+		if (config_split(&p, line, linelen, w, &nw) == -1)
 			goto out;
 		if (nw > 0 && config_line(&p, w, nw) == -1)
 			goto out;
-		s = nl + 1;
 	}
-	if (config_finish(&p) == -1)
+	if (config_check(&p) == -1)
 		goto out;
 	*cfg = p.cfg;
 	memset(&p.cfg, 0, sizeof(p.cfg));
