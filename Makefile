@@ -18,7 +18,7 @@ WARN =		-Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 		-Wstrict-prototypes -Wpointer-arith -Wformat=2
 CFLAGS ?=	-O2 -g
 # EXAMPLES_DIR: where make install puts the example, for the first run's message.
-ALL_CFLAGS =	$(CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE -pthread -I. -Isyncmail -Isftp -Imaildir \
+ALL_CFLAGS =	$(CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE -pthread -I. \
 		-DEXAMPLES_DIR='"$(EXAMPLES)"' \
 		$(PKG_CFLAGS)
 LDLIBS =	$(PKG_LIBS) -pthread

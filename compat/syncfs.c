@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "compat.h"
+#include "compat/compat.h"
 
 #ifdef __linux__
 /*

@@ -10,9 +10,9 @@
 #include <openssl/evp.h>
 
 #include "compat/compat.h"
-#include "commit.h"
+#include "maildir/commit.h"
+#include "maildir/names.h"
 #include "util/fault.h"
-#include "names.h"
 
 /*
  * The SHA-256 of tmp/tmpname, for the log: read back from the page cache

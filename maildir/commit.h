@@ -19,11 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "deliver.h"
+#include "maildir/deliver.h"
+#include "maildir/localset.h"
+#include "maildir/maildir.h"
+#include "maildir/record.h"
 #include "util/error.h"
-#include "maildir.h"
-#include "localset.h"
-#include "record.h"
 
 struct commit_item {
 	const char	*name;		/* remote name, delivered under it if free */

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "compat/compat.h"
-#include "deliver.h"
-#include "names.h"
+#include "maildir/deliver.h"
+#include "maildir/names.h"
 
 int
 deliver_create(const struct maildir *md, const char *tmpname,

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "maildir/localset.h"
+#include "maildir/maildir.h"
 #include "util/error.h"
-#include "maildir.h"
-#include "localset.h"
 
 /*
  * Creates tmp/tmpname with O_EXCL, mode 0600.  Returns the fd (the

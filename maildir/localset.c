@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "localset.h"
-#include "names.h"
+#include "maildir/localset.h"
+#include "maildir/names.h"
 
 static int
 cmp_hash(const void *a, const void *b)

@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "maildir/maildir.h"
+#include "maildir/nameset.h"
 #include "util/error.h"
-#include "maildir.h"
-#include "nameset.h"
 
 struct localset {
 	uint64_t	*want;		/* hashes of the wanted unique names */

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "maildir.h"
-#include "names.h"
+#include "maildir/maildir.h"
+#include "maildir/names.h"
 
 /*
  * Flushes the directory holding the last component of path (path is

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "names.h"
+#include "maildir/names.h"
 
 const char *
 names_invalid(const char *name, size_t namelen)

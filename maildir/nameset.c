@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "names.h"
-#include "nameset.h"
+#include "maildir/names.h"
+#include "maildir/nameset.h"
 
 static int
 key_eq(const struct nameset_entry *e, const char *key, size_t len)

@@ -10,7 +10,7 @@
 
 #include <openssl/sha.h>
 
-#include "record.h"
+#include "maildir/record.h"
 
 void
 record_tag(const char *source, char *tag)

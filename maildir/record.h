@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "maildir/maildir.h"
+#include "maildir/nameset.h"
 #include "util/error.h"
-#include "maildir.h"
-#include "nameset.h"
 
 struct record {
 	const struct maildir *md;

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "deliver.h"
-#include "tmppool.h"
+#include "maildir/deliver.h"
+#include "maildir/tmppool.h"
 
 /* Makes the next file; called with the lock held, creates without it. */
 static int

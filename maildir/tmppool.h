@@ -14,8 +14,8 @@
 
 #include <pthread.h>
 
+#include "maildir/maildir.h"
 #include "util/error.h"
-#include "maildir.h"
 
 #define TMPPOOL_SIZE	64
 

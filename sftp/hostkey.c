@@ -23,9 +23,9 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "util/error.h"
 #include "sftp/hostkey.h"
 #include "sftp/hostkey_blob.h"
+#include "util/error.h"
 #include "util/lex.h"
 #include "util/match.h"
 

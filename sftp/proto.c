@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
+#include "sftp/proto.h"
 
 void
 proto_buf_free(struct proto_buf *b)

@@ -14,9 +14,9 @@
 
 #include <libssh2.h>
 
+#include "sftp/proxy.h"
+#include "sftp/sshconfig.h"
 #include "util/error.h"
-#include "proxy.h"
-#include "sshconfig.h"
 
 struct session {
 	const char	*account;	/* name, for messages */

@@ -4,14 +4,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "account.h"
-#include "client.h"
-#include "maildir.h"
-#include "say.h"
-#include "pull.h"
-#include "record.h"
-#include "session.h"
-#include "sshconfig.h"
+#include "maildir/maildir.h"
+#include "maildir/record.h"
+#include "sftp/client.h"
+#include "sftp/session.h"
+#include "sftp/sshconfig.h"
+#include "syncmail/account.h"
+#include "syncmail/pull.h"
+#include "syncmail/say.h"
 
 /* The local end of each pull, locked before anything touches the network. */
 struct local {

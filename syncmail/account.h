@@ -6,8 +6,8 @@
 
 #include <signal.h>
 
-#include "config.h"
 #include "sftp/sshconfig.h"
+#include "syncmail/config.h"
 #include "util/error.h"
 
 /*

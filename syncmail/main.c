@@ -16,11 +16,11 @@
 #include <libssh2.h>
 #include <openssl/crypto.h>
 
-#include "account.h"
-#include "sandbox.h"
-#include "config.h"
+#include "syncmail/account.h"
+#include "syncmail/config.h"
+#include "syncmail/sandbox.h"
+#include "syncmail/say.h"
 #include "util/fault.h"
-#include "say.h"
 #include "util/note.h"
 
 #define SYNCMAIL_VERSION "0.1"

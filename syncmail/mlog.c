@@ -7,8 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mlog.h"
-#include "say.h"
+#include "syncmail/mlog.h"
+#include "syncmail/say.h"
 
 int
 mlog_open(struct mlog *l, const struct account *a, struct error *err)

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "config.h"
+#include "syncmail/config.h"
 #include "util/error.h"
 
 struct mlog {

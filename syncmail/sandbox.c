@@ -51,10 +51,10 @@
 #include <unistd.h>
 
 #include "compat/sandbox.h"
-#include "sandbox.h"
-#include "maildir.h"
+#include "maildir/maildir.h"
+#include "sftp/sshconfig.h"
+#include "syncmail/sandbox.h"
 #include "util/note.h"
-#include "sshconfig.h"
 
 /* Adds path (copied) to l.  Returns 0 or -1 with err set. */
 static int

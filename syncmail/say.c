@@ -3,7 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "say.h"
+#include "syncmail/say.h"
 
 int say_verbose;
 int say_quiet;

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "worker.h"
+#include "syncmail/worker.h"
 
 static void *
 worker_main(void *arg)

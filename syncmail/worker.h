@@ -12,7 +12,7 @@
 
 #include <pthread.h>
 
-#include "commit.h"
+#include "maildir/commit.h"
 
 struct worker {
 	pthread_t	 thread;

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "match.h"
+#include "util/match.h"
 
 /*
  * Iterative, with one backtrack point: on a mismatch after a "*", the

@@ -1,7 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "note.h"
+#include "util/note.h"
 
 static note_sink *sink;
 

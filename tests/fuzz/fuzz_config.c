@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "syncmail/config.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

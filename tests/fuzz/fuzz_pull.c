@@ -34,14 +34,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "client.h"
-#include "config.h"
-#include "maildir.h"
-#include "mlog.h"
-#include "say.h"
-#include "proto.h"
-#include "pull.h"
-#include "record.h"
+#include "maildir/maildir.h"
+#include "maildir/record.h"
+#include "sftp/client.h"
+#include "sftp/proto.h"
+#include "syncmail/config.h"
+#include "syncmail/mlog.h"
+#include "syncmail/pull.h"
+#include "syncmail/say.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

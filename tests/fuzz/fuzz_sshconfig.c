@@ -26,7 +26,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "sshconfig.h"
+#include "sftp/sshconfig.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -22,12 +22,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "maildir.h"
-#include "mlog.h"
-#include "say.h"
-#include "pull.h"
-#include "record.h"
+#include "maildir/maildir.h"
+#include "maildir/record.h"
+#include "syncmail/config.h"
+#include "syncmail/mlog.h"
+#include "syncmail/pull.h"
+#include "syncmail/say.h"
 #include "check.h"
 
 static char root[64];		/* the temporary directory */

@@ -18,9 +18,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "util/error.h"
 #include "sftp/hostkey.h"
 #include "tests/unit/check.h"
+#include "util/error.h"
 
 /* ssh-keygen -t ed25519 made these, then ssh-keygen -H, -l -E sha256. */
 #define FIXED_B64	"AAAAC3NzaC1lZDI1NTE5AAAAIO6IRZdNMANjHXbU" \

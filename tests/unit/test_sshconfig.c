@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sshconfig.h"
+#include "sftp/sshconfig.h"
 #include "util/match.h"
 #include "check.h"
 
