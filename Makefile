@@ -39,6 +39,7 @@ OBJS =		syncmail/main.o \
 		syncmail/say.o \
 		syncmail/mlog.o \
 		syncmail/sandbox.o \
+		syncmail/status.o \
 		sftp/session.o \
 		sftp/kex.o \
 		sftp/hostcheck.o \
@@ -65,7 +66,7 @@ OBJS =		syncmail/main.o \
 		compat/syncfs.o \
 		compat/sandbox-$(SANDBOX_OS).o
 
-HDRS =		util/error.h syncmail/config.h syncmail/say.h util/readfile.h \
+HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/readfile.h \
 		syncmail/mlog.h \
 		syncmail/account.h syncmail/pull.h syncmail/engine.h syncmail/worker.h util/fault.h \
 		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h \

@@ -44,20 +44,20 @@ sandbox_close(struct sandbox_paths *l, int forks,
 		for (i = 0; i < l->n; i++)
 			if (unveil(l->rules[i].path, perms[l->rules[i].how])
 			    == -1 && errno != ENOENT)
-				return error_errno(err, STATUS_PARTIAL,
+				return error_errno(err, ERR_MAILBOX,
 				    "unveil %s", l->rules[i].path);
 		if ((sock != NULL && unveil(sock, "rw") == -1 &&
 		    errno != ENOENT) ||
 		    unveil("/dev/null", "rw") == -1 ||
 		    unveil("/dev/tty", "rw") == -1 ||
 		    unveil(NULL, NULL) == -1)
-			return error_errno(err, STATUS_PARTIAL, "unveil");
+			return error_errno(err, ERR_MAILBOX, "unveil");
 	}
 	snprintf(promises, sizeof(promises), "stdio rpath wpath cpath fattr "
 	    "flock inet dns unix tty getpw%s%s", forks || l->proxy ?
 	    " proc" : "", l->proxy ? " exec" : "");
 	if (pledge(promises, NULL) == -1)
-		return error_errno(err, STATUS_PARTIAL, "pledge");
+		return error_errno(err, ERR_MAILBOX, "pledge");
 	if (!quiet)
 		note(2, NULL, "sandbox: pledge \"%s\"%s", promises,
 		    l->proxy ? "" : " and unveil");

@@ -65,7 +65,7 @@ sync_tmp(const struct maildir *md, struct commit_item *items, size_t n,
 	if (n >= COMMIT_SYNCFS_MIN && (compat_syncfs_flushes(md->fd) ||
 	    fault_syncfs_forced())) {
 		if (compat_syncfs(md->fd) == -1)
-			return error_errno(err, STATUS_PARTIAL, "%s: syncfs",
+			return error_errno(err, ERR_MAILBOX, "%s: syncfs",
 			    md->path);
 		return 0;
 	}
@@ -73,10 +73,10 @@ sync_tmp(const struct maildir *md, struct commit_item *items, size_t n,
 		fd = openat(md->tmpfd, items[i].tmpname, O_RDONLY | O_NOFOLLOW |
 		    O_CLOEXEC);
 		if (fd == -1)
-			return error_errno(err, STATUS_PARTIAL, "%s/tmp/%s",
+			return error_errno(err, ERR_MAILBOX, "%s/tmp/%s",
 			    md->path, items[i].tmpname);
 		if (fsync(fd) == -1) {
-			error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: fsync",
+			error_errno(err, ERR_MAILBOX, "%s/tmp/%s: fsync",
 			    md->path, items[i].tmpname);
 			close(fd);
 			return -1;

@@ -19,7 +19,7 @@ deliver_create(const struct maildir *md, const char *tmpname,
 	fd = openat(md->tmpfd, tmpname, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: open",
+		return error_errno(err, ERR_MAILBOX, "%s/tmp/%s: open",
 		    md->path, tmpname);
 	return fd;
 }
@@ -35,13 +35,13 @@ deliver_close(const struct maildir *md, int fd, const char *tmpname,
 	ts[1].tv_sec = mtime;
 	ts[1].tv_nsec = 0;
 	if (futimens(fd, ts) == -1) {
-		error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: futimens",
+		error_errno(err, ERR_MAILBOX, "%s/tmp/%s: futimens",
 		    md->path, tmpname);
 		close(fd);
 		return -1;
 	}
 	if (close(fd) == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: close",
+		return error_errno(err, ERR_MAILBOX, "%s/tmp/%s: close",
 		    md->path, tmpname);
 	return 0;
 }
@@ -102,7 +102,7 @@ same_as_local(const struct maildir *md, const char *tmpname,
 	if (rc == -1 && errno == ENOENT)
 		return 2;	/* the user removed it since we looked */
 	if (rc == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s: comparing with "
+		return error_errno(err, ERR_MAILBOX, "%s: comparing with "
 		    "%s", md->path, local);
 	return rc;
 }
@@ -131,7 +131,7 @@ deliver_resolve(const struct maildir *md, const char *tmpname,
 			    AT_SYMLINK_NOFOLLOW) == -1) {
 				if (errno == ENOENT)
 					return DELIVER_NEW;
-				return error_errno(err, STATUS_PARTIAL,
+				return error_errno(err, ERR_MAILBOX,
 				    "%s/new/%s", md->path, final);
 			}
 			snprintf(local, sizeof(local), "new/%s", final);
@@ -148,10 +148,10 @@ deliver_resolve(const struct maildir *md, const char *tmpname,
 		if (same)
 			return DELIVER_DUPLICATE;
 		if (names_fresh(name, tries, final, 256) == -1)
-			return error_set(err, STATUS_PARTIAL, "%s: no fresh "
+			return error_set(err, ERR_MAILBOX, "%s: no fresh "
 			    "name for %s", md->path, name);
 	}
-	return error_set(err, STATUS_PARTIAL, "%s: no free name for %s",
+	return error_set(err, ERR_MAILBOX, "%s: no free name for %s",
 	    md->path, name);
 }
 
@@ -164,10 +164,10 @@ deliver_move(const struct maildir *md, const char *tmpname,
 	if (compat_rename_noreplace(md->tmpfd, tmpname, md->newfd,
 	    final) == -1) {
 		if (errno == EEXIST)
-			return error_set(err, STATUS_PARTIAL, "%s: new/%s "
+			return error_set(err, ERR_MAILBOX, "%s: new/%s "
 			    "appeared while delivering tmp/%s; it stays on the "
 			    "server for the next run", md->path, final, tmpname);
-		return error_errno(err, STATUS_PARTIAL, "%s: rename tmp/%s "
+		return error_errno(err, ERR_MAILBOX, "%s: rename tmp/%s "
 		    "to new/%s", md->path, tmpname, final);
 	}
 	snprintf(local, sizeof(local), "new/%s", final);

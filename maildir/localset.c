@@ -43,7 +43,7 @@ localset_want(struct localset *s, const char *name, struct error *err)
 	if (s->nwant == s->wantcap) {
 		cap = s->wantcap ? s->wantcap * 2 : 256;
 		if ((p = reallocarray(s->want, cap, sizeof(*p))) == NULL)
-			return error_errno(err, STATUS_PARTIAL, "out of memory");
+			return error_errno(err, ERR_MAILBOX, "out of memory");
 		s->want = p;
 		s->wantcap = cap;
 	}
@@ -64,10 +64,10 @@ scan_dir(struct localset *s, const struct maildir *md, int dirfd,
 	int fd;
 
 	if ((fd = dup(dirfd)) == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s", md->path, sub);
+		return error_errno(err, ERR_MAILBOX, "%s/%s", md->path, sub);
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
-		return error_errno(err, STATUS_PARTIAL, "%s/%s", md->path, sub);
+		return error_errno(err, ERR_MAILBOX, "%s/%s", md->path, sub);
 	}
 	rewinddir(d);
 	errno = 0;
@@ -79,7 +79,7 @@ scan_dir(struct localset *s, const struct maildir *md, int dirfd,
 		snprintf(local, sizeof(local), "%s/%s", sub, de->d_name);
 		if (nameset_put(&s->map, de->d_name,
 		    names_unique_len(de->d_name), local, 0) == NULL) {
-			error_errno(err, STATUS_PARTIAL, "%s: out of memory "
+			error_errno(err, ERR_MAILBOX, "%s: out of memory "
 			    "listing %s", md->path, sub);
 			closedir(d);
 			return -1;
@@ -87,7 +87,7 @@ scan_dir(struct localset *s, const struct maildir *md, int dirfd,
 		errno = 0;
 	}
 	if (errno != 0) {
-		error_errno(err, STATUS_PARTIAL, "%s/%s: readdir", md->path, sub);
+		error_errno(err, ERR_MAILBOX, "%s/%s: readdir", md->path, sub);
 		closedir(d);
 		return -1;
 	}
@@ -140,7 +140,7 @@ localset_add(struct localset *s, const char *local, struct error *err)
 		s->mapped = mapped;
 	}
 	if (s->mapped && nameset_put(&s->map, name, len, local, 0) == NULL)
-		return error_errno(err, STATUS_PARTIAL, "out of memory");
+		return error_errno(err, ERR_MAILBOX, "out of memory");
 	return 0;
 }
 

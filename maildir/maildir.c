@@ -34,7 +34,7 @@ sync_parent(char *path, struct error *err)
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (fd == -1 || fsync(fd) == -1)
-		rc = error_errno(err, STATUS_PARTIAL, "%s: fsync",
+		rc = error_errno(err, ERR_MAILBOX, "%s: fsync",
 		    slash == path ? "/" : path);
 	if (fd != -1)
 		close(fd);
@@ -50,7 +50,7 @@ mkdirs(const char *path, struct error *err)
 	size_t i;
 
 	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
-		return error_set(err, STATUS_PARTIAL, "%s: path too long", path);
+		return error_set(err, ERR_MAILBOX, "%s: path too long", path);
 	for (i = 1; buf[i] != '\0'; i++) {
 		if (buf[i] != '/')
 			continue;
@@ -59,13 +59,13 @@ mkdirs(const char *path, struct error *err)
 			if (sync_parent(buf, err) == -1)
 				return -1;
 		} else if (errno != EEXIST)
-			return error_errno(err, STATUS_PARTIAL, "%s: mkdir", buf);
+			return error_errno(err, ERR_MAILBOX, "%s: mkdir", buf);
 		buf[i] = '/';
 	}
 	if (mkdir(buf, 0700) == 0)
 		return sync_parent(buf, err);
 	if (errno != EEXIST)
-		return error_errno(err, STATUS_PARTIAL, "%s: mkdir", buf);
+		return error_errno(err, ERR_MAILBOX, "%s: mkdir", buf);
 	return 0;
 }
 
@@ -79,10 +79,10 @@ open_sub(struct maildir *md, const char *sub, int create, struct error *err)
 		/* A new tmp/ new/ or cur/ must outlive a power cut (sync_parent). */
 		if (mkdirat(md->fd, sub, 0700) == 0) {
 			if (fsync(md->fd) == -1)
-				return error_errno(err, STATUS_PARTIAL,
+				return error_errno(err, ERR_MAILBOX,
 				    "%s: fsync", md->path);
 		} else if (errno != EEXIST)
-			return error_errno(err, STATUS_PARTIAL, "%s/%s: mkdir",
+			return error_errno(err, ERR_MAILBOX, "%s/%s: mkdir",
 			    md->path, sub);
 	}
 	/*
@@ -95,15 +95,15 @@ open_sub(struct maildir *md, const char *sub, int create, struct error *err)
 	if (fd == -1 && (errno == ENOTDIR || errno == ELOOP) &&
 	    fstatat(md->fd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISLNK(st.st_mode))
-			return error_set(err, STATUS_PARTIAL, "%s/%s: is a "
+			return error_set(err, ERR_MAILBOX, "%s/%s: is a "
 			    "symbolic link, not a directory; syncmail does not "
 			    "follow links inside a Maildir", md->path, sub);
 		if (!S_ISDIR(st.st_mode))
-			return error_set(err, STATUS_PARTIAL, "%s/%s: is not "
+			return error_set(err, ERR_MAILBOX, "%s/%s: is not "
 			    "a directory", md->path, sub);
 	}
 	if (fd == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s: open",
+		return error_errno(err, ERR_MAILBOX, "%s/%s: open",
 		    md->path, sub);
 	return fd;
 }
@@ -114,14 +114,14 @@ maildir_open(struct maildir *md, const char *path, int create,
 {
 	md->fd = md->tmpfd = md->newfd = md->curfd = -1;
 	if ((md->path = strdup(path)) == NULL)
-		return error_errno(err, STATUS_PARTIAL, "strdup");
+		return error_errno(err, ERR_MAILBOX, "strdup");
 	if (create && mkdirs(path, err) == -1)
 		return -1;
 	md->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (md->fd == -1) {
 		if (!create && errno == ENOENT)
 			return 1;
-		return error_errno(err, STATUS_PARTIAL, "%s", path);
+		return error_errno(err, ERR_MAILBOX, "%s", path);
 	}
 	if ((md->tmpfd = open_sub(md, "tmp", create, err)) == -1 ||
 	    (md->newfd = open_sub(md, "new", create, err)) == -1 ||
@@ -129,7 +129,7 @@ maildir_open(struct maildir *md, const char *path, int create,
 		if (!create && errno == ENOENT) {
 			maildir_close(md);
 			if ((md->path = strdup(path)) == NULL)
-				return error_errno(err, STATUS_PARTIAL, "strdup");
+				return error_errno(err, ERR_MAILBOX, "strdup");
 			return 1;
 		}
 		return -1;
@@ -143,7 +143,7 @@ maildir_avail(const struct maildir *md, uint64_t *bytes, struct error *err)
 	struct statvfs sv;
 
 	if (fstatvfs(md->fd, &sv) == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s: statvfs", md->path);
+		return error_errno(err, ERR_MAILBOX, "%s: statvfs", md->path);
 	*bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
 	return 0;
 }
@@ -153,7 +153,7 @@ maildir_sync(const struct maildir *md, int dirfd, const char *what,
     struct error *err)
 {
 	if (fsync(dirfd) == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s: fsync",
+		return error_errno(err, ERR_MAILBOX, "%s/%s: fsync",
 		    md->path, what);
 	return 0;
 }
@@ -168,17 +168,17 @@ maildir_clean_tmp(const struct maildir *md, const char *prefix,
 	int fd, n = 0;
 
 	if ((fd = dup(md->tmpfd)) == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/tmp", md->path);
+		return error_errno(err, ERR_MAILBOX, "%s/tmp", md->path);
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
-		return error_errno(err, STATUS_PARTIAL, "%s/tmp", md->path);
+		return error_errno(err, ERR_MAILBOX, "%s/tmp", md->path);
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, prefix, plen) != 0)
 			continue;
 		if (unlinkat(md->tmpfd, de->d_name, 0) == -1) {
-			error_errno(err, STATUS_PARTIAL, "%s/tmp/%s: unlink",
+			error_errno(err, ERR_MAILBOX, "%s/tmp/%s: unlink",
 			    md->path, de->d_name);
 			closedir(d);
 			return -1;

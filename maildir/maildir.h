@@ -21,7 +21,7 @@ struct maildir {
  * Opens the Maildir at path.  With create set, the Maildir, its missing
  * parents and tmp/ new/ cur/ are created mode 0700.  Without it (dry
  * run) a missing Maildir returns 1 with every fd -1.  Returns 0 or 1, or
- * -1 with err set (STATUS_PARTIAL).  Close with maildir_close.
+ * -1 with err set (ERR_MAILBOX).  Close with maildir_close.
  */
 int	 maildir_open(struct maildir *, const char *path, int create,
 	    struct error *err);

@@ -34,7 +34,7 @@ append(struct record *r, const char *line, size_t len, struct error *err)
 		while (cap - r->pendlen < len)
 			cap *= 2;
 		if ((p = realloc(r->pending, cap)) == NULL)
-			return error_errno(err, STATUS_PARTIAL, "realloc");
+			return error_errno(err, ERR_MAILBOX, "realloc");
 		r->pending = p;
 		r->pendcap = cap;
 	}
@@ -110,7 +110,7 @@ parse_line(struct record *r, char *line, int lineno, struct error *err)
 	    strchr(final, '\t') != NULL)))
 		goto bad;
 	if (put_entry(r, name, sz, tmp, final) == -1)
-		return error_errno(err, STATUS_PARTIAL, "nameset");
+		return error_errno(err, ERR_MAILBOX, "nameset");
 	r->lines++;
 	return 0;
 bad:
@@ -118,7 +118,7 @@ bad:
 	 * Never guess: a wrong guess either delivers twice or deletes a
 	 * message that was never delivered.
 	 */
-	return error_set(err, STATUS_PARTIAL, "%s/%s:%d: damaged record "
+	return error_set(err, ERR_MAILBOX, "%s/%s:%d: damaged record "
 	    "line; look at it, or move the file away to start afresh (then "
 	    "messages caught mid-delivery may be delivered twice)",
 	    r->md->path, r->name, lineno);
@@ -134,14 +134,14 @@ load(struct record *r, struct error *err)
 	int lineno = 0, ret = -1;
 
 	if (fstat(r->fd, &st) == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s: stat",
+		return error_errno(err, ERR_MAILBOX, "%s/%s: stat",
 		    r->md->path, r->name);
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		return error_errno(err, STATUS_PARTIAL, "malloc");
+		return error_errno(err, ERR_MAILBOX, "malloc");
 	while (len < (size_t)st.st_size) {
 		n = pread(r->fd, buf + len, (size_t)st.st_size - len, len);
 		if (n == -1) {
-			error_errno(err, STATUS_PARTIAL, "%s/%s: read",
+			error_errno(err, ERR_MAILBOX, "%s/%s: read",
 			    r->md->path, r->name);
 			goto out;
 		}
@@ -156,7 +156,7 @@ load(struct record *r, struct error *err)
 			break;
 		*nl = '\0';
 		if (memchr(line, '\0', nl - line) != NULL) {
-			error_set(err, STATUS_PARTIAL, "%s/%s:%d: NUL byte "
+			error_set(err, ERR_MAILBOX, "%s/%s:%d: NUL byte "
 			    "in record", r->md->path, r->name, lineno + 1);
 			goto out;
 		}
@@ -169,7 +169,7 @@ load(struct record *r, struct error *err)
 	 * died; it was never flushed, so nothing depended on it.
 	 */
 	if (keep < len && !r->readonly && ftruncate(r->fd, keep) == -1) {
-		error_errno(err, STATUS_PARTIAL, "%s/%s: truncate",
+		error_errno(err, ERR_MAILBOX, "%s/%s: truncate",
 		    r->md->path, r->name);
 		goto out;
 	}
@@ -198,7 +198,7 @@ open_locked(struct record *r, struct error *err)
 			created = r->fd != -1;
 		}
 		if (r->fd == -1)
-			return error_errno(err, STATUS_PARTIAL, "%s/%s: open",
+			return error_errno(err, ERR_MAILBOX, "%s/%s: open",
 			    r->md->path, r->name);
 		/*
 		 * A new record's name is durable only once the Maildir is
@@ -206,15 +206,15 @@ open_locked(struct record *r, struct error *err)
 		 * record with it, however often its lines were flushed.
 		 */
 		if (created && fsync(r->md->fd) == -1)
-			return error_errno(err, STATUS_PARTIAL, "%s: fsync",
+			return error_errno(err, ERR_MAILBOX, "%s: fsync",
 			    r->md->path);
 		if (flock(r->fd, LOCK_EX | LOCK_NB) == -1) {
 			if (errno == EWOULDBLOCK)
-				return error_set(err, STATUS_TEMPFAIL,
+				return error_set(err, ERR_TRANSIENT,
 				    "%s is locked by another syncmail "
 				    "(%s/%s); skipping", r->md->path,
 				    r->md->path, r->name);
-			return error_errno(err, STATUS_PARTIAL, "%s/%s: flock",
+			return error_errno(err, ERR_MAILBOX, "%s/%s: flock",
 			    r->md->path, r->name);
 		}
 		/* A compaction by another run may have renamed a new file in. */
@@ -225,7 +225,7 @@ open_locked(struct record *r, struct error *err)
 		close(r->fd);
 		r->fd = -1;
 	}
-	return error_set(err, STATUS_TEMPFAIL, "%s/%s keeps changing",
+	return error_set(err, ERR_TRANSIENT, "%s/%s keeps changing",
 	    r->md->path, r->name);
 }
 
@@ -240,7 +240,7 @@ record_open(struct record *r, const struct maildir *md, const char *source,
 	record_tag(source, r->tag);
 	snprintf(r->name, sizeof(r->name), "syncmail-state.%s", r->tag);
 	if ((r->source = strdup(source)) == NULL)
-		return error_errno(err, STATUS_PARTIAL, "strdup");
+		return error_errno(err, ERR_MAILBOX, "strdup");
 	r->readonly = readonly;
 	if (readonly) {
 		if (md->fd == -1)
@@ -249,7 +249,7 @@ record_open(struct record *r, const struct maildir *md, const char *source,
 		    O_CLOEXEC);
 		if (r->fd == -1)
 			return errno == ENOENT ? 0 : error_errno(err,
-			    STATUS_PARTIAL, "%s/%s: open", md->path, r->name);
+			    ERR_MAILBOX, "%s/%s: open", md->path, r->name);
 		/* load() truncates torn lines only when it may write. */
 		return load(r, err);
 	}
@@ -269,11 +269,11 @@ add_locked(struct record *r, const char *name, uint64_t size,
 	    (unsigned long long)size, tmpname, final != NULL ? "\t" : "",
 	    final != NULL ? final : "");
 	if (n < 0 || (size_t)n >= sizeof(line))
-		return error_set(err, STATUS_PARTIAL, "record line too long");
+		return error_set(err, ERR_MAILBOX, "record line too long");
 	if (append(r, line, n, err) == -1)
 		return -1;
 	if (put_entry(r, name, size, tmpname, final) == -1)
-		return error_errno(err, STATUS_PARTIAL, "nameset");
+		return error_errno(err, ERR_MAILBOX, "nameset");
 	r->lines++;
 	return 0;
 }
@@ -294,7 +294,7 @@ flush_pending(struct record *r, struct error *err)
 	if (r->pendlen == 0 || r->fd == -1)
 		return 0;
 	if (lseek(r->fd, 0, SEEK_END) == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s: seek",
+		return error_errno(err, ERR_MAILBOX, "%s/%s: seek",
 		    r->md->path, r->name);
 	while (done < r->pendlen) {
 		if ((n = write(r->fd, r->pending + done,
@@ -310,7 +310,7 @@ flush_pending(struct record *r, struct error *err)
 	r->pendlen -= done;
 	if (r->pendlen > 0) {
 		errno = saved;
-		return error_errno(err, STATUS_PARTIAL, "%s/%s: write",
+		return error_errno(err, ERR_MAILBOX, "%s/%s: write",
 		    r->md->path, r->name);
 	}
 	return 0;
@@ -322,7 +322,7 @@ sync_locked(struct record *r, struct error *err)
 	if (flush_pending(r, err) == -1)
 		return -1;
 	if (fdatasync(r->fd) == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s: fsync",
+		return error_errno(err, ERR_MAILBOX, "%s/%s: fsync",
 		    r->md->path, r->name);
 	return 0;
 }
@@ -337,7 +337,7 @@ drop_locked(struct record *r, const char *name, struct error *err)
 		return 0;
 	n = snprintf(line, sizeof(line), "-\t%s\n", name);
 	if (n < 0 || (size_t)n >= sizeof(line))
-		return error_set(err, STATUS_PARTIAL, "record line too long");
+		return error_set(err, ERR_MAILBOX, "record line too long");
 	if (append(r, line, n, err) == -1)
 		return -1;
 	nameset_del(&r->entries, name, strlen(name));
@@ -407,7 +407,7 @@ compact(struct record *r, struct error *err)
 	fd = openat(r->md->fd, tmpname, O_RDWR | O_CREAT | O_TRUNC |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
-		return error_errno(err, STATUS_PARTIAL, "%s/%s: open",
+		return error_errno(err, ERR_MAILBOX, "%s/%s: open",
 		    r->md->path, tmpname);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
 		goto fail;
@@ -432,7 +432,7 @@ compact(struct record *r, struct error *err)
 	r->lines = r->entries.count;
 	return 0;
 fail:
-	error_errno(err, STATUS_PARTIAL, "%s/%s: rewriting the record",
+	error_errno(err, ERR_MAILBOX, "%s/%s: rewriting the record",
 	    r->md->path, tmpname);
 	(void)unlinkat(r->md->fd, tmpname, 0);
 	close(fd);
@@ -457,7 +457,7 @@ record_close(struct record *r, struct error *err)
 	if (ret == 0 && r->fd != -1 && r->md != NULL && r->lines > 0) {
 		if (r->entries.count == 0) {
 			if (ftruncate(r->fd, 0) == -1)
-				ret = error_errno(err, STATUS_PARTIAL,
+				ret = error_errno(err, ERR_MAILBOX,
 				    "%s/%s: truncate", r->md->path, r->name);
 		} else if (r->lines > 2 * r->entries.count + 64)
 			ret = compact(r, err);

@@ -46,7 +46,7 @@ void	 record_tag(const char *source, char *tag);
 
 /*
  * Opens (creating) the record of source in md and takes its lock without
- * waiting: held by another process means -1 with STATUS_TEMPFAIL.  With
+ * waiting: held by another process means -1 with ERR_TRANSIENT.  With
  * readonly set (dry run) nothing is created or locked, and a missing file
  * is an empty record.  A torn last line (a crash mid-write) is dropped.
  * Returns 0 or -1 with err set; record_close either way.

@@ -58,7 +58,7 @@ tmppool_start(struct tmppool *p, const struct maildir *md,
 	pthread_cond_init(&p->cond, NULL);
 	if ((rc = pthread_create(&p->thread, NULL, pool_main, p)) != 0) {
 		errno = rc;
-		return error_errno(err, STATUS_PARTIAL, "pthread_create");
+		return error_errno(err, ERR_MAILBOX, "pthread_create");
 	}
 	p->started = 1;
 	return 0;

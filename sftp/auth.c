@@ -275,12 +275,12 @@ auth_user(struct session *s, const struct sshconfig_target *t,
 			return 0;
 		if (libssh2_session_last_errno(s->ssh) == LIBSSH2_ERROR_EAGAIN)
 			return -1;
-		return session_error(s, err, STATUS_TEMPFAIL,
+		return session_error(s, err, ERR_TRANSIENT,
 		    "asking for authentication methods");
 	}
 	session_progress(s);
 	if (strstr(list, "publickey") == NULL)
-		return error_set(err, STATUS_NOPERM, "%s@%s offers no public "
+		return error_set(err, ERR_DENIED, "%s@%s offers no public "
 		    "key authentication (only: %s)", s->user, s->host, list);
 
 	if ((rc = auth_agent(s, tried, sizeof(tried), err)) != 0)
@@ -304,7 +304,7 @@ auth_user(struct session *s, const struct sshconfig_target *t,
 				return rc == 1 ? 0 : -1;
 		}
 	}
-	return error_set(err, STATUS_NOPERM, "authentication as %s@%s failed; "
+	return error_set(err, ERR_DENIED, "authentication as %s@%s failed; "
 	    "tried: %s%s", s->user, s->host, tried[0] ? tried : "no keys",
 	    hint[0] ? hint : t->nidentities == 0 && ndefault == 0 ?
 	    "; no identity file is configured, and none of ~/.ssh/id_ed25519, "

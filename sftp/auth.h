@@ -15,9 +15,9 @@
  * s->user: with the agent's keys, then t's identity files, or when t
  * names none, those of ~/.ssh/id_ed25519, id_ecdsa and id_rsa that
  * exist.  Returns 0 when authenticated (also when the server asked for
- * nothing), or -1 with err set: STATUS_NOPERM when the server offers no
+ * nothing), or -1 with err set: ERR_DENIED when the server offers no
  * public key authentication or refuses every key (the message lists
- * what was tried and why each failed), STATUS_TEMPFAIL for a failed or
+ * what was tried and why each failed), ERR_TRANSIENT for a failed or
  * timed out exchange.
  */
 int	 auth_user(struct session *s, const struct sshconfig_target *t,

@@ -28,7 +28,7 @@ sftp_start(struct sftp *c, struct error *err)
 	int rc;
 
 	if (proto_init(&c->out) == -1)
-		return error_set(err, STATUS_TEMPFAIL, "out of memory");
+		return error_set(err, ERR_TRANSIENT, "out of memory");
 	while ((rc = sftp_packet(c, &r, err)) == 0)
 		if (sftp_pump(c, 1, err) == -1)
 			return -1;
@@ -36,12 +36,12 @@ sftp_start(struct sftp *c, struct error *err)
 		return -1;
 	if (r.type != SSH_FXP_VERSION) {
 		c->broken = 1;
-		return error_set(err, STATUS_TEMPFAIL, "SFTP server answered "
+		return error_set(err, ERR_TRANSIENT, "SFTP server answered "
 		    "request %u, expected its version", r.id);
 	}
 	c->version = r.version;
 	if (c->version < 3)
-		return error_set(err, STATUS_TEMPFAIL, "SFTP server speaks "
+		return error_set(err, ERR_TRANSIENT, "SFTP server speaks "
 		    "version %u, we need 3", c->version);
 	note(2, c->account, "SFTP version %u", c->version);
 	return 0;
@@ -58,7 +58,7 @@ sftp_init(struct sftp *c, const char *account, struct error *err)
 	c->nslots = SFTP_SLOTS;
 	if ((c->in = malloc(SFTP_READBUF)) == NULL ||
 	    (c->reqs = calloc(c->nslots, sizeof(*c->reqs))) == NULL)
-		return error_errno(err, STATUS_TEMPFAIL, "malloc");
+		return error_errno(err, ERR_TRANSIENT, "malloc");
 	return 0;
 }
 
@@ -109,7 +109,7 @@ sftp_grow(struct sftp *c, struct error *err)
 	size_t i, n = c->nslots * 2;
 
 	if ((t = calloc(n, sizeof(*t))) == NULL)
-		return error_errno(err, STATUS_TEMPFAIL, "calloc");
+		return error_errno(err, ERR_TRANSIENT, "calloc");
 	for (i = 0; i < c->nslots; i++)
 		if (old[i].used)
 			t[old[i].id & (n - 1)] = old[i];
@@ -179,7 +179,7 @@ sftp_send(struct sftp *c, int type, const char *path, const uint8_t *handle,
 		break;
 	}
 	if (rc == -1)
-		return error_set(err, STATUS_TEMPFAIL, "SFTP request too long "
+		return error_set(err, ERR_TRANSIENT, "SFTP request too long "
 		    "or out of memory");
 	q->used = 1;
 	q->type = type;
@@ -309,7 +309,7 @@ sftp_pump(struct sftp *c, int wait, struct error *err)
 	int wrote, got;
 
 	if (c->broken)
-		return error_set(err, STATUS_TEMPFAIL, "the SFTP connection "
+		return error_set(err, ERR_TRANSIENT, "the SFTP connection "
 		    "failed earlier");
 	for (;;) {
 		if ((wrote = flush_out(c, err)) == -1 ||
@@ -342,12 +342,12 @@ sftp_packet(struct sftp *c, struct proto_reply *r, struct error *err)
 		return 0;
 	if (n == -1) {
 		c->broken = 1;
-		return error_set(err, STATUS_TEMPFAIL, "SFTP server sent a "
+		return error_set(err, ERR_TRANSIENT, "SFTP server sent a "
 		    "packet of impossible length");
 	}
 	if (proto_parse(c->in + c->inoff + 4, (size_t)n - 4, r) == -1) {
 		c->broken = 1;
-		return error_set(err, STATUS_TEMPFAIL, "SFTP server sent a "
+		return error_set(err, ERR_TRANSIENT, "SFTP server sent a "
 		    "malformed packet (type %u)", c->in[c->inoff + 4]);
 	}
 	c->consumed = (size_t)n;
@@ -367,7 +367,7 @@ sftp_reply(struct sftp *c, struct proto_reply *r, struct sftp_req *q,
 	if (r->type == SSH_FXP_VERSION || !slot->used || slot->id != r->id) {
 		/* Nothing said after this can be matched to its request. */
 		c->broken = 1;
-		return error_set(err, STATUS_TEMPFAIL, "the SFTP server "
+		return error_set(err, ERR_TRANSIENT, "the SFTP server "
 		    "answered request %u, which is not in flight", r->id);
 	}
 	*q = *slot;

@@ -66,7 +66,7 @@ struct sftp {
 
 /*
  * Opens the "sftp" subsystem on a new channel of s and exchanges versions.
- * Returns 0, or -1 with err set (STATUS_TEMPFAIL).  sftp_close either way.
+ * Returns 0, or -1 with err set (ERR_TRANSIENT).  sftp_close either way.
  */
 int	 sftp_open(struct sftp *, struct session *s, struct error *err);
 

@@ -64,7 +64,7 @@ hostcheck_verify(struct session *s, struct hostkey_set *set,
 	blob = (const unsigned char *)libssh2_session_hostkey(s->ssh, &len,
 	    &ktype);
 	if (blob == NULL)
-		return session_error(s, err, STATUS_TEMPFAIL, "host key");
+		return session_error(s, err, ERR_TRANSIENT, "host key");
 	hostkey_fingerprint(blob, len, fp, sizeof(fp));
 	hostkey_blob_type(blob, len, type, sizeof(type));
 	switch (hostkey_verify(set, blob, len)) {
@@ -73,7 +73,7 @@ hostcheck_verify(struct session *s, struct hostkey_set *set,
 		    set->path);
 		return 0;
 	case HOSTKEY_REVOKED:
-		return error_set(err, STATUS_NOPERM, "host key for %s is "
+		return error_set(err, ERR_DENIED, "host key for %s is "
 		    "REVOKED in %s (line %d): %s %s; refusing to connect.  The "
 		    "server must get a new host key; then put the new key in "
 		    "place of the old one on the other lines for %s in %s, "
@@ -82,7 +82,7 @@ hostcheck_verify(struct session *s, struct hostkey_set *set,
 		    hostcheck_revoked_line(set, blob, len), type, fp, set->name,
 		    set->path, set->name, set->path);
 	case HOSTKEY_CHANGED:
-		return error_set(err, STATUS_NOPERM, "HOST KEY FOR %s HAS "
+		return error_set(err, ERR_DENIED, "HOST KEY FOR %s HAS "
 		    "CHANGED: the server offers %s %s, which %s does not hold; "
 		    "this may be an attack.  If the change is expected, remove "
 		    "the old key with: ssh-keygen -R '%s' -f %s", set->name,
@@ -96,7 +96,7 @@ hostcheck_verify(struct session *s, struct hostkey_set *set,
 			return 0;
 		}
 		line = hostcheck_line(set, type, blob, len);
-		error_set(err, STATUS_NOPERM, "host key for %s is unknown: "
+		error_set(err, ERR_DENIED, "host key for %s is unknown: "
 		    "%s %s.  If that is the server's key (on the server: "
 		    "ssh-keygen -lf /etc/ssh/ssh_host_%s_key.pub), add this "
 		    "line to %s: %s -- or set host-key-check accept-new to "
@@ -107,5 +107,5 @@ hostcheck_verify(struct session *s, struct hostkey_set *set,
 		free(line);
 		return -1;
 	}
-	return error_set(err, STATUS_NOPERM, "host key check failed");
+	return error_set(err, ERR_DENIED, "host key check failed");
 }

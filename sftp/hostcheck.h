@@ -16,10 +16,10 @@
  * hostkey_load for s's host and port.  Returns 0 when set holds it, or
  * when it is unknown and mode is HOSTKEY_CHECK_ACCEPT_NEW (then it has
  * been appended to set's file, and a note says so).  Else returns -1
- * with err set: STATUS_NOPERM for a key unknown, changed or revoked,
+ * with err set: ERR_DENIED for a key unknown, changed or revoked,
  * naming the key's type and fingerprint, the file, and what to do next;
  * hostkey_append's error when recording a new key fails;
- * STATUS_TEMPFAIL when libssh2 has no key to give.
+ * ERR_TRANSIENT when libssh2 has no key to give.
  */
 int	 hostcheck_verify(struct session *s, struct hostkey_set *set,
 	    enum hostkey_check mode, struct error *err);

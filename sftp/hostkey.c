@@ -214,7 +214,7 @@ hostkey_load(const char *path, const char *host, int port,
 
 	memset(set, 0, sizeof(*set));
 	if (path == NULL || host == NULL || !hostkey_name_ok(host, 0))
-		return error_set(err, STATUS_NOPERM,
+		return error_set(err, ERR_DENIED,
 		    "%s: invalid host name for known hosts",
 		    path != NULL ? path : "known_hosts");
 	if ((set->path = strdup(path)) == NULL)
@@ -231,11 +231,11 @@ hostkey_load(const char *path, const char *host, int port,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		error_errno(err, STATUS_NOPERM, "%s: open", path);
+		error_errno(err, ERR_DENIED, "%s: open", path);
 		goto fail;
 	}
 	if ((fp = fdopen(fd, "r")) == NULL) {
-		error_errno(err, STATUS_NOPERM, "%s: fdopen", path);
+		error_errno(err, ERR_DENIED, "%s: fdopen", path);
 		close(fd);
 		goto fail;
 	}
@@ -274,7 +274,7 @@ hostkey_load(const char *path, const char *host, int port,
 		set->keys[set->nkeys++] = key;
 	}
 	if (ferror(fp)) {
-		error_errno(err, STATUS_NOPERM, "%s: read", path);
+		error_errno(err, ERR_DENIED, "%s: read", path);
 		goto fail;
 	}
 	set->hashed = nhashed > nplain;
@@ -283,7 +283,7 @@ hostkey_load(const char *path, const char *host, int port,
 	return 0;
 
 nomem:
-	error_errno(err, STATUS_NOPERM, "%s", path);
+	error_errno(err, ERR_DENIED, "%s", path);
 fail:
 	free(line);
 	if (fp != NULL)
@@ -366,11 +366,11 @@ hostkey_mkparent(const char *path, struct error *err)
 	int rc = 0;
 
 	if ((dir = strdup(path)) == NULL)
-		return error_errno(err, STATUS_NOPERM, "%s", path);
+		return error_errno(err, ERR_DENIED, "%s", path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
 		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-			rc = error_errno(err, STATUS_NOPERM, "%s: mkdir", dir);
+			rc = error_errno(err, ERR_DENIED, "%s: mkdir", dir);
 	}
 	free(dir);
 	return rc;
@@ -388,7 +388,7 @@ hostkey_syncparent(const char *path, struct error *err)
 	int fd, rc = 0;
 
 	if ((dir = strdup(path)) == NULL)
-		return error_errno(err, STATUS_NOPERM, "%s", path);
+		return error_errno(err, ERR_DENIED, "%s", path);
 	d = dir;
 	if ((slash = strrchr(dir, '/')) == NULL)
 		d = ".";
@@ -397,11 +397,11 @@ hostkey_syncparent(const char *path, struct error *err)
 	else
 		*slash = '\0';
 	if ((fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		rc = error_errno(err, STATUS_NOPERM, "%s: open", d);
+		rc = error_errno(err, ERR_DENIED, "%s: open", d);
 	else {
 		/* Some file systems cannot sync a directory: not our fault. */
 		if (fsync(fd) == -1 && errno != EINVAL)
-			rc = error_errno(err, STATUS_NOPERM, "%s: fsync", d);
+			rc = error_errno(err, ERR_DENIED, "%s: fsync", d);
 		close(fd);
 	}
 	free(dir);
@@ -428,16 +428,16 @@ hostkey_append(const struct hostkey_set *set, const unsigned char *blob,
 	int fd = -1, t, created, rc = -1;
 
 	if (set == NULL || set->path == NULL || set->name == NULL)
-		return error_set(err, STATUS_NOPERM,
+		return error_set(err, ERR_DENIED,
 		    "known hosts: no file to append to");
 	if (!hostkey_name_ok(set->name, 1))
-		return error_set(err, STATUS_NOPERM,
+		return error_set(err, ERR_DENIED,
 		    "%s: invalid host name for known hosts", set->path);
 	hostkey_blob_type(blob, len, type, sizeof(type));
 	if (len > HOSTKEY_MAX_BLOB ||
 	    (t = hostkey_blob_find(type, strlen(type))) == -1 ||
 	    hostkey_blob_check(blob, len, t) == -1)
-		return error_set(err, STATUS_NOPERM,
+		return error_set(err, ERR_DENIED,
 		    "%s: not recording a malformed or unsupported %s key",
 		    set->path, type);
 
@@ -445,7 +445,7 @@ hostkey_append(const struct hostkey_set *set, const unsigned char *blob,
 		if (RAND_bytes(salt, sizeof(salt)) != 1 ||
 		    hostkey_hash_name(salt, sizeof(salt), set->name,
 		    hash) == -1) {
-			error_set(err, STATUS_NOPERM,
+			error_set(err, ERR_DENIED,
 			    "%s: cannot hash host name", set->path);
 			goto out;
 		}
@@ -454,16 +454,16 @@ hostkey_append(const struct hostkey_set *set, const unsigned char *blob,
 		if (asprintf(&name, "%s%s|%s", HOSTKEY_HASH_MAGIC, s64,
 		    h64) == -1) {
 			name = NULL;
-			error_errno(err, STATUS_NOPERM, "%s", set->path);
+			error_errno(err, ERR_DENIED, "%s", set->path);
 			goto out;
 		}
 	} else if ((name = strdup(set->name)) == NULL) {
-		error_errno(err, STATUS_NOPERM, "%s", set->path);
+		error_errno(err, ERR_DENIED, "%s", set->path);
 		goto out;
 	}
 	b64cap = (len + 2) / 3 * 4 + 1;
 	if ((b64 = malloc(b64cap)) == NULL) {
-		error_errno(err, STATUS_NOPERM, "%s", set->path);
+		error_errno(err, ERR_DENIED, "%s", set->path);
 		goto out;
 	}
 	hostkey_blob_b64encode(blob, len, b64, b64cap, 1);
@@ -474,22 +474,22 @@ hostkey_append(const struct hostkey_set *set, const unsigned char *blob,
 	/* O_RDWR only to read the last byte; every write goes to the end. */
 	if ((fd = open(set->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0600)) == -1) {
-		error_errno(err, STATUS_NOPERM, "%s: open", set->path);
+		error_errno(err, ERR_DENIED, "%s: open", set->path);
 		goto out;
 	}
 	if (fstat(fd, &st) == -1) {
-		error_errno(err, STATUS_NOPERM, "%s: fstat", set->path);
+		error_errno(err, ERR_DENIED, "%s: fstat", set->path);
 		goto out;
 	}
 	last = '\n';
 	if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1) {
-		error_errno(err, STATUS_NOPERM, "%s: read", set->path);
+		error_errno(err, ERR_DENIED, "%s: read", set->path);
 		goto out;
 	}
 	if (asprintf(&buf, "%s%s %s %s\n", last == '\n' ? "" : "\n", name,
 	    type, b64) == -1) {
 		buf = NULL;
-		error_errno(err, STATUS_NOPERM, "%s", set->path);
+		error_errno(err, ERR_DENIED, "%s", set->path);
 		goto out;
 	}
 	n = strlen(buf);
@@ -499,18 +499,18 @@ hostkey_append(const struct hostkey_set *set, const unsigned char *blob,
 				w = 0;
 				continue;
 			}
-			error_errno(err, STATUS_NOPERM, "%s: write",
+			error_errno(err, ERR_DENIED, "%s: write",
 			    set->path);
 			goto out;
 		}
 	}
 	if (fsync(fd) == -1) {
-		error_errno(err, STATUS_NOPERM, "%s: fsync", set->path);
+		error_errno(err, ERR_DENIED, "%s: fsync", set->path);
 		goto out;
 	}
 	if (close(fd) == -1) {
 		fd = -1;
-		error_errno(err, STATUS_NOPERM, "%s: close", set->path);
+		error_errno(err, ERR_DENIED, "%s: close", set->path);
 		goto out;
 	}
 	fd = -1;

@@ -41,7 +41,7 @@ enum hostkey_verdict {
  * comma lists, wildcard patterns with "!" negation, "|1|salt|hash" hashed
  * names) that match host at port: "host" for port 22, else "[host]:port".
  * A missing file is an empty set, not an error.  Returns 0, or -1 with err
- * set (STATUS_NOPERM) when the file exists but cannot be read.  The set is
+ * set (ERR_DENIED) when the file exists but cannot be read.  The set is
  * freed with hostkey_set_free.
  */
 int	 hostkey_load(const char *path, const char *host, int port,

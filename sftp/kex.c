@@ -207,11 +207,11 @@ kex_ours(struct session *s, int type, char *buf, size_t size)
 /*
  * The handshake ended in LIBSSH2_ERROR_KEX_FAILURE: no algorithm of some
  * kind is in common.  Names each such kind with the server's list and
- * libssh2's, in err with STATUS_PROTOCOL: that does not pass with time,
+ * libssh2's, in err with ERR_NOALGO: that does not pass with time,
  * one side must gain an algorithm the other has.  Only the host key types
  * were asked for (pinned, those that set holds); when the server has a
  * type libssh2 has, but not one of those, it is the question of a
- * changed host key instead (STATUS_NOPERM).  Without the server's
+ * changed host key instead (ERR_DENIED).  Without the server's
  * KEXINIT, what libssh2 lacks is said in general.  Returns -1.
  */
 int
@@ -238,7 +238,7 @@ kex_failure(struct session *s, const struct hostkey_set *set,
 	int first;
 
 	if (s->peek == NULL || kex_parse(s->peek, s->peeklen, &k) == -1)
-		return error_set(err, STATUS_PROTOCOL, "SSH handshake: no key "
+		return error_set(err, ERR_NOALGO, "SSH handshake: no key "
 		    "exchange, cipher, MAC or host key algorithm in common "
 		    "with the server (libssh2 %s has aes-ctr and aes-cbc "
 		    "ciphers, no chacha20 or aes-gcm%s%s%s%s)", version,
@@ -252,7 +252,7 @@ kex_failure(struct session *s, const struct hostkey_set *set,
 			if (kex_lists_meet(pinned, k.list[i]))
 				continue;
 			if (kex_lists_meet(ours, k.list[i])) {
-				error_set(err, STATUS_NOPERM, "the server offers "
+				error_set(err, ERR_DENIED, "the server offers "
 				    "host key types %s; %s holds for %s only "
 				    "%s: the host key may have changed, which "
 				    "may be an attack.  If the change is "
@@ -287,7 +287,7 @@ kex_failure(struct session *s, const struct hostkey_set *set,
 	if (msg[0] == '\0')
 		strlcpy(msg, "no algorithm in common with the server, though "
 		    "each of its lists has one of libssh2's", sizeof(msg));
-	return error_set(err, STATUS_PROTOCOL, "SSH handshake: %s; this "
+	return error_set(err, ERR_NOALGO, "SSH handshake: %s; this "
 	    "does not pass with time: one side must gain an algorithm the "
 	    "other has", msg);
 }

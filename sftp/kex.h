@@ -27,10 +27,10 @@ void	 kex_peek_stop(struct session *s);
  * For a handshake that ended in LIBSSH2_ERROR_KEX_FAILURE: fills err
  * with each kind of algorithm (key exchange, host key type, cipher, MAC,
  * compression) that the server's KEXINIT, as kept since kex_peek_start,
- * and libssh2 have none of in common, with both lists: STATUS_PROTOCOL.
+ * and libssh2 have none of in common, with both lists: ERR_NOALGO.
  * pinned is the host key types asked for ("" for libssh2's defaults),
  * those that set holds for the host; a server that has a type libssh2
- * has, but none of those, is a changed host key instead: STATUS_NOPERM.
+ * has, but none of those, is a changed host key instead: ERR_DENIED.
  * Returns -1.
  */
 int	 kex_failure(struct session *s, const struct hostkey_set *set,

@@ -30,13 +30,13 @@ proxy_start(struct proxy *p, const char *command, struct error *err)
 	p->status = 0;
 	p->reaped = 0;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
-		return error_errno(err, STATUS_TEMPFAIL, "proxy command: "
+		return error_errno(err, ERR_TRANSIENT, "proxy command: "
 		    "socketpair");
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
 		close(sv[0]);
 		close(sv[1]);
-		return error_errno(err, STATUS_TEMPFAIL, "proxy command: fork");
+		return error_errno(err, ERR_TRANSIENT, "proxy command: fork");
 	}
 	if (pid == 0) {
 		/* Only async-signal-safe calls here: we may hold locks. */
@@ -64,7 +64,7 @@ proxy_start(struct proxy *p, const char *command, struct error *err)
 	p->pid = pid;
 	p->fd = sv[0];
 	if (fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK) == -1)
-		return error_errno(err, STATUS_TEMPFAIL, "proxy command: fcntl");
+		return error_errno(err, ERR_TRANSIENT, "proxy command: fcntl");
 	return 0;
 }
 

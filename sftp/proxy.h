@@ -24,7 +24,7 @@ struct proxy {
 
 /*
  * Starts command (already expanded) in its own process group.  Returns 0
- * with p->fd ready, or -1 with err set (STATUS_TEMPFAIL).  p must be
+ * with p->fd ready, or -1 with err set (ERR_TRANSIENT).  p must be
  * passed to proxy_stop either way.
  */
 int	 proxy_start(struct proxy *p, const char *command, struct error *err);

@@ -55,15 +55,15 @@ wait_budget(struct session *s, long *ms, struct error *err)
 	long left, dl;
 
 	if (s->abort != NULL && *s->abort)
-		return error_set(err, STATUS_TEMPFAIL, "stopped by signal");
+		return error_set(err, ERR_TRANSIENT, "stopped by signal");
 	until.tv_sec += s->timeout;
 	left = ms_until(&until);
 	dl = ms_until(&s->deadline);
 	if (dl <= 0)
-		return error_set(err, STATUS_TEMPFAIL,
+		return error_set(err, ERR_TRANSIENT,
 		    "deadline passed: the rest waits for the next run");
 	if (left <= 0)
-		return error_set(err, STATUS_TEMPFAIL,
+		return error_set(err, ERR_TRANSIENT,
 		    "%s:%d: no progress for %d seconds", s->host, s->port,
 		    s->timeout);
 	*ms = left < dl ? left : dl;
@@ -93,7 +93,7 @@ wait_fd(struct session *s, int fd, short events, struct error *err)
 			return (pfd[1].revents & POLLIN) && !pfd[0].revents ?
 			    1 : 0;
 		if (n == -1 && errno != EINTR)
-			return error_errno(err, STATUS_TEMPFAIL, "poll");
+			return error_errno(err, ERR_TRANSIENT, "poll");
 	}
 }
 
@@ -113,7 +113,7 @@ session_wait(struct session *s, struct error *err)
 }
 
 int
-session_error(struct session *s, struct error *err, int status,
+session_error(struct session *s, struct error *err, int kind,
     const char *what)
 {
 	char *msg = NULL;
@@ -123,7 +123,7 @@ session_error(struct session *s, struct error *err, int status,
 	    libssh2_session_last_error(s->ssh, &msg, &len, 0) == 0 ||
 	    msg == NULL)
 		msg = "unknown error";
-	return error_set(err, status, "%s: %s", what, msg);
+	return error_set(err, kind, "%s: %s", what, msg);
 }
 
 /* Non-blocking connect to one address, bounded by the timeout. */
@@ -136,10 +136,10 @@ connect_one(struct session *s, const struct addrinfo *ai, struct error *err)
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd == -1)
-		return error_errno(err, STATUS_TEMPFAIL, "socket");
+		return error_errno(err, ERR_TRANSIENT, "socket");
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 		if (errno != EINPROGRESS) {
-			error_errno(err, STATUS_TEMPFAIL, "connect to %s port %d",
+			error_errno(err, ERR_TRANSIENT, "connect to %s port %d",
 			    s->host, s->port);
 			close(fd);
 			return -1;
@@ -154,7 +154,7 @@ connect_one(struct session *s, const struct addrinfo *ai, struct error *err)
 			soerr = errno;
 		if (soerr != 0) {
 			errno = soerr;
-			error_errno(err, STATUS_TEMPFAIL, "connect to %s port %d",
+			error_errno(err, ERR_TRANSIENT, "connect to %s port %d",
 			    s->host, s->port);
 			close(fd);
 			return -1;
@@ -167,7 +167,7 @@ connect_one(struct session *s, const struct addrinfo *ai, struct error *err)
 
 /*
  * Connects to s->host, port s->port, trying each of its addresses in
- * turn, and sets s->fd.  Returns 0, or -1 with err set (STATUS_TEMPFAIL)
+ * turn, and sets s->fd.  Returns 0, or -1 with err set (ERR_TRANSIENT)
  * from the last address tried.
  */
 static int
@@ -182,7 +182,7 @@ tcp_connect(struct session *s, struct error *err)
 	hints.ai_socktype = SOCK_STREAM;
 	snprintf(port, sizeof(port), "%d", s->port);
 	if ((rc = getaddrinfo(s->host, port, &hints, &res)) != 0)
-		return error_set(err, STATUS_TEMPFAIL, "%s: %s", s->host,
+		return error_set(err, ERR_TRANSIENT, "%s: %s", s->host,
 		    gai_strerror(rc));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((fd = connect_one(s, ai, err)) != -1)
@@ -255,7 +255,7 @@ session_open(struct session *s, const struct ssh_account *a,
 	    (s->user = strdup(t->user)) == NULL ||
 	    (t->proxy_command != NULL && (s->proxy_command =
 	    strdup(t->proxy_command)) == NULL))
-		return error_errno(err, STATUS_TEMPFAIL, "strdup");
+		return error_errno(err, ERR_TRANSIENT, "strdup");
 	session_progress(s);
 	note(2, s->account, "connecting to %s port %d as %s%s%s%s",
 	    s->host, s->port, s->user, t->from[0] ? " (from " : "", t->from,
@@ -270,7 +270,7 @@ session_open(struct session *s, const struct ssh_account *a,
 	if (transport_open(s, err) == -1)
 		goto out;
 	if ((s->ssh = libssh2_session_init_ex(NULL, NULL, NULL, s)) == NULL) {
-		error_set(err, STATUS_TEMPFAIL, "libssh2_session_init failed");
+		error_set(err, ERR_TRANSIENT, "libssh2_session_init failed");
 		goto out;
 	}
 	/* s is the callbacks' abstract pointer: kex.c's receives with it */
@@ -284,7 +284,7 @@ session_open(struct session *s, const struct ssh_account *a,
 	algs = hostkey_algorithms(&set);
 	if (algs[0] != '\0' && libssh2_session_method_pref(s->ssh,
 	    LIBSSH2_METHOD_HOSTKEY, algs) != 0) {
-		session_error(s, err, STATUS_TEMPFAIL, "host key algorithms");
+		session_error(s, err, ERR_TRANSIENT, "host key algorithms");
 		goto out;
 	}
 	session_progress(s);
@@ -299,7 +299,7 @@ session_open(struct session *s, const struct ssh_account *a,
 		if (rc == LIBSSH2_ERROR_KEX_FAILURE)
 			kex_failure(s, &set, algs, err);
 		else
-			session_error(s, err, STATUS_TEMPFAIL, "SSH handshake");
+			session_error(s, err, ERR_TRANSIENT, "SSH handshake");
 		error_prefix(err, "%s port %d", s->host, s->port);
 		proxy_blame(s, err);
 		goto out;

@@ -48,10 +48,10 @@ struct session {
  * of t (a's values completed by ~/.ssh/config), directly or through t's
  * proxy command.  deadline is the monotonic time the account's run must
  * end by.  Returns 0 with s ready for session_channel, or -1 with err set:
- * STATUS_NOPERM for host key and authentication failures, STATUS_PROTOCOL
+ * ERR_DENIED for host key and authentication failures, ERR_NOALGO
  * when the server offers no key exchange, host key type, cipher, MAC or
  * compression that libssh2 has (the message names which, with both
- * lists), STATUS_TEMPFAIL for network failures and timeouts.  s must be
+ * lists), ERR_TRANSIENT for network failures and timeouts.  s must be
  * closed with session_close either way.
  */
 int	 session_open(struct session *s, const struct ssh_account *a,
@@ -80,8 +80,8 @@ int	 session_wait(struct session *s, struct error *err);
 /* Notes that data moved, resetting the no-progress timeout. */
 void	 session_progress(struct session *s);
 
-/* Fills err from libssh2's last error, prefixed by what; returns -1. */
-int	 session_error(struct session *s, struct error *err, int status,
+/* Fills err, of kind, from libssh2's last error after what; returns -1. */
+int	 session_error(struct session *s, struct error *err, int kind,
 	    const char *what);
 
 /*

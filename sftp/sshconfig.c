@@ -54,7 +54,7 @@ sshconfig_error(struct sshconfig_state *st, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	error_vat(st->err, STATUS_CONFIG, st->file, st->line, fmt, ap);
+	error_vat(st->err, ERR_CONFIG, st->file, st->line, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -120,11 +120,11 @@ sshconfig_expand(const char *s, const char *allowed, int tilde,
 
 	*out = NULL;
 	if ((f = open_memstream(&buf, &len)) == NULL)
-		return error_errno(err, STATUS_CONFIG, "%s", what);
+		return error_errno(err, ERR_CONFIG, "%s", what);
 	if (tilde && s[0] == '~' && (s[1] == '/' || s[1] == '\0')) {
 		/* "~user/" is not supported: cron jobs run as one user */
 		if (t->home == NULL) {
-			error_set(err, STATUS_CONFIG, "%s: \"~\": the home "
+			error_set(err, ERR_CONFIG, "%s: \"~\": the home "
 			    "directory is not known", what);
 			goto out;
 		}
@@ -154,14 +154,14 @@ sshconfig_expand(const char *s, const char *allowed, int tilde,
 		}
 		if (v == NULL) {
 			if (*s == '\0')
-				error_set(err, STATUS_CONFIG, "%s: \"%%\" at the "
+				error_set(err, ERR_CONFIG, "%s: \"%%\" at the "
 				    "end (write \"%%%%\" for a %%)", what);
 			else if (isprint((unsigned char)*s))
-				error_set(err, STATUS_CONFIG, "%s: unknown token "
+				error_set(err, ERR_CONFIG, "%s: unknown token "
 				    "\"%%%c\" (known: %%%% and %%%s)", what, *s,
 				    allowed);
 			else
-				error_set(err, STATUS_CONFIG, "%s: unknown "
+				error_set(err, ERR_CONFIG, "%s: unknown "
 				    "token", what);
 			goto out;
 		}
@@ -170,7 +170,7 @@ sshconfig_expand(const char *s, const char *allowed, int tilde,
 	rc = 0;
 out:
 	if (fclose(f) != 0 && rc == 0)
-		rc = error_errno(err, STATUS_CONFIG, "%s", what);
+		rc = error_errno(err, ERR_CONFIG, "%s", what);
 	if (rc == 0)
 		*out = buf;
 	else
@@ -424,16 +424,16 @@ sshconfig_file(struct sshconfig_state *st, const char *path, int must_exist)
 		if (errno == ENOENT && !must_exist)
 			return 0;
 		if (st->file != NULL)
-			return error_errno(st->err, STATUS_CONFIG, "%s:%d: "
+			return error_errno(st->err, ERR_CONFIG, "%s:%d: "
 			    "Include %s", st->file, st->line, path);
-		return error_errno(st->err, STATUS_CONFIG, "%s", path);
+		return error_errno(st->err, ERR_CONFIG, "%s", path);
 	}
 	if (readfile(fd, SSHCONFIG_MAX_SIZE, &buf, &len) == -1) {
 		if (errno == EFBIG)
-			error_set(st->err, STATUS_CONFIG, "%s: larger than %d "
+			error_set(st->err, ERR_CONFIG, "%s: larger than %d "
 			    "bytes", path, SSHCONFIG_MAX_SIZE);
 		else
-			error_errno(st->err, STATUS_CONFIG, "%s", path);
+			error_errno(st->err, ERR_CONFIG, "%s", path);
 		goto out;
 	}
 	st->file = path;
@@ -510,16 +510,16 @@ sshconfig_target_identity(struct sshconfig_target *t, const char *path,
 	if (path[0] == '/')
 		full = strdup(path);
 	else if (home == NULL)
-		return error_set(err, STATUS_CONFIG, "IdentityFile %s: the "
+		return error_set(err, ERR_CONFIG, "IdentityFile %s: the "
 		    "home directory is not known", path);
 	else if (asprintf(&full, "%s/%s", home, path) == -1)
 		full = NULL;
 	if (full == NULL)
-		return error_errno(err, STATUS_CONFIG, "IdentityFile");
+		return error_errno(err, ERR_CONFIG, "IdentityFile");
 	if ((n = reallocarray(t->identities, t->nidentities + 1,
 	    sizeof(*n))) == NULL) {
 		free(full);
-		return error_errno(err, STATUS_CONFIG, "IdentityFile");
+		return error_errno(err, ERR_CONFIG, "IdentityFile");
 	}
 	t->identities = n;
 	n[t->nidentities++] = full;
@@ -560,7 +560,7 @@ sshconfig_resolve(const struct ssh_account *a, const char *home,
 	if (a->user == NULL && h.user != NULL)
 		sshconfig_from(t, "User");
 	if (s == NULL) {
-		error_set(err, STATUS_CONFIG, "no remote user");
+		error_set(err, ERR_CONFIG, "no remote user");
 		goto out;
 	}
 	if ((t->user = strdup(s)) == NULL)
@@ -608,7 +608,7 @@ sshconfig_resolve(const struct ssh_account *a, const char *home,
 			goto bad;
 		sshconfig_from(t, "UserKnownHostsFile");
 	} else if (a->known_hosts == NULL) {
-		error_set(err, STATUS_CONFIG, "no known_hosts file");
+		error_set(err, ERR_CONFIG, "no known_hosts file");
 		goto out;
 	} else if ((t->known_hosts = strdup(a->known_hosts)) == NULL)
 		goto nomem;
@@ -627,7 +627,7 @@ sshconfig_resolve(const struct ssh_account *a, const char *home,
 			sshconfig_from(t, "StrictHostKeyChecking");
 			break;
 		case SSHCONFIG_CHECK_NO:
-			error_set(err, STATUS_CONFIG, "%s: \"StrictHostKeyChecking "
+			error_set(err, ERR_CONFIG, "%s: \"StrictHostKeyChecking "
 			    "no\" is refused: a server whose key is not checked "
 			    "can be impersonated and the mail read; set "
 			    "\"host-key-check accept-new\" (or \"yes\") for this "
@@ -655,7 +655,7 @@ bad:
 		error_prefix(err, "%s", a->ssh_config);
 	goto out;
 nomem:
-	error_errno(err, STATUS_CONFIG, "out of memory");
+	error_errno(err, ERR_CONFIG, "out of memory");
 out:
 	sshconfig_host_free(&h);
 	return rc;

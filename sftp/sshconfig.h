@@ -85,7 +85,7 @@ struct sshconfig_tokens {
  * unless must_exist.  home is the user's home directory: "~" and relative
  * Include paths (taken from ~/.ssh) need it.  Fills *out (free with
  * sshconfig_host_free, also after an error).  Returns 0, or -1 with err set
- * to "FILE:LINE: what", status STATUS_CONFIG.
+ * to "FILE:LINE: what", kind ERR_CONFIG.
  */
 int	 sshconfig_load(const char *path, const char *host, const char *home,
 	    int must_exist, struct sshconfig_host *out, struct error *err);
@@ -116,7 +116,7 @@ int	 sshconfig_split(const char *line, char *buf, char **w, int max,
 /*
  * Expands the %-tokens of s that are in allowed ("%%" always), and a
  * leading "~" or "~/" when tilde is set, into a new string *out (the
- * caller's to free).  Returns 0, or -1 with err set (STATUS_CONFIG,
+ * caller's to free).  Returns 0, or -1 with err set (ERR_CONFIG,
  * prefixed by what) for an unknown or unavailable token.
  */
 int	 sshconfig_expand(const char *s, const char *allowed, int tilde,
@@ -147,7 +147,7 @@ struct sshconfig_target {
 /*
  * Fills *t for account a (free with sshconfig_target_free, also after an
  * error).  home and localuser are the user's.  Returns 0, or -1 with err
- * set: STATUS_CONFIG for a bad ssh config or a "StrictHostKeyChecking no"
+ * set: ERR_CONFIG for a bad ssh config or a "StrictHostKeyChecking no"
  * that would apply.
  */
 int	 sshconfig_resolve(const struct ssh_account *a, const char *home,

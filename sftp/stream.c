@@ -35,10 +35,10 @@ channel_read(void *ctx, void *buf, size_t len, struct error *err)
 	if (n == LIBSSH2_ERROR_EAGAIN)
 		return 0;
 	if (n < 0)
-		return session_error(ch->s, err, STATUS_TEMPFAIL, "SFTP read");
+		return session_error(ch->s, err, ERR_TRANSIENT, "SFTP read");
 	if (n == 0) {
 		if (libssh2_channel_eof(ch->chan))
-			return error_set(err, STATUS_TEMPFAIL,
+			return error_set(err, ERR_TRANSIENT,
 			    "the SFTP server closed the connection");
 		return 0;
 	}
@@ -56,7 +56,7 @@ channel_write(void *ctx, const void *buf, size_t len, struct error *err)
 	if (n == LIBSSH2_ERROR_EAGAIN)
 		return 0;
 	if (n < 0)
-		return session_error(ch->s, err, STATUS_TEMPFAIL, "SFTP write");
+		return session_error(ch->s, err, ERR_TRANSIENT, "SFTP write");
 	if (n > 0)
 		session_progress(ch->s);
 	return n;
@@ -97,7 +97,7 @@ stream_channel_open(struct sftp_stream *st, struct session *s,
 	int rc;
 
 	if ((ch = calloc(1, sizeof(*ch))) == NULL)
-		return error_errno(err, STATUS_TEMPFAIL, "calloc");
+		return error_errno(err, ERR_TRANSIENT, "calloc");
 	ch->s = s;
 	st->ctx = ch;
 	st->read = channel_read;
@@ -111,7 +111,7 @@ stream_channel_open(struct sftp_stream *st, struct session *s,
 		if (ch->chan != NULL)
 			break;
 		if (libssh2_session_last_errno(s->ssh) != LIBSSH2_ERROR_EAGAIN)
-			return session_error(s, err, STATUS_TEMPFAIL,
+			return session_error(s, err, ERR_TRANSIENT,
 			    "opening an SSH channel");
 		if (session_wait(s, err) == -1)
 			return -1;
@@ -122,7 +122,7 @@ stream_channel_open(struct sftp_stream *st, struct session *s,
 		if (session_wait(s, err) == -1)
 			return -1;
 	if (rc != 0)
-		return session_error(s, err, STATUS_TEMPFAIL,
+		return session_error(s, err, ERR_TRANSIENT,
 		    "starting the sftp subsystem");
 	/* The server's stderr is not ours to read; never let it fill the window. */
 	libssh2_channel_handle_extended_data2(ch->chan,
@@ -147,11 +147,11 @@ fd_read(void *ctx, void *buf, size_t len, struct error *err)
 	if ((n = read(fs->fd, buf, len)) > 0)
 		return n;
 	if (n == 0)
-		return error_set(err, STATUS_TEMPFAIL,
+		return error_set(err, ERR_TRANSIENT,
 		    "the SFTP server closed the connection");
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 		return 0;
-	return error_errno(err, STATUS_TEMPFAIL, "SFTP read");
+	return error_errno(err, ERR_TRANSIENT, "SFTP read");
 }
 
 static ssize_t
@@ -164,7 +164,7 @@ fd_write(void *ctx, const void *buf, size_t len, struct error *err)
 		return n;
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 		return 0;
-	return error_errno(err, STATUS_TEMPFAIL, "SFTP write");
+	return error_errno(err, ERR_TRANSIENT, "SFTP write");
 }
 
 static int
@@ -183,9 +183,9 @@ fd_wait(void *ctx, int wakefd, int writing, struct error *err)
 		n = poll(pfd, wakefd != -1 ? 2 : 1, fs->timeout * 1000);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
-		return error_errno(err, STATUS_TEMPFAIL, "poll");
+		return error_errno(err, ERR_TRANSIENT, "poll");
 	if (n == 0)
-		return error_set(err, STATUS_TEMPFAIL, "no progress for %d "
+		return error_set(err, ERR_TRANSIENT, "no progress for %d "
 		    "seconds", fs->timeout);
 	return (pfd[1].revents & POLLIN) && !pfd[0].revents ? 1 : 0;
 }
@@ -203,7 +203,7 @@ stream_fd_open(struct sftp_stream *st, int fd, int timeout,
 	struct fd_stream *fs;
 
 	if ((fs = calloc(1, sizeof(*fs))) == NULL)
-		return error_errno(err, STATUS_TEMPFAIL, "calloc");
+		return error_errno(err, ERR_TRANSIENT, "calloc");
 	fs->fd = fd;
 	fs->timeout = timeout;
 	st->ctx = fs;

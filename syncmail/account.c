@@ -12,6 +12,7 @@
 #include "syncmail/account.h"
 #include "syncmail/pull.h"
 #include "syncmail/say.h"
+#include "syncmail/status.h"
 
 /* The local end of each pull, locked before anything touches the network. */
 struct local {
@@ -121,7 +122,7 @@ account_run(const struct account_target *at, const struct run_options *o)
 	 */
 	if (!at->resolved) {
 		say_warn(a->name, "%s", at->err.msg);
-		return at->err.status;
+		return status_of(&at->err);
 	}
 	if ((loc = calloc(a->npulls, sizeof(*loc))) == NULL) {
 		say_warn(a->name, "out of memory");
@@ -132,19 +133,19 @@ account_run(const struct account_target *at, const struct run_options *o)
 		    loc[i].md.curfd = loc[i].rec.fd = -1;
 	if (open_locals(a, o, t->user, loc, &err) == -1) {
 		say_warn(a->name, "%s", err.msg);
-		return close_locals(a, loc, err.status);
+		return close_locals(a, loc, status_of(&err));
 	}
 	/* Nothing moves unrecorded: a log that cannot be opened stops us. */
 	if (!o->dryrun && mlog_open(&log, a, &err) == -1) {
 		say_warn(a->name, "%s", err.msg);
-		return close_locals(a, loc, err.status);
+		return close_locals(a, loc, status_of(&err));
 	}
 
 	config_ssh(a, &sa);
 	if (session_open(&s, &sa, t, &deadline, o->abort, &err) == -1 ||
 	    sftp_open(&c, &s, &err) == -1) {
 		say_warn(a->name, "%s", err.msg);
-		status = err.status;
+		status = status_of(&err);
 		goto out;
 	}
 	for (i = 0; i < a->npulls && !*o->stop; i++) {
@@ -159,9 +160,9 @@ account_run(const struct account_target *at, const struct run_options *o)
 		rc = pull_run(&job, &c, &st, &err);
 		if (rc == -1) {
 			say_warn(a->name, "%s", err.msg);
-			status = status_worst(status, err.status);
+			status = status_worst(status, status_of(&err));
 			/* A broken connection ends the account; a bad mailbox does not. */
-			if (err.status != STATUS_PARTIAL)
+			if (err.kind != ERR_MAILBOX)
 				break;
 			continue;
 		}

@@ -67,7 +67,7 @@ config_error(struct parser *p, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	error_vat(p->err, STATUS_CONFIG, p->name, p->line, fmt, ap);
+	error_vat(p->err, ERR_CONFIG, p->name, p->line, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -75,7 +75,7 @@ config_error(struct parser *p, const char *fmt, ...)
 int
 config_nomem(struct parser *p)
 {
-	return error_set(p->err, STATUS_CONFIG, "%s: out of memory", p->name);
+	return error_set(p->err, ERR_CONFIG, "%s: out of memory", p->name);
 }
 
 /*
@@ -591,7 +591,7 @@ config_line(struct parser *p, char **w, int nw)
  * then "~/" is an error and the duplicate-mailbox check takes an unset
  * user as "").  On success fills *cfg (free with config_free) and returns
  * 0; on error returns -1 with err set to "name:LINE: what" (or "name:
- * what" for the whole file) and status STATUS_CONFIG, and *cfg is empty.
+ * what" for the whole file) and kind ERR_CONFIG, and *cfg is empty.
  */
 int
 config_parse(const char *text, size_t len, const char *name,
@@ -612,7 +612,7 @@ config_parse(const char *text, size_t len, const char *name,
 	p.localuser = localuser;
 	p.err = err;
 	if (len > CONFIG_MAX_SIZE) {
-		error_set(err, STATUS_CONFIG, "%s: larger than %d bytes",
+		error_set(err, ERR_CONFIG, "%s: larger than %d bytes",
 		    name, CONFIG_MAX_SIZE);
 		goto out;
 	}
@@ -660,13 +660,13 @@ config_load(const char *path, const char *home, const char *localuser,
 
 	memset(cfg, 0, sizeof(*cfg));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return error_errno(err, STATUS_CONFIG, "%s", path);
+		return error_errno(err, ERR_CONFIG, "%s", path);
 	if (readfile(fd, CONFIG_MAX_SIZE, &buf, &len) == -1) {
 		if (errno == EFBIG)
-			error_set(err, STATUS_CONFIG, "%s: larger than %d "
+			error_set(err, ERR_CONFIG, "%s: larger than %d "
 			    "bytes", path, CONFIG_MAX_SIZE);
 		else
-			error_errno(err, STATUS_CONFIG, "%s", path);
+			error_errno(err, ERR_CONFIG, "%s", path);
 		goto out;
 	}
 	rc = config_parse(buf, len, path, home, localuser, cfg, err);

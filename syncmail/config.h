@@ -61,7 +61,7 @@ struct config {
  * localuser is the default user.  On success fills *cfg (free with
  * config_free) and returns 0; on error returns -1 with err set to
  * "name:LINE: what" ("name: what" when no line is to blame: no account,
- * too large) and status STATUS_CONFIG, and *cfg is left empty.
+ * too large) and kind ERR_CONFIG, and *cfg is left empty.
  */
 int	 config_parse(const char *text, size_t len, const char *name,
 	    const char *home, const char *localuser, struct config *cfg,

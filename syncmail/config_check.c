@@ -262,7 +262,7 @@ config_check(struct parser *p)
 	size_t i;
 
 	if (p->cfg.naccounts == 0)
-		return error_set(p->err, STATUS_CONFIG, "%s: no account",
+		return error_set(p->err, ERR_CONFIG, "%s: no account",
 		    p->name);
 	if (config_check_names(p) == -1)
 		return -1;

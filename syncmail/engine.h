@@ -31,6 +31,7 @@
 #include "maildir/names.h"
 #include "maildir/tmppool.h"
 #include "syncmail/pull.h"
+#include "syncmail/status.h"
 #include "syncmail/worker.h"
 
 /*

@@ -233,7 +233,7 @@ on_lstat(struct run *r, size_t mi, const struct proto_reply *rep,
 		    proto_status_str(rep->status));
 	}
 	if (rep->type != SSH_FXP_ATTRS)
-		return error_set(err, STATUS_TEMPFAIL, "LSTAT answered with "
+		return error_set(err, ERR_TRANSIENT, "LSTAT answered with "
 		    "packet type %u", rep->type);
 	if (!(a->flags & SSH_FILEXFER_ATTR_PERMISSIONS) ||
 	    !(a->flags & SSH_FILEXFER_ATTR_SIZE)) {
@@ -426,10 +426,10 @@ on_open(struct run *r, size_t mi, const struct proto_reply *rep,
 		    proto_status_str(rep->status));
 	}
 	if (rep->type != SSH_FXP_HANDLE)
-		return error_set(err, STATUS_TEMPFAIL, "OPEN answered with "
+		return error_set(err, ERR_TRANSIENT, "OPEN answered with "
 		    "packet type %u", rep->type);
 	if ((m->handle = malloc(rep->handlelen)) == NULL)
-		return error_errno(err, STATUS_TEMPFAIL, "malloc");
+		return error_errno(err, ERR_TRANSIENT, "malloc");
 	memcpy(m->handle, rep->handle, rep->handlelen);
 	m->handlelen = rep->handlelen;
 	m->handle_open = 1;
@@ -482,7 +482,7 @@ on_read(struct run *r, const struct sftp_req *q, const struct proto_reply *rep,
 			if (n == -1) {
 				int saved = errno;
 
-				error_errno(&local, STATUS_PARTIAL,
+				error_errno(&local, ERR_MAILBOX,
 				    "%s/tmp/%s: write", r->job->md->path,
 				    run_tmpname(r, m, tmp));
 				return fail_local(r, q->tag, &local, saved, 0,
@@ -514,7 +514,7 @@ on_read(struct run *r, const struct sftp_req *q, const struct proto_reply *rep,
 			}
 		}
 	} else
-		return error_set(err, STATUS_TEMPFAIL, "READ answered with "
+		return error_set(err, ERR_TRANSIENT, "READ answered with "
 		    "packet type %u", rep->type);
 	if (m->eof_seen && m->reads == 0) {
 		if (m->got != m->size)
@@ -539,7 +539,7 @@ on_remove(struct run *r, size_t mi, const struct proto_reply *rep,
 	char name[1100];
 
 	if (rep->type != SSH_FXP_STATUS)
-		return error_set(err, STATUS_TEMPFAIL, "REMOVE answered with "
+		return error_set(err, ERR_TRANSIENT, "REMOVE answered with "
 		    "packet type %u", rep->type);
 	fault_point("remove-answered");
 	printable(m->name, name, sizeof(name));

@@ -50,7 +50,7 @@ add_msg(struct run *r, const struct proto_name *n, struct error *err)
 		if (cap > LIST_KEEP)
 			cap = LIST_KEEP;
 		if ((p = reallocarray(r->msgs, cap, sizeof(*p))) == NULL)
-			return error_errno(err, STATUS_PARTIAL, "realloc");
+			return error_errno(err, ERR_MAILBOX, "realloc");
 		r->msgs = p;
 		r->msgcap = cap;
 	}
@@ -58,7 +58,7 @@ add_msg(struct run *r, const struct proto_name *n, struct error *err)
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
 	if ((m->name = strdup(n->name)) == NULL)
-		return error_errno(err, STATUS_PARTIAL, "strdup");
+		return error_errno(err, ERR_MAILBOX, "strdup");
 	m->has_size = (n->attrs.flags & SSH_FILEXFER_ATTR_SIZE) != 0;
 	m->size = n->attrs.size;
 	m->has_perms = (n->attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) != 0;
@@ -185,11 +185,11 @@ lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
 				l->done = 1;
 				return 0;
 			}
-			return error_set(err, STATUS_PARTIAL, "%s: cannot list: "
+			return error_set(err, ERR_MAILBOX, "%s: cannot list: "
 			    "%s", l->path, proto_status_str(rep->status));
 		}
 		if (rep->type != SSH_FXP_HANDLE)
-			return error_set(err, STATUS_TEMPFAIL, "%s: OPENDIR "
+			return error_set(err, ERR_TRANSIENT, "%s: OPENDIR "
 			    "answered with packet type %u", l->path, rep->type);
 		memcpy(l->handle, rep->handle, rep->handlelen);
 		l->handlelen = rep->handlelen;
@@ -207,7 +207,7 @@ lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
 		/* Cut short: the answers still in flight are not read. */
 	} else if (rep->type == SSH_FXP_STATUS) {
 		if (rep->status != SSH_FX_EOF)
-			return error_set(err, STATUS_PARTIAL, "%s: READDIR: %s",
+			return error_set(err, ERR_MAILBOX, "%s: READDIR: %s",
 			    l->path, proto_status_str(rep->status));
 		l->eof = 1;
 	} else if (rep->type == SSH_FXP_NAME) {
@@ -222,12 +222,12 @@ lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
 				return -1;
 		}
 		if (rc == -1)
-			return error_set(err, STATUS_TEMPFAIL, "%s: malformed "
+			return error_set(err, ERR_TRANSIENT, "%s: malformed "
 			    "READDIR reply", l->path);
 		if (!l->eof && lister_send(r, l, SSH_FXP_READDIR, err) == -1)
 			return -1;
 	} else
-		return error_set(err, STATUS_TEMPFAIL, "%s: READDIR answered "
+		return error_set(err, ERR_TRANSIENT, "%s: READDIR answered "
 		    "with packet type %u", l->path, rep->type);
 	if (l->eof && l->inflight == 0) {
 		l->closing = 1;
@@ -298,7 +298,7 @@ list_dirs(struct run *r, struct error *err)
 
 	memset(ls, 0, sizeof(ls));
 	if ((rc = list_dirs_run(r, ls, n, err)) == -1 &&
-	    err->status == STATUS_PARTIAL)
+	    err->kind == ERR_MAILBOX)
 		for (i = 0; i < n; i++)
 			if (ls[i].handlelen > 0 && !ls[i].closing)
 				(void)sftp_send_close(r->c, ls[i].handle,
@@ -342,7 +342,7 @@ list_sort(struct run *r, struct error *err)
 	}
 	r->nmsgs = n;
 	if ((p = reallocarray(r->msgs, r->nmsgs, sizeof(*p))) == NULL)
-		return error_errno(err, STATUS_PARTIAL, "realloc");
+		return error_errno(err, ERR_MAILBOX, "realloc");
 	r->msgs = p;
 	r->msgcap = r->nmsgs;
 	return 0;

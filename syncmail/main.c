@@ -20,6 +20,7 @@
 #include "syncmail/config.h"
 #include "syncmail/sandbox.h"
 #include "syncmail/say.h"
+#include "syncmail/status.h"
 #include "util/fault.h"
 #include "util/note.h"
 
@@ -340,7 +341,7 @@ main(int argc, char *argv[])
 		libssh2_exit();
 		selected_free(sel, nsel);
 		config_free(&cfg);
-		return err.status;
+		return status_of(&err);
 	}
 	fault_sandbox_probe();
 	/*

@@ -27,7 +27,7 @@ mlog_open(struct mlog *l, const struct account *a, struct error *err)
 	l->fd = open(a->log_file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (l->fd == -1)
-		return error_errno(err, STATUS_PARTIAL, "log %s: open",
+		return error_errno(err, ERR_MAILBOX, "log %s: open",
 		    a->log_file);
 	return 0;
 }

@@ -143,7 +143,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	int ret = -1;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return error_errno(err, STATUS_TEMPFAIL, "calloc");
+		return error_errno(err, ERR_TRANSIENT, "calloc");
 	r->job = job;
 	r->worker.pipe[0] = r->worker.pipe[1] = -1;
 	r->account = job->acct->name;
@@ -152,7 +152,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	r->status = STATUS_OK;
 	len = strlcpy(r->remote, job->pull->remote, sizeof(r->remote));
 	if (len >= sizeof(r->remote)) {
-		error_set(err, STATUS_PARTIAL, "%s: remote path too long",
+		error_set(err, ERR_MAILBOX, "%s: remote path too long",
 		    job->pull->remote);
 		goto out;
 	}
@@ -206,7 +206,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	    (r->batch = calloc(BATCH_MAX, sizeof(size_t))) == NULL ||
 	    (r->items = calloc(BATCH_MAX, sizeof(*r->items))) == NULL ||
 	    (r->tmpnames = calloc(BATCH_MAX, sizeof(*r->tmpnames))) == NULL) {
-		error_errno(err, STATUS_TEMPFAIL, "calloc");
+		error_errno(err, ERR_TRANSIENT, "calloc");
 		goto out;
 	}
 	snprintf(prefix, sizeof(prefix), "syncmail.%s", job->rec->tag);
@@ -226,7 +226,7 @@ out:
 	 * A failure that ends only this pull leaves the connection to the
 	 * account's next: the answers still due must not reach it.
 	 */
-	if (ret == -1 && err->status == STATUS_PARTIAL)
+	if (ret == -1 && err->kind == ERR_MAILBOX)
 		sftp_drain(c);
 	if (r->worker.started && r->nbatch > 0) {
 		/* What the worker committed stays committed: the record says so. */

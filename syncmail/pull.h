@@ -35,7 +35,7 @@ struct pull_stats {
  * Runs the pull over c.  Problems with single messages are printed as
  * warnings and make the result STATUS_PARTIAL; otherwise STATUS_OK.
  * Returns -1 with err set when the account cannot go on (network,
- * timeout, signal, protocol violation), or with STATUS_PARTIAL when
+ * timeout, signal, protocol violation), or of kind ERR_MAILBOX when
  * only this pull failed (a remote Maildir that cannot be listed, a local
  * error): then no request of it is left in flight on c, which serves the
  * account's next pull.  What was committed stays committed and the

@@ -36,10 +36,10 @@ recover_reconcile(struct run *r, struct error *err)
 	if (rec->entries.count == 0)
 		return 0;
 	if ((names = calloc(rec->entries.count, sizeof(*names))) == NULL)
-		return error_errno(err, STATUS_PARTIAL, "calloc");
+		return error_errno(err, ERR_MAILBOX, "calloc");
 	while ((e = nameset_next(&rec->entries, &pos)) != NULL)
 		if ((names[n++] = strdup(e->key)) == NULL) {
-			error_errno(err, STATUS_PARTIAL, "strdup");
+			error_errno(err, ERR_MAILBOX, "strdup");
 			goto out;
 		}
 	for (i = 0; i < n; i++) {
@@ -67,7 +67,7 @@ recover_reconcile(struct run *r, struct error *err)
 				nlinks++;
 			}
 		} else if (errno != ENOENT) {
-			error_errno(err, STATUS_PARTIAL, "%s/tmp/%s",
+			error_errno(err, ERR_MAILBOX, "%s/tmp/%s",
 			    job->md->path, e->value);
 			goto out;
 		}
@@ -163,7 +163,7 @@ recover_verify(struct run *r, struct error *err)
 		    AT_SYMLINK_NOFOLLOW) == -1) {
 			if (errno == ENOENT)
 				continue;
-			return error_errno(err, STATUS_PARTIAL, "%s/%s",
+			return error_errno(err, ERR_MAILBOX, "%s/%s",
 			    job->md->path, local);
 		}
 		if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == e->num)

@@ -71,10 +71,10 @@ sandbox_add(struct sandbox_paths *l, const char *path, enum sandbox_how how,
 			return 0;
 		}
 	if ((r = reallocarray(l->rules, l->n + 1, sizeof(*r))) == NULL)
-		return error_errno(err, STATUS_PARTIAL, "sandbox");
+		return error_errno(err, ERR_MAILBOX, "sandbox");
 	l->rules = r;
 	if ((r[l->n].path = strdup(path)) == NULL)
-		return error_errno(err, STATUS_PARTIAL, "sandbox");
+		return error_errno(err, ERR_MAILBOX, "sandbox");
 	r[l->n++].how = how;
 	return 0;
 }
@@ -138,7 +138,7 @@ sandbox_appendable(struct sandbox_paths *l, const char *path, int acceptnew,
 	if (!acceptnew || errno != ENOENT)
 		return 0;
 	if ((dir = strdup(path)) == NULL)
-		return error_errno(err, STATUS_PARTIAL, "sandbox");
+		return error_errno(err, ERR_MAILBOX, "sandbox");
 	if ((slash = strrchr(dir, '/')) == NULL) {
 		free(dir);
 		return sandbox_add(l, ".", SB_CREATE, err);

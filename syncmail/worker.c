@@ -47,12 +47,12 @@ worker_start(struct worker *w, const struct maildir *md, struct record *rec,
 	w->rec = rec;
 	w->local = local;
 	if (pipe2(w->pipe, O_CLOEXEC | O_NONBLOCK) == -1)
-		return error_errno(err, STATUS_PARTIAL, "pipe");
+		return error_errno(err, ERR_MAILBOX, "pipe");
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	if ((rc = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
 		errno = rc;
-		return error_errno(err, STATUS_PARTIAL, "pthread_create");
+		return error_errno(err, ERR_MAILBOX, "pthread_create");
 	}
 	w->started = 1;
 	return 0;

@@ -5,19 +5,19 @@
 #include "util/error.h"
 
 int
-error_set(struct error *e, int status, const char *fmt, ...)
+error_set(struct error *e, int kind, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
-	e->status = status;
+	e->kind = kind;
 	return -1;
 }
 
 int
-error_errno(struct error *e, int status, const char *fmt, ...)
+error_errno(struct error *e, int kind, const char *fmt, ...)
 {
 	va_list ap;
 	int saved = errno;
@@ -28,13 +28,13 @@ error_errno(struct error *e, int status, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(e->msg);
 	snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", strerror(saved));
-	e->status = status;
+	e->kind = kind;
 	errno = saved;
 	return -1;
 }
 
 int
-error_vat(struct error *e, int status, const char *file, int line,
+error_vat(struct error *e, int kind, const char *file, int line,
     const char *fmt, va_list ap)
 {
 	int n;
@@ -42,7 +42,7 @@ error_vat(struct error *e, int status, const char *file, int line,
 	n = snprintf(e->msg, sizeof(e->msg), "%s:%d: ", file, line);
 	if (n >= 0 && (size_t)n < sizeof(e->msg))
 		vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
-	e->status = status;
+	e->kind = kind;
 	return -1;
 }
 
@@ -66,29 +66,6 @@ error_prefix(struct error *e, const char *fmt, ...)
 void
 error_clear(struct error *e)
 {
-	e->status = 0;
+	e->kind = ERR_NONE;
 	e->msg[0] = '\0';
-}
-
-static int
-status_rank(int s)
-{
-	switch (s) {
-	case STATUS_OK:
-		return 0;
-	case STATUS_TEMPFAIL:
-		return 1;
-	case STATUS_PROTOCOL:
-		return 2;
-	case STATUS_NOPERM:
-		return 3;
-	default:
-		return 4;	/* 1 and anything unexpected rank worst */
-	}
-}
-
-int
-status_worst(int a, int b)
-{
-	return status_rank(a) >= status_rank(b) ? a : b;
 }

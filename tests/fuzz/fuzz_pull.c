@@ -446,7 +446,7 @@ sv_write(void *ctx, const void *buf, size_t len, struct error *err)
 	uint32_t plen;
 
 	if (sv->dead)
-		return error_set(err, STATUS_TEMPFAIL, "connection dropped");
+		return error_set(err, ERR_TRANSIENT, "connection dropped");
 	grow(&sv->req, &sv->reqcap, sv->reqlen + len);
 	memcpy(sv->req + sv->reqlen, buf, len);
 	sv->reqlen += len;
@@ -474,7 +474,7 @@ sv_read(void *ctx, void *buf, size_t len, struct error *err)
 
 	if (n == 0) {
 		if (sv->dead)
-			return error_set(err, STATUS_TEMPFAIL,
+			return error_set(err, ERR_TRANSIENT,
 			    "the SFTP server closed the connection");
 		return 0;
 	}
@@ -505,7 +505,7 @@ sv_wait(void *ctx, int wakefd, int writing, struct error *err)
 		if (poll(&pfd, 1, 5000) == 1)
 			return 1;
 	}
-	return error_set(err, STATUS_TEMPFAIL, "no progress (fuzz server)");
+	return error_set(err, ERR_TRANSIENT, "no progress (fuzz server)");
 }
 
 static void

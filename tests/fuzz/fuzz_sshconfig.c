@@ -161,7 +161,7 @@ check_host(const struct sshconfig_host *h)
 static void
 check_error(const struct error *err)
 {
-	if (err->status != STATUS_CONFIG || err->msg[0] == '\0' ||
+	if (err->kind != ERR_CONFIG || err->msg[0] == '\0' ||
 	    memchr(err->msg, '\0', sizeof(err->msg)) == NULL)
 		abort();
 }

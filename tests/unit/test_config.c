@@ -33,7 +33,7 @@ parse(const char *text, struct config *cfg, struct error *err)
 	struct error fails_e;						\
 	memset(&fails_c, 0xa5, sizeof(fails_c));			\
 	CHECK(parse((text), &fails_c, &fails_e) == -1);			\
-	CHECK(fails_e.status == STATUS_CONFIG);				\
+	CHECK(fails_e.kind == ERR_CONFIG);				\
 	CHECK_STR(fails_e.msg, (want));					\
 	CHECK(fails_c.accounts == NULL && fails_c.naccounts == 0);	\
 	config_free(&fails_c);						\
@@ -893,7 +893,7 @@ test_random(void)
 		if (rc == 0)
 			parsed++;
 		if (rc == 0 ? c.naccounts == 0 || c.accounts[0].npulls == 0 :
-		    (e.status != STATUS_CONFIG ||
+		    (e.kind != ERR_CONFIG ||
 		    strncmp(e.msg, "t.conf", 6) != 0 || c.naccounts != 0 ||
 		    c.accounts != NULL))
 			ok = 0;
@@ -1026,7 +1026,7 @@ test_load(void)
 	memset(&c, 0xa5, sizeof(c));
 	CHECK(config_load("/nonexistent/syncmail.conf", HOME, "alice", &c,
 	    &e) == -1);
-	CHECK(e.status == STATUS_CONFIG);
+	CHECK(e.kind == ERR_CONFIG);
 	CHECK_STR(e.msg, "/nonexistent/syncmail.conf: No such file or "
 	    "directory");
 	CHECK(c.accounts == NULL && c.naccounts == 0);

@@ -28,6 +28,7 @@
 #include "syncmail/mlog.h"
 #include "syncmail/pull.h"
 #include "syncmail/say.h"
+#include "syncmail/status.h"
 #include "check.h"
 
 static char root[64];		/* the temporary directory */
@@ -307,7 +308,7 @@ run_account(const char *conftext, int *rcs, char *errs, size_t errsize)
 			snprintf(errs, errsize, "%s", err.msg);
 		record_close(&rec, &err);
 		maildir_close(&md);
-		if (rcs[i] == -1 && err.status != STATUS_PARTIAL)
+		if (rcs[i] == -1 && err.kind != ERR_MAILBOX)
 			break;	/* as account_run: the connection is gone */
 	}
 	sftp_close(&c);

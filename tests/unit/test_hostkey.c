@@ -210,7 +210,7 @@ gen_keys(void)
 	}
 }
 
-/* An expected failure: -1, STATUS_NOPERM, the path in the message. */
+/* An expected failure: -1, ERR_DENIED, the path in the message. */
 static int
 load_fails(const char *file, const char *host, int port)
 {
@@ -220,7 +220,7 @@ load_fails(const char *file, const char *host, int port)
 
 	error_clear(&err);
 	ok = hostkey_load(tpath(file), host, port, &set, &err) == -1 &&
-	    err.status == STATUS_NOPERM &&
+	    err.kind == ERR_DENIED &&
 	    strstr(err.msg, tpath(file)) != NULL &&
 	    set.keys == NULL && set.path == NULL && set.name == NULL;
 	hostkey_set_free(&set);
@@ -648,7 +648,7 @@ test_verdicts(void)
 	/* A file that cannot be read is an error naming it. */
 	error_clear(&err);
 	CHECK(hostkey_load(tmpdir, "h.example", 22, &set, &err) == -1);
-	CHECK(err.status == STATUS_NOPERM);
+	CHECK(err.kind == ERR_DENIED);
 	CHECK(strstr(err.msg, tmpdir) != NULL);
 	CHECK(set.keys == NULL && set.path == NULL);
 	hostkey_set_free(&set);
@@ -814,7 +814,7 @@ test_append(void)
 	error_clear(&err);
 	CHECK(hostkey_append(&set, keys[K_ED].blob, keys[K_ED].len - 1,
 	    &err) == -1);
-	CHECK(err.status == STATUS_NOPERM);
+	CHECK(err.kind == ERR_DENIED);
 	CHECK(strstr(err.msg, tpath("kh_app")) != NULL);
 	CHECK(hostkey_append(&set, (const unsigned char *)"\0\0\0\7ssh-foo",
 	    11, &err) == -1);

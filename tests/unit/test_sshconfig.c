@@ -172,7 +172,7 @@ test_parse(void)
 	sshconfig_host_free(&h);
 	CHECK(parse("Host a\nPort 0\n", "a", &h, &e) == -1);
 	CHECK_STR(e.msg, "cfg:2: Port must be 1-65535");
-	CHECK(e.status == STATUS_CONFIG);
+	CHECK(e.kind == ERR_CONFIG);
 	sshconfig_host_free(&h);
 	CHECK(parse("Port 99999\n", "a", &h, &e) == -1);
 	sshconfig_host_free(&h);
@@ -455,7 +455,7 @@ test_resolve(void)
 	sshconfig_target_free(&t);
 	a.ssh_config_given = 1;
 	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == -1);
-	CHECK(e.status == STATUS_CONFIG);
+	CHECK(e.kind == ERR_CONFIG);
 	sshconfig_target_free(&t);
 
 	/* StrictHostKeyChecking no: refused unless syncmail.conf decides. */
@@ -463,7 +463,7 @@ test_resolve(void)
 	writefile(path, "Host *\n  StrictHostKeyChecking no\n");
 	account_init(&a, path);
 	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == -1);
-	CHECK(e.status == STATUS_CONFIG);
+	CHECK(e.kind == ERR_CONFIG);
 	CHECK(strncmp(e.msg, path, strlen(path)) == 0 &&
 	    strncmp(e.msg + strlen(path), ":2: \"StrictHostKeyChecking no\" "
 	    "is refused", 36) == 0);
