@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
 /* The sandbox on Linux: Landlock.  See compat/sandbox.h. */
 #include <sys/types.h>
 #include <sys/prctl.h>

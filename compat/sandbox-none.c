@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
 /* No sandbox on this platform: said at -v.  See compat/sandbox.h. */
 #include "compat/sandbox.h"
 #include "util/note.h"

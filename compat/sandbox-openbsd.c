@@ -1,3 +1,7 @@
+/*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
 /* The sandbox on OpenBSD: unveil(2) and pledge(2).  See compat/sandbox.h. */
 #include <errno.h>
 #include <stdio.h>

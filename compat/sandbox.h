@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The platform's sandbox: the program (syncmail/sandbox.c) gathers what
  * the accounts need as a list of paths, and the platform's file, chosen
  * by the Makefile, enforces it: sandbox-linux.c (Landlock),

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Committing a batch of downloaded messages into a Maildir (SPEC 4, steps
  * 4 to 6), in the order that makes every crash recoverable:
  *

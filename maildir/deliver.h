@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * One message's way into a local Maildir (SPEC 4, steps 4 and 6): a new
  * file in tmp/, made durable, then moved into new/ without ever replacing
  * a file there.

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The messages already in a local Maildir's new/ and cur/ that share
  * their unique name (the part before ':') with a message about to be
  * delivered, to tell the same message delivered again from another that

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * A local Maildir: its directories, held open so every later operation
  * is relative to them and cannot be redirected by a rename or symlink.
  */

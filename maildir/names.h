@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Message file names (SPEC 4.3): which remote names we accept, and the
  * unique part that identifies a message across new/ and cur/.
  */

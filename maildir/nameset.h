@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * A set of names with a small value each: an open-addressing hash table.
  * Keys are copied; the set owns them.  A key is keylen bytes of a C string
  * and holds no NUL byte (message names never do: names_invalid).

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The write-ahead record of one pull (SPEC 4): a small file in the local
  * Maildir, "syncmail-state.TAG", that names each message before it
  * appears in new/, and the temporary file it came from.  A recorded

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Empty files made ahead in a Maildir's tmp/ by a thread of their own.
  * Creating a file costs a few hundred microseconds of kernel time on
  * ext4 here, as much as the network work of a small message: made on

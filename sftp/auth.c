@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * User authentication of one connection, by public key only (SPEC 6: no
  * passwords): the agent's keys first, then the key files the config
  * names (or ssh's default ones), an encrypted one with its passphrase

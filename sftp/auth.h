@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Public key authentication of one connection (SPEC 6): the ssh-agent,
  * then key files, an encrypted one with its passphrase asked on the
  * terminal.

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The SFTP client: requests queued under ids of its own and written to
  * the stream, replies read from it, framed, and matched to the request
  * in flight they answer.  What a request means is the caller's business:

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Our SFTP v3 client over any byte stream (SPEC section 7): a libssh2
  * channel in use, a socketpair to a local sftp-server in tests.  Requests
  * are queued and many may be in flight at once; replies come back as they

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The server's host key judged against what known_hosts holds for it
  * (SPEC 6), and the refusals that say what to do next.  sftp/hostkey.c
  * reads and writes known_hosts and matches keys, with no libssh2 (its

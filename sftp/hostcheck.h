@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The host key check of one connection (SPEC 6): the key the server
  * showed in the handshake, against the known_hosts entries loaded for
  * the host.

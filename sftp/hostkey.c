@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Known hosts, read by us line by line (SPEC section 6): the file's lines
  * parsed and matched against the host, the server's key judged, and a new
  * key appended for accept-new.  Every byte of the file is untrusted: a

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Known hosts (SPEC section 6), read line by line by us: libssh2 1.10's
  * reader stops at the first line it cannot parse and ignores @revoked.
  * Keys are compared as the raw SSH wire blobs ("string type, ...").

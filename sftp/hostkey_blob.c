@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Host keys as blobs (sftp/hostkey_blob.h): which types we accept and what
  * each one's SSH wire blob holds, strict base64 both ways, and what is
  * shown of a key in messages (its fingerprint and type).  No file is read

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * A host key apart from the file it is listed in (sftp/hostkey_blob.c):
  * the key types we accept, the shape of an SSH wire blob, and base64 as
  * known_hosts spells blobs and hashed names.  Internal to sftp/hostkey*.c;

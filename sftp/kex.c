@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Why a handshake found no algorithm in common (SPEC 2: exit 76).
  * libssh2 1.10 frees the server's KEXINIT before it reports that no
  * algorithm is in common, and does not say which kind is missing; so

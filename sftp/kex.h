@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The diagnosis of a key exchange that found no algorithm in common
  * (SPEC 2: exit 76): which kinds are missing, with the server's list and
  * libssh2's.  sftp/session.c calls it around the handshake.

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * SFTP v3 packet codec.  No I/O here: see client.c for the channel.
  */
 #include <stdint.h>

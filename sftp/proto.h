@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * SFTP version 3 packets (draft-ietf-secsh-filexfer-02), encoded and
  * decoded without I/O so that unit tests and the fuzz target can drive
  * them.  Every length and count read from the server is checked against

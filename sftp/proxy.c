@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The proxy command child.  It runs in a process group of its own, for
  * two reasons: a terminal's ^C reaches only syncmail, which finishes the
  * messages in flight over the proxy before it stops (SPEC 5); and

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * A proxy command (proxy-command, or ProxyCommand from ~/.ssh/config):
  * a child running "/bin/sh -c COMMAND" whose stdin and stdout are one end
  * of a socketpair; the SSH session runs over the other end.  This is

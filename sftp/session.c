@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The SSH connection of one account, on libssh2 in non-blocking mode so
  * that every wait is ours and bounded (libssh2's blocking calls have no
  * timeout unless one is set, and would not see our signals): the

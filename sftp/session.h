@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The SSH connection of one account: TCP connect or proxy command,
  * handshake, host key check against known_hosts, public key
  * authentication (agent, then key files).  libssh2 runs non-blocking;

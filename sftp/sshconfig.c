@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * OpenSSH's client config, read for one host (ssh_config(5)).  The rules
  * follow ssh's own: lines before the first Host apply to every host; a
  * Host line's patterns decide whether the lines up to the next Host or

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * OpenSSH's client config (ssh_config(5)), read for one host: the values
  * that syncmail.conf leaves unset come from the user's ~/.ssh/config, so
  * SSH is configured once for every tool (SPEC section 3).

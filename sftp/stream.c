@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The streams under the SFTP client: a libssh2 channel, and a plain
  * descriptor for the tests.  Each moves what it can without blocking and
  * waits only in its wait function, within the session's timeouts.

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The byte streams an SFTP client runs over (struct sftp_stream in
  * client.h): a channel of an SSH session, or a plain descriptor for the
  * tests against a local sftp-server.

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * One account's run (SPEC section 4): lock, connect, every pull, report.
  */
 #ifndef SYNCMAIL_ACCOUNT_H

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The batches of one pull: downloaded messages handed to the commit
  * worker (worker.c, which runs maildir/commit.c: the durable part, in
  * the order that makes a crash recoverable), and its results taken back,

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The configuration file: SPEC section 3 and syncmail.conf(5).
  *
  * One pass over one buffer.  Each line is split into words by util/lex.c

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The configuration file (SPEC section 3, syncmail.conf(5)).  The parser is
  * pure: config_parse() works on a buffer so unit tests and the fuzz target
  * can drive it; config_load() reads the file.

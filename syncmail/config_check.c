@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The checks that need the whole config file, run once its last line is
  * read (syncmail/config.c reads them): unique account names, what each
  * account inherits from the defaults and the built-in defaults, the

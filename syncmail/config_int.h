@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * What syncmail/config.c, which reads the file, and syncmail/config_check.c,
  * which checks the whole of it once read, share: the parser's state and
  * the helpers that report into it.  Internal to those two files; the rest

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The inside of the engine that runs one pull (pull.h): the state of a
  * run, shared by the files that each own one step of it:
  *

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The transfer of one pull: each listed message proven a regular file of
  * the listed size by an LSTAT of its own, opened, read into its file in
  * tmp/ with pipelined READs, closed, handed to a batch (batch.c), and

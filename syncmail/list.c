@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The listing of one pull: REMOTE/new, whose regular files with valid
  * names are the candidates (r->msgs), and REMOTE/tmp, where a file
  * older than a day and a half is warned about (a delivery agent died

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * syncmail: pull new mail from Maildirs on SSH servers into local
  * Maildirs, exactly once.  main() is the only place that exits.
  */

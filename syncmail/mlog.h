@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The "log" of an account (SPEC 3): one line per moved message (account,
  * remote path, local path, bytes, SHA-256) and one per run, to syslog
  * (facility mail) or appended to a file.  A line that cannot be written

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The engine of one pull (pull.h): the order of its steps.  engine.h
  * says which file owns each step and the order of SPEC 4 that every
  * message follows; this file also applies the quotas (max-size,

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * One "pull REMOTE LOCAL" of an account: list REMOTE/new once, move each
  * listed message into LOCAL exactly once (SPEC section 4).
  */

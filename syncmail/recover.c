@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * What the record and the local Maildir say about earlier runs, before
  * anything is fetched: which listed messages were delivered already
  * (their server copies only go), which recorded deliveries never

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The sandbox (SPEC 6).  What the selected accounts need is gathered here
  * once, the same on every platform, as a list of paths with what may be
  * done under each; then the platform's own mechanism enforces that list:

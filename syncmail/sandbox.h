@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The sandbox of SPEC 6: once the config is read and the accounts are
  * chosen, the file system shrinks to what those accounts need (their
  * local Maildirs, key files, known_hosts files and ~/.ssh), with

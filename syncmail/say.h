@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * What syncmail says: everything it prints but the log (mlog.c).  Errors
  * and warnings go to stderr as "syncmail: ACCOUNT: message"; -v lines to
  * stdout; progress to stderr only when it is a terminal and -q was not

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Exit statuses: what each kind of error means for the exit status, and
  * which of two statuses a run that met both reports.
  */

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The exit statuses of SPEC section 2, in sysexits(3) numbering, and the
  * one place that decides which status each kind of error means.
  */

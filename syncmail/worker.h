@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The commit worker: a thread that runs commit_batch (fsyncs, the record,
  * the moves into new/) while the network loop goes on downloading the
  * next batch.  fsync and file creation cost as much as the network work

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # make demo: a private sshd on 127.0.0.1, a remote Maildir with 300 new
 # messages, one syncmail run, and what it left on both sides.  Needs root
 # (it starts sshd and uses the test user "syncmailtest"); cleans up after.

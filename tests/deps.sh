@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Installs what building and testing syncmail needs on Debian, when it is
 # missing: as root it runs apt-get; otherwise it prints the command.
 # With arguments, those packages instead (tests/bench/deps.sh).

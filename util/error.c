@@ -1,3 +1,8 @@
+/*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * An error carries its whole context (account, path, operation, cause) in
  * one message, filled where the failure happens, and its kind: what went
  * wrong, not what it means for the exit status.  Code under sftp/ and

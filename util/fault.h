@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Crash points for tests: the sanitizer build (make asan, used by make
  * check) compiles them in; the program users build does not.  With
  * SYNCMAIL_FAULT=NAME:N in the environment, the Nth time the point NAME

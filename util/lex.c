@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The lexer of util/lex.h: lines, blanks and comments, words with double
  * quotes, and plain fields.  It only finds things; what a line means and
  * what to say about a bad one is each reader's.

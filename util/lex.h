@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The lexer the three readers share: syncmail.conf (syncmail/config.c),
  * ssh_config (sftp/sshconfig.c) and known_hosts (sftp/hostkey.c).  All
  * three are line-based text where a blank is a space, a tab or a carriage

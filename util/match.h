@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Host name patterns as OpenSSH writes them, in ssh_config Host lines and
  * known_hosts: "*" any run of bytes, "?" one byte, ASCII case ignored;
  * "!pattern" in a list rules a name out whatever else matches.  The

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * What a lower layer has to say while it works, without printing it
  * itself: -v detail (level 1 and 2) and warnings that do not stop its
  * work (level 0).  The program sets where these lines go (note_set_sink);

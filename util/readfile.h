@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Reading a small file (a config) whole.  To the end rather than to
  * st_size: it may be a pipe or growing.
  */

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 """make bench: syncmail against rsync and OpenSSH sftp, in one run.
 
 Linux, as root (it starts sshd for the test user "syncmailtest" and sets up

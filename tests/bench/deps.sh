@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # What `make bench` needs beyond tests/deps.sh, installed when missing (as
 # root: apt-get; otherwise the command is printed): rsync and OpenSSH's
 # sftp as contenders, GNU time, iproute2 for the network namespaces,

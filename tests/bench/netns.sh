@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # A network with a round trip of RTT_MS milliseconds, for the benchmark's
 # latency cases.  Linux, as root.
 #

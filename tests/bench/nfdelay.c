@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * nfdelay: hold every packet of one NFQUEUE for a fixed time, then accept
  * it.  The benchmark's stand-in for `tc netem delay`, which this kernel
  * lacks (no sch_netem): an iptables rule in each network namespace sends

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # AsyncSSH's SSH server and its SFTP server (python3-asyncssh), for
 # tests/e2e/t-43: listens on 127.0.0.1:PORT with HOSTKEY, lets USER in
 # with a key from AUTHORIZED_KEYS (public key authentication only), and

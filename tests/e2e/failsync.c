@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * An LD_PRELOAD shim for tests/e2e/t-36-local-faults.sh: makes fsync(2),
  * fdatasync(2), syncfs(2) and writes to chosen files fail with EIO, the
  * way a dying disk or a lost write-back does, without needing one.

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # A small inetd for servers that talk on stdin and stdout (tinysshd, for
 # tests/e2e/t-44): listens on 127.0.0.1:PORT and runs CMD for each
 # connection, the connection as its standard input and output, as

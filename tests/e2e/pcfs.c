@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * pcfs, the power-cut file system of tests/e2e/t-41-powercut.sh: a FUSE
  * file system (libfuse 3) that keeps only what POSIX promises to keep
  * when the power goes.

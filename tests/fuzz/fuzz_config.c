@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Fuzz target for config_parse (syncmail/config.c): any bytes, as a
  * config file read from disk would be.  The parser must never read past
  * the buffer, never leak, and leave *cfg empty on error.

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Fuzz target for hostkey_parse_line (sftp/hostkey.c): one known_hosts
  * line.  The function takes a C string, so the input is copied and
  * NUL-terminated; a newline in it is kept (the loader never passes one,

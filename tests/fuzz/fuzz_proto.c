@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Fuzz target for the SFTP reply codec (sftp/proto.c): the input is a
  * byte stream as a server would send it.  Packets are framed with
  * proto_frame, parsed with proto_parse, and NAME replies walked with

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Fuzz target for the whole client: one pull (syncmail/pull.c over
  * sftp/client.c) against a server whose every answer the fuzzer's bytes
  * choose.  The server is played here, behind the client's stream

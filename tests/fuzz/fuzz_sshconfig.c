@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Fuzz target for the ssh_config reader (sftp/sshconfig.c): any bytes, as
  * a user's ~/.ssh/config.  Each input is parsed from memory with
  * sshconfig_parse for a few host names (and once with no home

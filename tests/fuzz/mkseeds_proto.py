@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 """Writes the seed corpus of fuzz_proto: real SFTP v3 replies of every type
 from OpenSSH's sftp-server (run locally on a scratch directory over pipes),
 one packet per file, plus a stream of several packets and a few

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Replays fuzz corpora without libFuzzer, for make check: each argument
  * is a file or a directory of files, each file is fed once to the
  * target's LLVMFuzzerTestOneInput.  Built with ASan and UBSan by the

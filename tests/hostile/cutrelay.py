@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 """A TCP relay that cuts the connection after a given number of bytes, for
 syncmail's connection-fault tests (tests/e2e/t-34-cut.sh).
 

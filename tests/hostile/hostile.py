@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 """A hostile SFTP v3 server for syncmail's end-to-end tests.
 
 Run by a test's sshd as its sftp subsystem (lib.sh start_sshd_subsystem):

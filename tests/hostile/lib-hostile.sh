@@ -1,3 +1,5 @@
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Helpers for the hostile-server tests tests/e2e/t-3*-hostile-*.sh, sourced
 # after lib.sh and setup.  hostile_setup starts a second sshd whose sftp
 # subsystem is tests/hostile/hostile.py, reading its fault from

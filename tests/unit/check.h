@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The smallest unit test harness: CHECK() counts, prints each failure with
  * its line, and check_done() prints "N passed, N failed" and returns the
  * exit status.  tests/run adds these counts to the suite's.

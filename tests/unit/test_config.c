@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Unit tests for syncmail/config.c: every keyword, inheritance, quoting,
  * "~/", each error with its exact "FILE:LINE: " prefix, the duplicate
  * mailbox rule, hostile input, and syncmail.conf.example (argv[1], or

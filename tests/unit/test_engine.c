@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Unit tests of the sync engine without sshd: pull_run driven against
  * OpenSSH's sftp-server, started by the test on a socketpair (SPEC 7), with
  * the remote and local Maildirs in a temporary directory.  Runs as any

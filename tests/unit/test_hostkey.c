@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Unit tests for sftp/hostkey.c.  Keys come from ssh-keygen run into a
  * temp dir, and ssh-keygen is also the judge of hashed names and
  * fingerprints, so the code is checked against OpenSSH and not against

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Unit tests for util/lex.c, the lexer of the three readers: lines with
  * their numbers (no newline at the end, NUL bytes, CRLF), blanks and
  * comments, plain fields as known_hosts has them, and words with double

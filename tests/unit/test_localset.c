@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Unit tests for maildir/localset.c, the local messages that share a
  * unique name with a wanted (listed) one, on a real Maildir in a temporary
  * directory: found in new/ and in cur/ whatever the info part, not found

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Unit tests for util/match.c: "*" and "?" globs ignoring ASCII case,
  * negated lists (Host lines and known_hosts' comma lists), and the
  * patterns that took exponential time before: many stars against a long

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Unit tests for maildir/names.c (which remote names we accept, how they
  * are shown, fresh unique names) and maildir/nameset.c (the hash set of
  * names).  The set is also checked against a plain array model through a

@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Unit tests for sftp/proto.c, the SFTP v3 packet codec.  Requests are
  * compared byte for byte with packets written out by hand from
  * draft-ietf-secsh-filexfer-02, not with the codec's own output.  Replies

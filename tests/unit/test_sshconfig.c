@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * Unit tests for sftp/sshconfig.c: ssh's line splitting, Host patterns
  * with "*", "?" and "!", first-value-wins, Match skipped, Include (real
  * files in a temporary directory), %-tokens and "~", and the errors.
