@@ -30,7 +30,7 @@ OBJS =		syncmail/main.o \
 		syncmail/recover.o \
 		syncmail/fetch.o \
 		syncmail/batch.o \
-		syncmail/worker.o \
+		maildir/committer.o \
 		util/fault.o \
 		syncmail/config.o \
 		syncmail/config_check.o \
@@ -68,7 +68,7 @@ OBJS =		syncmail/main.o \
 
 HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/readfile.h \
 		syncmail/mlog.h \
-		syncmail/account.h syncmail/pull.h syncmail/engine.h syncmail/worker.h util/fault.h \
+		syncmail/account.h syncmail/pull.h syncmail/engine.h maildir/committer.h util/fault.h \
 		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h \
 		sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h \
 		sftp/sshconfig.h sftp/proxy.h \

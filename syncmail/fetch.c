@@ -642,8 +642,8 @@ fetch_report_removes(struct run *r)
 
 /*
  * The transfer loop: sends what the windows allow, handles the answers,
- * moves batches to and from the commit worker, and waits on the network
- * or the worker only when nothing could move.  Returns 0 once every
+ * moves batches to and from the commit thread, and waits on the network
+ * or the committer only when nothing could move.  Returns 0 once every
  * selected message is done, skipped or failed, or -1 with err set when
  * the account cannot go on.
  */
@@ -670,7 +670,7 @@ fetch_transfer(struct run *r, struct error *err)
 		}
 		if (rc == -1)
 			return -1;
-		if (r->nbatch > 0 && worker_collect(&r->worker, 0, &wrc,
+		if (r->nbatch > 0 && committer_collect(&r->committer, 0, &wrc,
 		    &local)) {
 			if (batch_finish(r, wrc, &local, err) == -1)
 				return -1;
@@ -686,7 +686,7 @@ fetch_transfer(struct run *r, struct error *err)
 		    !busy && !sftp_pending_output(r->c))
 			break;
 		/*
-		 * A wait ends with the network or the worker's pipe; a
+		 * A wait ends with the network or the committer's pipe; a
 		 * batch that waits to grow has downloads in flight.
 		 */
 		if (sftp_pump(r->c, !busy, err) == -1)
