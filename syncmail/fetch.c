@@ -120,11 +120,20 @@ fail_msg(struct run *r, size_t mi, struct error *err)
 	return fetch_close_handle(r, mi, err);
 }
 
-/* Warns about m in the account's name and gives up on it. */
+/* Declared first so the compiler checks fmt against its arguments. */
 static int
 fail_msgf(struct run *r, size_t mi, struct error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/*
+ * Warns about message mi in the account's name, as "REMOTE/new/NAME:
+ * what; left on the server" with the server's name made printable, and
+ * gives up on it as fail_msg does: its tmp file goes and the pull's
+ * status becomes STATUS_PARTIAL.  The warning is the message's whole
+ * report.  Returns 0, or -1 with err set when the CLOSE of its open
+ * handle could not be queued (memory ran out): that ends the pull, not
+ * only this message.
+ */
 static int
 fail_msgf(struct run *r, size_t mi, struct error *err, const char *fmt, ...)
 {
