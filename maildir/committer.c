@@ -17,7 +17,7 @@
  * cond) and the network loop's poll (a byte on the pipe).  From submit
  * to collect the items are the thread's to use; the record it writes
  * has a lock of its own.  A batch submitted when quit is set is still
- * committed before the thread ends: worker_stop never cuts one off.
+ * committed before the thread ends: committer_stop never cuts one off.
  * Returns NULL.
  */
 static void *
