@@ -13,7 +13,7 @@
 /*
  * The worker's thread: waits under w->lock for a submitted batch (state
  * 1), runs commit_batch on it with the lock released, then stores rc and
- * err, marks it done (state 2) and wakes a waiting worker_collect (the
+ * err, marks it done (state 2) and wakes a waiting committer_collect (the
  * cond) and the network loop's poll (a byte on the pipe).  From submit
  * to collect the items are the thread's to use; the record it writes
  * has a lock of its own.  A batch submitted when quit is set is still
