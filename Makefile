@@ -147,9 +147,11 @@ $(ASAN_OBJS): $(HDRS)
 
 asan: $(ASAN_PROG)
 
-# The engine killed at each crash point, against a local sftp-server.
+# The engine killed at each crash point, against a local sftp-server; the
+# test logs the engine's moves and fsyncs (ld's --wrap) to check their order.
+CRASH_WRAP =	-Wl,--wrap=renameat2 -Wl,--wrap=linkat -Wl,--wrap=fsync
 tests/unit/test_crash: tests/unit/test_crash.asan.o $(ENGINE_OBJS:.o=.asan.o)
-	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ASAN_FLAGS) $(CRASH_WRAP) -o $@ $^ $(LDLIBS)
 $(UNIT_ASAN:=.asan.o): $(HDRS) tests/unit/check.h
 
 # Fuzz targets (tests/fuzz): the config parser, the SFTP reply codec,

@@ -23,6 +23,13 @@
  * crash left in new/ read (moved to cur/) or deleted by the user before
  * the clean run, which must not bring it back.
  *
+ * A kill loses no page cache, so a missing flush shows only in the order
+ * of the engine's calls: the test is linked with ld's --wrap for
+ * renameat2, linkat and fsync, and after a kill at new-synced or
+ * tmp-resynced every move into new/ in the child's log must be followed
+ * by an fsync of new/ (and of tmp/ where the file system does not commit
+ * a rename whole).
+ *
  * The list of points below must be the code's: a point it names that a
  * run never passes fails its case (the child is not killed), and a
  * fault_point("NAME") in the sources that the list lacks fails too.
@@ -45,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat/compat.h"
 #include "config.h"
 #include "maildir.h"
 #include "msg.h"
@@ -55,22 +63,30 @@
 /*
  * The crash points, in the order a message passes them.  per_msg: passed
  * once a message (else once a batch, or for remove-sent once the
- * REMOVEs of a batch are on the wire); keep: passed with keep yes.
+ * REMOVEs of a batch are on the wire); keep: passed with keep yes;
+ * synced: what the kill there must find flushed since the last move
+ * into new/ (SYNC_NEW: new/; SYNC_TMP: tmp/ too, unless the file system
+ * commits a rename whole).  Past tmp-resynced the worker may already be
+ * moving the next batch.
  */
+#define SYNC_NEW	1
+#define SYNC_TMP	2
+
 static const struct point {
 	const char	*name;
 	int		 per_msg;
 	int		 keep;
+	int		 synced;
 } points[] = {
-	{ "tmp-written",	1, 1 },
-	{ "tmp-synced",		0, 1 },
-	{ "recorded",		0, 1 },
-	{ "renamed",		1, 1 },
-	{ "new-synced",		0, 1 },
-	{ "tmp-resynced",	0, 1 },
-	{ "remove-sent",	0, 0 },
-	{ "remove-answered",	1, 0 },
-	{ "dropped",		1, 0 },
+	{ "tmp-written",	1, 1, 0 },
+	{ "tmp-synced",		0, 1, 0 },
+	{ "recorded",		0, 1, 0 },
+	{ "renamed",		1, 1, 0 },
+	{ "new-synced",		0, 1, SYNC_NEW },
+	{ "tmp-resynced",	0, 1, SYNC_NEW | SYNC_TMP },
+	{ "remove-sent",	0, 0, 0 },
+	{ "remove-answered",	1, 0, 0 },
+	{ "dropped",		1, 0, 0 },
 };
 #define NPOINTS	(sizeof(points) / sizeof(points[0]))
 
@@ -278,6 +294,132 @@ tcase_free(const struct tcase *tc)
 	remove_tree(dir);
 }
 
+/*
+ * The engine's moves and flushes, logged by the child: the test is linked
+ * with --wrap for renameat2, linkat and fsync, so the engine's calls come
+ * here.  Each is one line, "R INODE" (a move or link into the directory
+ * INODE) or "F INODE" (an fsync), written with one write(2) to durlog.
+ */
+static int durlog = -1;
+
+int	__real_renameat2(int, const char *, int, const char *, unsigned int);
+int	__wrap_renameat2(int, const char *, int, const char *, unsigned int);
+int	__real_linkat(int, const char *, int, const char *, int);
+int	__wrap_linkat(int, const char *, int, const char *, int);
+int	__real_fsync(int);
+int	__wrap_fsync(int);
+
+static void
+durlog_note(char what, int fd)
+{
+	struct stat st;
+	char line[64];
+	int n;
+
+	if (durlog == -1 || fstat(fd, &st) == -1)
+		return;
+	n = snprintf(line, sizeof(line), "%c %llu\n", what,
+	    (unsigned long long)st.st_ino);
+	(void)write(durlog, line, n);
+}
+
+int
+__wrap_renameat2(int fromfd, const char *from, int tofd, const char *to,
+    unsigned int flags)
+{
+	int rc = __real_renameat2(fromfd, from, tofd, to, flags);
+
+	if (rc == 0)
+		durlog_note('R', tofd);
+	return rc;
+}
+
+int
+__wrap_linkat(int fromfd, const char *from, int tofd, const char *to,
+    int flags)
+{
+	int rc = __real_linkat(fromfd, from, tofd, to, flags);
+
+	if (rc == 0)
+		durlog_note('R', tofd);
+	return rc;
+}
+
+int
+__wrap_fsync(int fd)
+{
+	int rc = __real_fsync(fd);
+
+	if (rc == 0)
+		durlog_note('F', fd);
+	return rc;
+}
+
+/* The inode of maildir/sub, or 0. */
+static unsigned long long
+dir_ino(const char *maildir, const char *sub)
+{
+	char path[PATH_MAX + 8];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", maildir, sub);
+	return stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
+/*
+ * After a kill at pt: what pt->synced says is flushed, in the log of the
+ * moves and flushes.  A move into new/ not followed by an fsync of new/
+ * (and of tmp/, where the rename is not committed whole) could be undone
+ * by a power cut, which a kill does not show.
+ */
+static void
+check_durable(const struct tcase *tc, const struct point *pt)
+{
+	char path[PATH_MAX + 16], line[64], what;
+	unsigned long long ino, newino, tmpino;
+	int moved = 0, newok = 1, tmpok = 1, fd, journaled;
+	FILE *f;
+
+	if (pt->synced == 0)
+		return;
+	newino = dir_ino(tc->local, "new");
+	tmpino = dir_ino(tc->local, "tmp");
+	snprintf(path, sizeof(path), "%s/%s/durlog", root, tc->name);
+	if ((f = fopen(path, "r")) == NULL) {
+		CHECK(f != NULL);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%c %llu", &what, &ino) != 2)
+			continue;
+		if (what == 'R' && ino == newino) {
+			moved++;
+			newok = tmpok = 0;
+		} else if (what == 'F' && ino == newino)
+			newok = 1;
+		else if (what == 'F' && ino == tmpino && newok)
+			tmpok = 1;
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/tmp", tc->local);
+	journaled = 0;
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) != -1) {
+		journaled = compat_journaled(fd);
+		close(fd);
+	}
+	CHECK(moved > 0);
+	CHECK(newok);
+	if (!newok)
+		printf("  %s: killed at %s with a move into new/ not flushed\n",
+		    tc->name, pt->name);
+	if ((pt->synced & SYNC_TMP) && !journaled) {
+		CHECK(tmpok);
+		if (!tmpok)
+			printf("  %s: killed at %s with tmp/ not flushed after "
+			    "the moves\n", tc->name, pt->name);
+	}
+}
+
 /* The record's source string of pull p, as run_account makes it. */
 static void
 source_of(const struct tcase *tc, int p, char *buf, size_t size)
@@ -406,6 +548,9 @@ engine_run(const struct tcase *tc, const char *fault, int leaks)
 		alarm(30);
 		if (fault != NULL)
 			setenv("SYNCMAIL_FAULT", fault, 1);
+		snprintf(line, sizeof(line), "%s/%s/durlog", root, tc->name);
+		durlog = open(line, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
+		    O_CLOEXEC, 0600);
 		setenv("SYNCMAIL_TEST_SYNCFS", "1", 1);
 		if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
 			_exit(3);
@@ -766,9 +911,10 @@ crash_case(const struct point *pt, int hit, int n, int keep, int variant)
 	status = engine_run(&tc, fault, 0);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
-		printf("  %s: %s, not killed at %s: is the point still passed"
-		    " %s, and as often?\n", name, status_str(status, buf,
-		    sizeof(buf)), fault, keep ? "with keep" : "");
+		printf("  %s: %s, not killed at %s: is the point still "
+		    "passed%s, and as often?\n", name, status_str(status, buf,
+		    sizeof(buf)), fault, keep ? " with keep" : "");
+	check_durable(&tc, pt);
 	if (variant & V_ADD)
 		add_msg(&tc, 0, "1800000000.M2P2Q0.late", 5000, 999);
 	if (variant & (V_READ | V_DELETE)) {
@@ -931,7 +1077,8 @@ static const struct variant {
 } variants[] = {
 	/* A message arrives while the record names unmoved files. */
 	{ "recorded",		1,	2,	0, V_ADD },
-	/* Half the batch in new/, deleted by the user: none comes back. */
+	/* In new/, deleted by the user: none comes back. */
+	{ "renamed",		1,	2,	0, V_DELETE },
 	{ "renamed",		11,	20,	0, V_DELETE },
 	{ "new-synced",		1,	20,	0, V_READ | V_ADD },
 	{ "tmp-resynced",	2,	2,	0, V_DELETE },
