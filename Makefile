@@ -87,6 +87,8 @@ UNIT =		tests/unit/test_config \
 		tests/unit/test_match \
 		tests/unit/test_lex \
 		tests/unit/test_engine
+# Unit tests linked with the sanitizer objects, which have the crash points.
+UNIT_ASAN =	tests/unit/test_crash
 
 .PHONY: all deps check unit e2e asan demo install clean fuzz fuzz-replay fuzz-cmin
 
@@ -138,7 +140,7 @@ tests/unit/test_engine: tests/unit/test_engine.o $(ENGINE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(UNIT:=.o): $(HDRS) tests/unit/check.h
 
-unit: $(UNIT)
+unit: $(UNIT) $(UNIT_ASAN)
 
 # A second build of the program with AddressSanitizer and UBSan, from its
 # own objects, so that the suite can run the end-to-end tests on it too.
@@ -157,6 +159,13 @@ $(ASAN_OBJS): $(HDRS)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -DSYNCMAIL_FAULTS -c -o $@ $<
 
 asan: $(ASAN_PROG)
+
+# The engine killed at each crash point, against a local sftp-server; the
+# test logs the engine's moves and fsyncs (ld's --wrap) to check their order.
+CRASH_WRAP =	-Wl,--wrap=renameat2 -Wl,--wrap=linkat -Wl,--wrap=fsync
+tests/unit/test_crash: tests/unit/test_crash.asan.o $(ENGINE_OBJS:.o=.asan.o)
+	$(CC) $(ASAN_FLAGS) $(CRASH_WRAP) -o $@ $^ $(LDLIBS)
+$(UNIT_ASAN:=.asan.o): $(HDRS) tests/unit/check.h
 
 # Fuzz targets (tests/fuzz): the config parser, the SFTP reply codec,
 # the known_hosts line parser and the ssh_config reader.  "make fuzz"
@@ -275,4 +284,5 @@ install: $(PROG)
 
 clean:
 	rm -f $(PROG) $(OBJS) $(ASAN_PROG) $(ASAN_OBJS) $(UNIT) $(UNIT:=.o)
+	rm -f $(UNIT_ASAN) $(UNIT_ASAN:=.asan.o)
 	rm -f $(FUZZ_PROGS) $(REPLAY_PROGS) tests/fuzz/*.asan.o
