@@ -1,4 +1,8 @@
 /*
+ * Copyright (c) 2026 The syncmail authors
+ * SPDX-License-Identifier: ISC (the text is in LICENSE)
+ */
+/*
  * The engine killed at each of its crash points (util/fault.h), without
  * sshd and without root: as in tests/unit/test_engine.c, pull_run runs
  * against OpenSSH's sftp-server on a socketpair, here in a child process
@@ -53,11 +57,12 @@
 #include <unistd.h>
 
 #include "compat/compat.h"
-#include "config.h"
-#include "maildir.h"
-#include "msg.h"
-#include "pull.h"
-#include "record.h"
+#include "maildir/maildir.h"
+#include "maildir/record.h"
+#include "syncmail/config.h"
+#include "syncmail/pull.h"
+#include "syncmail/say.h"
+#include "syncmail/status.h"
 #include "check.h"
 
 /*
@@ -66,7 +71,7 @@
  * REMOVEs of a batch are on the wire); keep: passed with keep yes;
  * synced: what the kill there must find flushed since the last move
  * into new/ (SYNC_NEW: new/; SYNC_TMP: tmp/ too, unless the file system
- * commits a rename whole).  Past tmp-resynced the worker may already be
+ * commits a rename whole).  Past tmp-resynced the commit thread may already be
  * moving the next batch.
  */
 #define SYNC_NEW	1
@@ -496,7 +501,7 @@ child_run(const char *conf, int fd)
 			ret = 2;
 		}
 		maildir_close(&md);
-		if (rc == -1 && err.status != STATUS_PARTIAL)
+		if (rc == -1 && err.kind != ERR_MAILBOX)
 			break;
 	}
 	sftp_close(&c);
@@ -1124,7 +1129,7 @@ main(int argc, char **argv)
 	}
 	unsetenv("SYNCMAIL_FAULT");
 	signal(SIGPIPE, SIG_IGN);
-	msg_quiet = 1;
+	say_quiet = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	check_sources();
