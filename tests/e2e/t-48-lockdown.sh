@@ -4,14 +4,16 @@
 # The server lock-down of SPEC 6, as the README's section "A key that can
 # only fetch mail" gives it: its authorized_keys options and its
 # sshd_config Match block are taken from README.md, so the test fails if
-# the documentation drifts.  With each, syncmail moves 200 messages
-# exactly once (so the allow list holds every request syncmail sends);
-# then, with the same key, ssh runs no command and no shell (with or
-# without -tt), forwards no port (-W, -R), OpenSSH's sftp writes no file,
-# and SFTP requests outside the list (WRITE into an open file, MKDIR,
-# RENAME, SETSTAT, SYMLINK, REALPATH, STAT) are refused and change
-# nothing.  A second, unrestricted key on the same sshd does run the
-# command and forward the port, so the refusals are the lock-down's.
+# the documentation drifts.  With each, and with the Match block in a
+# ChrootDirectory, syncmail moves 200 messages exactly once (so the allow
+# list holds every request syncmail sends); then, with the same key, ssh
+# runs no command and no shell (with or without -tt), forwards no port
+# (-W, -R), OpenSSH's sftp writes no file, and SFTP requests outside the
+# list (WRITE into an open file, MKDIR, RENAME, SETSTAT, SYMLINK,
+# REALPATH, STAT) are refused and change nothing; in the chroot, no file
+# outside it can be opened.  A second, unrestricted key on the same sshd
+# does run the command and forward the port, so the refusals are the
+# lock-down's.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/lib-connect.sh"
 setup
@@ -128,6 +130,8 @@ for rid, op in enumerate(ops, 1):
     h = struct.pack(">I", rid)
     if w[0] == "openw":      # OPEN: WRITE|CREAT|TRUNC, no attributes
         send(3, h + s(w[1]) + struct.pack(">II", 0x1a, 0))
+    elif w[0] == "openr":    # OPEN: READ
+        send(3, h + s(w[1]) + struct.pack(">II", 0x01, 0))
     elif w[0] == "write":
         send(6, h + struct.pack(">I", len(handle)) + handle +
              struct.pack(">Q", 0) + s(w[1]))
@@ -263,6 +267,45 @@ start_sshd_like match "$T/ssh_host_ed25519_key" -- \
 echo "[127.0.0.1]:$PORT2 $(cut -d' ' -f1,2 "$HOSTKEY_PUB")" >>"$T/known_hosts"
 move200 "sshd_config Match User, ForceCommand internal-sftp -p" "$PORT2"
 locked_down "sshd_config Match block" "$PORT2"
+kill -KILL "$SSHD2_PID" $(descendants "$SSHD2_PID") 2>/dev/null
+wait "$SSHD2_PID" 2>/dev/null
 
-note "README's authorized_keys line and Match block: 200 messages each;" \
-    "no command, shell, forwarding or write"
+# 3. The Match block with a ChrootDirectory, as the README adds it: the
+# pull names /Maildir, and nothing outside the chroot is there.  Every
+# directory up to it must be root's and not writable by others, which
+# /tmp is not: the chroot is made in /srv and the remote Maildir
+# bind-mounted into it (as t-26 does).
+CH=$(mktemp -d /srv/syncmail-chroot.XXXXXX) || fail "mktemp in /srv"
+chmod 755 "$CH"
+cleanup_chroot()
+{
+	[ -n "$CH" ] && [ -d "$CH" ] || return 0
+	umount "$CH/Maildir" 2>/dev/null || umount -l "$CH/Maildir" 2>/dev/null
+	rmdir "$CH/Maildir" "$CH"
+}
+trap 'cleanup_chroot; teardown' EXIT
+mkdir "$CH/Maildir"
+mount --bind "$REMOTE" "$CH/Maildir" || fail "mount --bind into the chroot"
+start_sshd_like chroot "$T/ssh_host_ed25519_key" -- \
+    "AllowTcpForwarding yes" "Subsystem sftp /usr/lib/openssh/sftp-server" \
+    "$@" "ChrootDirectory $CH"
+echo "[127.0.0.1]:$PORT2 $(cut -d' ' -f1,2 "$HOSTKEY_PUB")" >>"$T/known_hosts"
+mkmsgs "$REMOTE/new" 200 small
+write_account test "$PORT2" "pull /Maildir $LOCAL" >"$CONF"
+run_syncmail -q
+assert_rc 0 "Match block with a ChrootDirectory: syncmail"
+assert_quiet "Match block with a ChrootDirectory: syncmail"
+check_exactly_once
+check_tmp_empty
+rm -f "$PWNED"
+ssh_as "$T/id_ed25519" "$PORT2" 127.0.0.1 "id; touch $PWNED" </dev/null
+no_shell "Match block with a ChrootDirectory: ssh id"
+raw_sftp "$T/id_ed25519" "$PORT2" "openr /etc/passwd" "openr $CONF"
+[ "$RAW_RC" = 0 ] || fail "chroot: the SFTP client failed ($RAW_RC):" \
+    "$(cat "$T/raw.out" "$T/raw.err" | head -n 5)"
+[ "$(grep -c '^openr status 2$' "$T/raw.out")" = 2 ] ||
+	fail "chroot: a file outside the chroot could be opened: $(cat "$T/raw.out")"
+umount "$CH/Maildir" || fail "umount"
+
+note "README's authorized_keys line and Match block (also in a chroot):" \
+    "200 messages each; no command, shell, forwarding or write"

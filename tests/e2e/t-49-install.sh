@@ -8,8 +8,8 @@
 # naming the installed program's path.  When systemd-analyze is there,
 # "systemd-analyze verify --user" accepts the installed units without a
 # word (it checks that ExecStart's program and the Documentation= man
-# pages exist, so they are installed under a real prefix for it).
-# Needs no sshd.
+# pages exist, so they are installed under a real prefix for it).  The
+# crontab lines are read by sh -n and hold no bare %.  Needs no sshd.
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d /tmp/syncmail-e2e.XXXXXX) || fail "mktemp"
 trap teardown EXIT
@@ -43,6 +43,24 @@ names_prog()
 	[ "$(grep -o '[^ "=]*/bin/syncmail' "$1" | sort -u)" = "$2/bin/syncmail" ] ||
 		fail "$1 names another program: $(grep -o '[^ "=]*/bin/syncmail' "$1" | sort -u)"
 }
+
+# The crontab lines (the active one and the commented ones): five time
+# fields, then a command that sh can read, with no bare % (cron would
+# make it a newline).
+sed -n 's/^#\{0,1\}\(\*\/5 \* \* \* \*\)[[:blank:]]\{1,\}//p' \
+    "$ROOT/contrib/crontab.example" >"$T/cron.cmds"
+[ "$(grep -c . "$T/cron.cmds")" -ge 3 ] ||
+	fail "contrib/crontab.example: want 3 lines every 5 minutes, found $(grep -c . "$T/cron.cmds")"
+while IFS= read -r cmd; do
+	printf '%s\n' "$cmd" | grep -q '\(^\|[^\\]\)%' &&
+		fail "contrib/crontab.example: a bare % in: $cmd"
+	printf '%s\n' "$cmd" | sh -n 2>"$T/sh.err" ||
+		fail "contrib/crontab.example: sh cannot read: $cmd: $(cat "$T/sh.err")"
+	case $cmd in
+	*/usr/local/bin/syncmail" -q"*) ;;
+	*) fail "contrib/crontab.example: does not run syncmail -q: $cmd" ;;
+	esac
+done <"$T/cron.cmds"
 
 D=$T/inst
 inst "$D" PREFIX=/usr/local
