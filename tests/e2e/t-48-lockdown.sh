@@ -273,8 +273,8 @@ wait "$SSHD2_PID" 2>/dev/null
 # 3. The Match block with a ChrootDirectory, as the README adds it: the
 # pull names /Maildir, and nothing outside the chroot is there.  Every
 # directory up to it must be root's and not writable by others, which
-# /tmp is not: the chroot is made in /srv and the remote Maildir
-# bind-mounted into it (as t-26 does).
+# the temporary directory is not: the chroot is made in /srv and the
+# remote Maildir bind-mounted into it (as t-26 does).
 CH=$(mktemp -d /srv/syncmail-chroot.XXXXXX) || fail "mktemp in /srv"
 chmod 755 "$CH"
 cleanup_chroot()
