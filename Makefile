@@ -3,6 +3,10 @@
 PREFIX ?=	/usr/local
 MANDIR ?=	$(PREFIX)/share/man
 EXAMPLES ?=	$(PREFIX)/share/examples/syncmail
+# The systemd user units (contrib/) also go where the user's systemd finds
+# them, on Linux only; "make install SYSTEMD_USER_DIR=" leaves them out.
+SYSTEMD_USER_DIR_OS != case "$$(uname -s)" in Linux) echo '$$(PREFIX)/lib/systemd/user' ;; esac
+SYSTEMD_USER_DIR ?= $(SYSTEMD_USER_DIR_OS)
 DESTDIR ?=
 CC ?=		cc
 PKGS =		libssh2 openssl libbsd-overlay
@@ -281,6 +285,18 @@ install: $(PROG)
 	install -m 644 syncmail.1 $(DESTDIR)$(MANDIR)/man1/syncmail.1
 	install -m 644 syncmail.conf.5 $(DESTDIR)$(MANDIR)/man5/syncmail.conf.5
 	install -m 644 syncmail.conf.example $(DESTDIR)$(EXAMPLES)/syncmail.conf.example
+	@# contrib/: how to run it unattended, with the program's installed path
+	for f in syncmail.service syncmail.timer crontab.example; do \
+		sed 's|/usr/local/bin/syncmail|$(PREFIX)/bin/syncmail|g' contrib/$$f \
+		    >$(DESTDIR)$(EXAMPLES)/$$f && \
+		chmod 644 $(DESTDIR)$(EXAMPLES)/$$f || exit 1; \
+	done
+	install -m 644 contrib/README $(DESTDIR)$(EXAMPLES)/README.contrib
+	if [ -n "$(SYSTEMD_USER_DIR)" ]; then \
+		install -d $(DESTDIR)$(SYSTEMD_USER_DIR) && \
+		install -m 644 $(DESTDIR)$(EXAMPLES)/syncmail.service \
+		    $(DESTDIR)$(EXAMPLES)/syncmail.timer $(DESTDIR)$(SYSTEMD_USER_DIR)/; \
+	fi
 
 clean:
 	rm -f $(PROG) $(OBJS) $(ASAN_PROG) $(ASAN_OBJS) $(UNIT) $(UNIT:=.o)
