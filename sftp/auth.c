@@ -4,88 +4,393 @@
  */
 /*
  * User authentication of one connection, by public key only (SPEC 6: no
- * passwords): the agent's keys first, then the key files the config
- * names (or ssh's default ones), an encrypted one with its passphrase
- * asked on the terminal.  What was tried is gathered into one list, so
- * that a refusal names every key and why each failed, with a hint for
- * the likely cause (an RSA key libssh2 signs with SHA-1 only, an
- * encrypted key and no terminal).
+ * passwords), offering keys in ssh's order: the keys IdentityFile names
+ * (or ssh's default files) that the agent holds, through the agent; then,
+ * unless IdentitiesOnly, the agent's other keys; then the named keys the
+ * agent does not hold, from their files, an encrypted one with its
+ * passphrase asked on the terminal.  A file is matched to the agent's key
+ * by its public key (the .pub beside it, or the key file itself), so that
+ * no key is offered twice: a server counts every key offered against its
+ * MaxAuthTries and disconnects past it ("Too many authentication
+ * failures").  What was tried is gathered into one list, so that a
+ * refusal names every key and why each failed, with a hint for the
+ * likely cause (too many keys offered, an RSA key libssh2 signs with
+ * SHA-1 only, an encrypted key and no terminal).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <readpassphrase.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "sftp/auth.h"
 #include "util/note.h"
+#include "util/readfile.h"
 
-/* Appends ", what" to the list of methods tried, for the failure message. */
+/* A key file, or the .pub beside it, is a few KB: this bounds a wrong one. */
+#define AUTH_KEYFILE_MAX	65536
+
+/* One key file to offer: named by IdentityFile, or a default that exists. */
+struct auth_id {
+	char		*path;
+	unsigned char	*blob;		/* its public key; NULL: not known */
+	size_t		 bloblen;
+	int		 by_agent;	/* offered with the agent's copy */
+};
+
+/* One authentication: what was offered and why each failed. */
+struct auth_run {
+	struct session	*s;
+	char		 tried[2048];
+	char		 hint[1024];
+	int		 offered;	/* keys the server was asked to take */
+};
+
+/*
+ * What the server said when it disconnected: libssh2 answers the call
+ * that was waiting with a plain error ("Waiting for USERAUTH response")
+ * and passes the server's reason only to its disconnect callback.  That
+ * callback's abstract pointer is the struct session, which has no room
+ * for it, so the reason is kept here, tagged with its libssh2 session:
+ * a process runs its accounts one after the other, their SSH on one
+ * thread.  auth_user empties it before and after.
+ */
+static struct {
+	LIBSSH2_SESSION	*ssh;		/* NULL: no disconnect seen */
+	int		 reason;
+	char		 msg[256];	/* printable only */
+} auth_bye;
+
 static void
-auth_tried_add(char *tried, size_t size, const char *what)
+auth_disconnected(LIBSSH2_SESSION *ssh, int reason, const char *msg,
+    int len, const char *lang, int langlen, void **abstract)
 {
-	if (tried[0] != '\0')
-		strlcat(tried, ", ", size);
-	strlcat(tried, what, size);
+	size_t i, n;
+
+	(void)lang;
+	(void)langlen;
+	(void)abstract;
+	auth_bye.ssh = ssh;
+	auth_bye.reason = reason;
+	n = msg != NULL && len > 0 ? (size_t)len : 0;
+	if (n >= sizeof(auth_bye.msg))
+		n = sizeof(auth_bye.msg) - 1;
+	/* the server's words end up on a terminal */
+	for (i = 0; i < n; i++)
+		auth_bye.msg[i] = isprint((unsigned char)msg[i]) ? msg[i] : '?';
+	auth_bye.msg[n] = '\0';
+}
+
+/* Whether the server ended r's connection: nothing more can be offered. */
+static int
+auth_gone(const struct auth_run *r)
+{
+	return auth_bye.ssh != NULL && auth_bye.ssh == r->s->ssh;
 }
 
 /*
- * Tries each key the ssh-agent holds but RSA ones (libssh2 1.10 signs
- * with SHA-1 only, which OpenSSH 8.8 and later refuse), and adds the
- * agent, or why it could not be used, to tried.  The agent's socket is
- * local: connecting and listing block, but not on the network.  Returns
- * 1 when authenticated, 0 when no key of the agent's was accepted, -1
- * with err set when a wait failed.
+ * Whether the server's goodbye says it counted too many failures:
+ * OpenSSH's words, or the reason code RFC 4253 has for it.
  */
 static int
-auth_agent(struct session *s, char *tried, size_t triedsize,
-    struct error *err)
+auth_too_many(void)
 {
-	LIBSSH2_AGENT *agent;
-	struct libssh2_agent_publickey *id, *prev = NULL;
-	int rc, ok = 0, nkeys = 0;
-	char what[64];
+	static const char words[] = "Too many authentication failures";
 
-	if (getenv("SSH_AUTH_SOCK") == NULL) {
-		auth_tried_add(tried, triedsize, "no ssh-agent (SSH_AUTH_SOCK is "
-		    "not set)");
-		return 0;
-	}
-	if ((agent = libssh2_agent_init(s->ssh)) == NULL)
-		return 0;
-	if (libssh2_agent_connect(agent) != 0 ||
-	    libssh2_agent_list_identities(agent) != 0) {
-		note(1, s->account, "ssh-agent: cannot use it");
-		auth_tried_add(tried, triedsize, "ssh-agent (cannot connect to "
-		    "SSH_AUTH_SOCK)");
+	return auth_bye.reason == SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE ||
+	    strncasecmp(auth_bye.msg, words, sizeof(words) - 1) == 0;
+}
+
+/* Appends ", what" to the list of methods tried, for the failure message. */
+static void
+auth_tried_add(struct auth_run *r, const char *what)
+{
+	if (r->tried[0] != '\0')
+		strlcat(r->tried, ", ", sizeof(r->tried));
+	strlcat(r->tried, what, sizeof(r->tried));
+}
+
+/*
+ * Decodes the base64 of len bytes at b64, blanks and line ends skipped,
+ * into a new buffer *out of *outlen bytes (the caller's to freezero).
+ * Returns 0, or -1 when it is not base64 or memory is short.
+ */
+static int
+auth_b64decode(const char *b64, size_t len, unsigned char **out,
+    size_t *outlen)
+{
+	char *clean;
+	unsigned char *bin = NULL;
+	size_t i, n = 0, pad = 0;
+	int binlen, rc = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len >= INT_MAX || (clean = malloc(len + 1)) == NULL)
+		return -1;
+	for (i = 0; i < len; i++)
+		if (!isspace((unsigned char)b64[i]))
+			clean[n++] = b64[i];
+	clean[n] = '\0';
+	if (n == 0 || n % 4 != 0 || (bin = malloc(n / 4 * 3)) == NULL)
+		goto out;
+	pad = (clean[n - 1] == '=') + (clean[n - 2] == '=');
+	if ((binlen = EVP_DecodeBlock(bin, (unsigned char *)clean,
+	    (int)n)) < (int)pad) {
+		freezero(bin, n / 4 * 3);
+		bin = NULL;
 		goto out;
 	}
-	while (!ok && libssh2_agent_get_identity(agent, &id, prev) == 0) {
-		prev = id;
-		if (id->blob_len >= 11 && memcmp(id->blob + 4, "ssh-rsa", 7) == 0) {
-			note(1, s->account, "ssh-agent: skipping RSA key "
-			    "%s: libssh2 1.10 signs with SHA-1 only", id->comment);
-			continue;
-		}
-		nkeys++;
-		SESSION_RETRY(s, libssh2_agent_userauth(agent, s->user, id), rc, err);
-		if (rc == LIBSSH2_ERROR_EAGAIN) {
-			ok = -1;
-			break;
-		}
-		if (rc == 0)
-			ok = 1;
-	}
-	snprintf(what, sizeof(what), "ssh-agent (%d usable keys)", nkeys);
-	auth_tried_add(tried, triedsize, what);
+	/* the pad bytes decode to zeros: freezero of *outlen clears all */
+	*out = bin;
+	*outlen = (size_t)binlen - pad;
+	rc = 0;
 out:
-	libssh2_agent_disconnect(agent);
-	libssh2_agent_free(agent);
-	return ok;
+	freezero(clean, len + 1);
+	return rc;
+}
+
+/*
+ * Takes an SSH string (a 32-bit length, then its bytes) off *p, which
+ * ends at end.  Returns 0 with it in *s and *len, -1 when it overruns.
+ */
+static int
+auth_get_string(const unsigned char **p, const unsigned char *end,
+    const unsigned char **s, size_t *len)
+{
+	size_t n;
+
+	if (end - *p < 4)
+		return -1;
+	n = (size_t)(*p)[0] << 24 | (size_t)(*p)[1] << 16 |
+	    (size_t)(*p)[2] << 8 | (*p)[3];
+	if (n > (size_t)(end - *p) - 4)
+		return -1;
+	*s = *p + 4;
+	*len = n;
+	*p += 4 + n;
+	return 0;
+}
+
+/* Appends an SSH string of len bytes to buf (cap bytes) at *off. */
+static int
+auth_put_string(unsigned char *buf, size_t cap, size_t *off,
+    const void *s, size_t len)
+{
+	if (len > cap || cap - len < 4 || *off > cap - len - 4)
+		return -1;
+	buf[(*off)++] = len >> 24;
+	buf[(*off)++] = len >> 16;
+	buf[(*off)++] = len >> 8;
+	buf[(*off)++] = len;
+	memcpy(buf + *off, s, len);
+	*off += len;
+	return 0;
+}
+
+/* Returns a copy of len bytes at p in *out (NULL when memory is short). */
+static void
+auth_blob_copy(const void *p, size_t len, unsigned char **out,
+    size_t *outlen)
+{
+	if ((*out = malloc(len > 0 ? len : 1)) == NULL)
+		return;
+	memcpy(*out, p, len);
+	*outlen = len;
+}
+
+/*
+ * Reads what the private key in the len bytes of buf says without its
+ * passphrase: whether it is encrypted (an OpenSSH-format key names its
+ * cipher, "none" when clear; a PEM one says ENCRYPTED in its header)
+ * and, when blob is not NULL, the public key an OpenSSH-format key
+ * carries in the clear, as ssh reads it to match the agent's keys (a
+ * new *blob, NULL when there is none).  Returns whether it is encrypted,
+ * 0 when it cannot be told (libssh2 will say what is wrong).
+ */
+static int
+auth_key_peek(const char *buf, size_t len, unsigned char **blob,
+    size_t *bloblen)
+{
+	static const char begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
+	static const char magic[] = "openssh-key-v1";
+	const unsigned char *p, *end, *cipher, *s;
+	const char *b64, *b64end;
+	unsigned char *bin = NULL;
+	size_t binlen = 0, clen, n;
+	uint32_t nkeys;
+	int enc = 0;
+
+	if (blob != NULL)
+		*blob = NULL;
+	if ((b64 = memmem(buf, len, begin, sizeof(begin) - 1)) == NULL)
+		return memmem(buf, len, "ENCRYPTED", 9) != NULL;
+	b64 += sizeof(begin) - 1;
+	if ((b64end = memmem(b64, len - (b64 - buf), "-----END", 8)) == NULL ||
+	    auth_b64decode(b64, b64end - b64, &bin, &binlen) == -1)
+		return 0;
+	p = bin;
+	end = bin + binlen;
+	if (binlen < sizeof(magic) || memcmp(p, magic, sizeof(magic)) != 0)
+		goto out;
+	p += sizeof(magic);
+	if (auth_get_string(&p, end, &cipher, &clen) == -1)
+		goto out;
+	enc = !(clen == 4 && memcmp(cipher, "none", 4) == 0);
+	/* the KDF's name and options, the key count, the first public key */
+	if (blob == NULL || auth_get_string(&p, end, &s, &n) == -1 ||
+	    auth_get_string(&p, end, &s, &n) == -1 || end - p < 4)
+		goto out;
+	nkeys = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+	p += 4;
+	if (nkeys >= 1 && auth_get_string(&p, end, &s, &n) == 0 && n > 0)
+		auth_blob_copy(s, n, blob, bloblen);
+out:
+	/* it held the private key, maybe in the clear */
+	freezero(bin, binlen);
+	return enc;
+}
+
+/* OpenSSL's passphrase callback: none is given, so none is asked for. */
+static int
+auth_no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+/*
+ * The public key of an unencrypted PEM ECDSA key in the len bytes of
+ * buf, as an SSH blob (a new *blob; NULL when it is no such key).  RSA
+ * keys are not needed: the agent's are never offered (auth_agent_rsa),
+ * so none has to be matched; libssh2 reads ed25519 keys only in
+ * OpenSSH's format, which auth_key_peek reads.
+ */
+static void
+auth_pem_pubkey(const char *buf, size_t len, unsigned char **blob,
+    size_t *bloblen)
+{
+	static const struct {
+		const char	*openssl, *ssh;
+	} curves[] = {
+		{ "prime256v1", "nistp256" }, { "P-256", "nistp256" },
+		{ "secp384r1", "nistp384" }, { "P-384", "nistp384" },
+		{ "secp521r1", "nistp521" }, { "P-521", "nistp521" }
+	};
+	unsigned char point[256], out[512];
+	char group[64], type[32];
+	EVP_PKEY *pk = NULL;
+	BIO *bio;
+	size_t i, plen = 0, off = 0;
+
+	*blob = NULL;
+	if (len > INT_MAX || (bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		return;
+	pk = PEM_read_bio_PrivateKey(bio, NULL, auth_no_passphrase, NULL);
+	BIO_free(bio);
+	ERR_clear_error();
+	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC ||
+	    EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME,
+	    group, sizeof(group), NULL) != 1 ||
+	    EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY,
+	    point, sizeof(point), &plen) != 1 || plen == 0 ||
+	    point[0] != 0x04)	/* SSH sends the point uncompressed */
+		goto out;
+	for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
+		if (strcmp(group, curves[i].openssl) == 0)
+			break;
+	if (i == sizeof(curves) / sizeof(curves[0]))
+		goto out;
+	snprintf(type, sizeof(type), "ecdsa-sha2-%s", curves[i].ssh);
+	if (auth_put_string(out, sizeof(out), &off, type, strlen(type)) == 0 &&
+	    auth_put_string(out, sizeof(out), &off, curves[i].ssh,
+	    strlen(curves[i].ssh)) == 0 &&
+	    auth_put_string(out, sizeof(out), &off, point, plen) == 0)
+		auth_blob_copy(out, off, blob, bloblen);
+out:
+	EVP_PKEY_free(pk);
+	ERR_clear_error();
+}
+
+/*
+ * Reads at most AUTH_KEYFILE_MAX bytes of the file at path into a new
+ * NUL-terminated *buf (the caller's to freezero, len + 1 bytes).
+ * Returns 0, or -1 with errno set.
+ */
+static int
+auth_read(const char *path, char **buf, size_t *len)
+{
+	char *raw, *p;
+	int fd, e;
+
+	*buf = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (readfile(fd, AUTH_KEYFILE_MAX, &raw, len) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	if ((p = malloc(*len + 1)) == NULL) {
+		freezero(raw, *len);
+		return -1;
+	}
+	memcpy(p, raw, *len);
+	p[*len] = '\0';
+	freezero(raw, *len);
+	*buf = p;
+	return 0;
+}
+
+/*
+ * The public key of the key file at path, found as ssh finds it: in the
+ * .pub file beside it ("TYPE BASE64 COMMENT"), else in the key file (an
+ * OpenSSH-format key carries it in the clear, encrypted or not; an
+ * unencrypted PEM one gives it up).  Sets id->blob, NULL when none of
+ * them tells: then the key cannot be matched to the agent's.
+ */
+static void
+auth_pubkey(struct auth_id *id)
+{
+	char pub[PATH_MAX], *buf, *p, *b64;
+	size_t len, n;
+
+	id->blob = NULL;
+	if ((size_t)snprintf(pub, sizeof(pub), "%s.pub", id->path) <
+	    sizeof(pub) && auth_read(pub, &buf, &len) == 0) {
+		p = buf + strspn(buf, " \t");
+		b64 = p + strcspn(p, " \t\r\n");
+		b64 += strspn(b64, " \t");
+		n = strcspn(b64, " \t\r\n");
+		if (b64 > p && n > 0)
+			auth_b64decode(b64, n, &id->blob, &id->bloblen);
+		freezero(buf, len + 1);
+		if (id->blob != NULL)
+			return;
+	}
+	if (auth_read(id->path, &buf, &len) == -1)
+		return;
+	if (!auth_key_peek(buf, len, &id->blob, &id->bloblen) &&
+	    id->blob == NULL)
+		auth_pem_pubkey(buf, len, &id->blob, &id->bloblen);
+	freezero(buf, len + 1);
 }
 
 /* Whether the key at path is RSA, judged by its .pub file or PEM header. */
@@ -111,65 +416,18 @@ auth_key_is_rsa(const char *path)
 	return rsa;
 }
 
-/*
- * Whether the private key file at path is encrypted: an OpenSSH-format
- * key names its cipher ("none" when clear), a PEM one says ENCRYPTED in
- * its header.  0 when it cannot be told (libssh2 will say what is wrong).
- */
+/* Whether the private key file at path is encrypted (auth_key_peek). */
 static int
 auth_key_is_encrypted(const char *path)
 {
-	static const char begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
-	static const char magic[] = "openssh-key-v1";
-	unsigned char *bin = NULL;
-	char *buf = NULL, *b64 = NULL, *p, *end;
-	size_t len = 0, n = 0, clen;
-	ssize_t r;
-	int fd, enc = 0, binlen;
+	char *buf;
+	size_t len;
+	int enc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (auth_read(path, &buf, &len) == -1)
 		return 0;
-	/* a key is a few KB; 64 KB is plenty */
-	if ((buf = malloc(65536)) == NULL)
-		goto out;
-	while (len < 65535 && (r = read(fd, buf + len, 65535 - len)) > 0)
-		len += r;
-	buf[len] = '\0';
-	if (strstr(buf, "ENCRYPTED") != NULL) {
-		enc = 1;
-		goto out;
-	}
-	if ((p = strstr(buf, begin)) == NULL ||
-	    (end = strstr(p, "-----END")) == NULL)
-		goto out;
-	p += sizeof(begin) - 1;
-	if ((b64 = malloc(end - p + 1)) == NULL ||
-	    (bin = malloc(end - p + 1)) == NULL)
-		goto out;
-	for (; p < end; p++)
-		if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
-			b64[n++] = *p;
-	b64[n] = '\0';
-	if (n % 4 != 0 || (binlen = EVP_DecodeBlock(bin,
-	    (unsigned char *)b64, (int)n)) < (int)sizeof(magic) + 4 ||
-	    memcmp(bin, magic, sizeof(magic)) != 0)
-		goto out;
-	p = (char *)bin + sizeof(magic);
-	clen = (size_t)(unsigned char)p[0] << 24 |
-	    (size_t)(unsigned char)p[1] << 16 |
-	    (size_t)(unsigned char)p[2] << 8 | (unsigned char)p[3];
-	if (clen > (size_t)binlen - sizeof(magic) - 4)
-		goto out;
-	enc = !(clen == 4 && memcmp(p + 4, "none", 4) == 0);
-out:
-	/* the buffers held the private key */
-	if (buf != NULL)
-		freezero(buf, 65536);
-	if (b64 != NULL)
-		freezero(b64, n + 1);
-	if (bin != NULL)
-		freezero(bin, n + 1);
-	close(fd);
+	enc = auth_key_peek(buf, len, NULL, NULL);
+	freezero(buf, len + 1);
 	return enc;
 }
 
@@ -179,9 +437,9 @@ out:
  * auth_keyfile; without a terminal, 0 with the reason in tried and hint.
  */
 static int
-auth_encrypted(struct session *s, const char *path, char *tried,
-    size_t triedsize, char *hint, size_t hintsize, struct error *err)
+auth_encrypted(struct auth_run *r, const char *path, struct error *err)
 {
+	struct session *s = r->s;
 	char pass[1024], prompt[4200], what[4200];
 	int i, rc = LIBSSH2_ERROR_FILE;
 
@@ -193,10 +451,10 @@ auth_encrypted(struct session *s, const char *path, char *tried,
 			explicit_bzero(pass, sizeof(pass));
 			snprintf(what, sizeof(what), "%s (encrypted, and no "
 			    "terminal to ask for its passphrase)", path);
-			auth_tried_add(tried, triedsize, what);
-			snprintf(hint, hintsize, ".  To use %s from cron, add "
-			    "it to an ssh-agent (ssh-add %s) whose SSH_AUTH_SOCK "
-			    "syncmail gets", path, path);
+			auth_tried_add(r, what);
+			snprintf(r->hint, sizeof(r->hint), ".  To use %s from "
+			    "cron, add it to an ssh-agent (ssh-add %s) whose "
+			    "SSH_AUTH_SOCK syncmail gets", path, path);
 			return 0;
 		}
 		/* the user's typing is not the server's silence */
@@ -206,6 +464,9 @@ auth_encrypted(struct session *s, const char *path, char *tried,
 		explicit_bzero(pass, sizeof(pass));
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return -1;
+		/* a wrong passphrase is found out here, not by the server */
+		if (rc != LIBSSH2_ERROR_FILE)
+			r->offered++;
 		if (rc == 0)
 			return 1;
 		session_progress(s);
@@ -215,58 +476,307 @@ auth_encrypted(struct session *s, const char *path, char *tried,
 	}
 	snprintf(what, sizeof(what), "%s (encrypted%s)", path,
 	    rc == LIBSSH2_ERROR_FILE ? ", wrong passphrase" : "");
-	auth_tried_add(tried, triedsize, what);
+	auth_tried_add(r, what);
 	return 0;
 }
 
 /* Returns 1 when authenticated with the key at path, 0 if not, -1 on error. */
 static int
-auth_keyfile(struct session *s, const char *path, char *tried,
-    size_t triedsize, char *hint, size_t hintsize, struct error *err)
+auth_keyfile(struct auth_run *r, const char *path, struct error *err)
 {
+	struct session *s = r->s;
 	int rc;
 
 	if (access(path, R_OK) == -1) {
 		char what[4200];
 
 		snprintf(what, sizeof(what), "%s (%s)", path, strerror(errno));
-		auth_tried_add(tried, triedsize, what);
+		auth_tried_add(r, what);
 		return 0;
 	}
 	if (auth_key_is_encrypted(path))
-		return auth_encrypted(s, path, tried, triedsize, hint,
-		    hintsize, err);
-	auth_tried_add(tried, triedsize, path);
+		return auth_encrypted(r, path, err);
+	auth_tried_add(r, path);
 	SESSION_RETRY(s, libssh2_userauth_publickey_fromfile_ex(s->ssh, s->user,
 	    strlen(s->user), NULL, path, NULL), rc, err);
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return -1;
+	if (rc != LIBSSH2_ERROR_FILE)
+		r->offered++;
 	if (rc == 0)
 		return 1;
 	session_progress(s);
+	if (auth_gone(r))
+		return 0;
 	if (rc == LIBSSH2_ERROR_FILE)
-		snprintf(hint, hintsize, "; %s could not be loaded: if it is "
-		    "encrypted, add it to ssh-agent", path);
+		snprintf(r->hint, sizeof(r->hint), "; %s could not be loaded: "
+		    "if it is encrypted, add it to ssh-agent", path);
 	else if (auth_key_is_rsa(path))
-		snprintf(hint, hintsize, "; %s is an RSA key, which libssh2 "
-		    "1.10 can only sign with SHA-1, refused by OpenSSH 8.8 and "
-		    "later: use an ed25519 or ECDSA key", path);
+		snprintf(r->hint, sizeof(r->hint), "; %s is an RSA key, which "
+		    "libssh2 1.10 can only sign with SHA-1, refused by OpenSSH "
+		    "8.8 and later: use an ed25519 or ECDSA key", path);
 	note(2, s->account, "key %s refused", path);
 	return 0;
+}
+
+/*
+ * Connects to the ssh-agent and has it list its keys.  Returns it (for
+ * auth_agent_close), or NULL with why it cannot be used in tried.  The
+ * agent's socket is local: connecting and listing block, but not on the
+ * network.
+ */
+static LIBSSH2_AGENT *
+auth_agent_open(struct auth_run *r)
+{
+	LIBSSH2_AGENT *agent;
+
+	if (getenv("SSH_AUTH_SOCK") == NULL) {
+		auth_tried_add(r, "no ssh-agent (SSH_AUTH_SOCK is not set)");
+		return NULL;
+	}
+	if ((agent = libssh2_agent_init(r->s->ssh)) == NULL)
+		return NULL;
+	if (libssh2_agent_connect(agent) != 0 ||
+	    libssh2_agent_list_identities(agent) != 0) {
+		note(1, r->s->account, "ssh-agent: cannot use it");
+		auth_tried_add(r, "ssh-agent (cannot connect to SSH_AUTH_SOCK)");
+		libssh2_agent_disconnect(agent);
+		libssh2_agent_free(agent);
+		return NULL;
+	}
+	return agent;
+}
+
+/* Ends what auth_agent_open began; NULL is fine. */
+static void
+auth_agent_close(LIBSSH2_AGENT *agent)
+{
+	if (agent == NULL)
+		return;
+	libssh2_agent_disconnect(agent);
+	libssh2_agent_free(agent);
+}
+
+/*
+ * Whether the agent's key a is RSA, which is never offered: libssh2 1.10
+ * signs with SHA-1 only, which OpenSSH 8.8 and later refuse.
+ */
+static int
+auth_agent_rsa(struct auth_run *r, const struct libssh2_agent_publickey *a)
+{
+	if (a->blob_len < 11 || memcmp(a->blob + 4, "ssh-rsa", 7) != 0)
+		return 0;
+	note(1, r->s->account, "ssh-agent: skipping RSA key %s: libssh2 1.10 "
+	    "signs with SHA-1 only", a->comment);
+	return 1;
+}
+
+/* Offers the agent's key a: returns 1 when accepted, 0 if not, -1 on error. */
+static int
+auth_agent_offer(struct auth_run *r, LIBSSH2_AGENT *agent,
+    struct libssh2_agent_publickey *a, struct error *err)
+{
+	int rc;
+
+	r->offered++;
+	SESSION_RETRY(r->s, libssh2_agent_userauth(agent, r->s->user, a), rc,
+	    err);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return -1;
+	if (rc == 0)
+		return 1;
+	session_progress(r->s);
+	note(2, r->s->account, "ssh-agent: key %s refused", a->comment);
+	return 0;
+}
+
+/* The key file whose public key is the agent's key a, or NULL. */
+static struct auth_id *
+auth_id_find(struct auth_id *ids, size_t nids,
+    const struct libssh2_agent_publickey *a)
+{
+	size_t i;
+
+	for (i = 0; i < nids; i++)
+		if (ids[i].blob != NULL && ids[i].bloblen == a->blob_len &&
+		    memcmp(ids[i].blob, a->blob, a->blob_len) == 0)
+			return &ids[i];
+	return NULL;
+}
+
+/*
+ * Whether ids[i] was offered already: its key through the agent, or an
+ * earlier file of the same path or key (IdentityFile may repeat one).
+ */
+static int
+auth_id_offered(const struct auth_id *ids, size_t nids, size_t i)
+{
+	size_t j;
+
+	if (ids[i].by_agent)
+		return 1;
+	for (j = 0; j < nids; j++) {
+		if (j == i || (j > i && !ids[j].by_agent))
+			continue;
+		if (j < i && strcmp(ids[j].path, ids[i].path) == 0)
+			return 1;
+		if (ids[i].blob != NULL && ids[j].blob != NULL &&
+		    ids[i].bloblen == ids[j].bloblen &&
+		    memcmp(ids[i].blob, ids[j].blob, ids[i].bloblen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Offers the keys in ssh's order (see the top of the file) until one is
+ * accepted; only is IdentitiesOnly.  Returns 1 when authenticated, 0
+ * when no key was accepted or the server disconnected (auth_gone), -1
+ * with err set when a wait failed.
+ */
+static int
+auth_offer_all(struct auth_run *r, LIBSSH2_AGENT *agent,
+    struct auth_id *ids, size_t nids, int only, struct error *err)
+{
+	struct libssh2_agent_publickey *a, *prev;
+	struct auth_id *id;
+	char what[PATH_MAX + 32];
+	size_t i;
+	int rc = 0, npreferred = 0, nother = 0, nleft = 0, others;
+
+	/* the named keys the agent holds, through it, in the agent's order */
+	for (prev = NULL; agent != NULL && rc == 0 && !auth_gone(r) &&
+	    libssh2_agent_get_identity(agent, &a, prev) == 0; prev = a) {
+		if ((id = auth_id_find(ids, nids, a)) == NULL ||
+		    id->by_agent || auth_agent_rsa(r, a))
+			continue;
+		id->by_agent = 1;
+		npreferred++;
+		snprintf(what, sizeof(what), "%s (through ssh-agent)",
+		    id->path);
+		auth_tried_add(r, what);
+		note(2, r->s->account, "%s: the ssh-agent holds it", id->path);
+		rc = auth_agent_offer(r, agent, a, err);
+	}
+	/* the agent's other keys, unless IdentitiesOnly */
+	others = agent != NULL && rc == 0 && !auth_gone(r);
+	for (prev = NULL; others && rc == 0 && !auth_gone(r) &&
+	    libssh2_agent_get_identity(agent, &a, prev) == 0; prev = a) {
+		if (auth_id_find(ids, nids, a) != NULL)
+			continue;
+		if (only) {
+			nleft++;
+			continue;
+		}
+		if (auth_agent_rsa(r, a))
+			continue;
+		nother++;
+		rc = auth_agent_offer(r, agent, a, err);
+	}
+	if (others && only)
+		snprintf(what, sizeof(what), "ssh-agent (%d other keys not "
+		    "offered: IdentitiesOnly)", nleft);
+	else if (others)
+		snprintf(what, sizeof(what), "ssh-agent (%d %susable keys)",
+		    nother, npreferred > 0 ? "other " : "");
+	if (others && (!only || nleft > 0))
+		auth_tried_add(r, what);
+	/* then the named keys from their files */
+	for (i = 0; i < nids && rc == 0 && !auth_gone(r); i++)
+		if (!auth_id_offered(ids, nids, i))
+			rc = auth_keyfile(r, ids[i].path, err);
+	return rc;
+}
+
+/*
+ * The key files to offer, in t's order: t's identities, or ssh's default
+ * files that exist, each with its public key if it can be had.  Fills
+ * *ids (free with auth_ids_free) and *nids.  Returns 0, or -1 when
+ * memory is short.
+ */
+static int
+auth_ids(const struct sshconfig_target *t, struct auth_id **ids,
+    size_t *nids)
+{
+	static const char *defaults[] = {
+		"/.ssh/id_ed25519", "/.ssh/id_ecdsa", "/.ssh/id_rsa"
+	};
+	const char *home = getenv("HOME");
+	char *path;
+	size_t i, n = t->nidentities > 0 ? t->nidentities :
+	    sizeof(defaults) / sizeof(defaults[0]);
+
+	*nids = 0;
+	if ((*ids = calloc(n, sizeof(**ids))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (t->nidentities > 0)
+			path = strdup(t->identities[i]);
+		else if (home == NULL)
+			break;
+		else if (asprintf(&path, "%s%s", home, defaults[i]) == -1)
+			path = NULL;
+		if (path == NULL)
+			return -1;
+		if (t->nidentities == 0 && access(path, F_OK) == -1) {
+			free(path);
+			continue;
+		}
+		(*ids)[*nids].path = path;
+		auth_pubkey(&(*ids)[*nids]);
+		(*nids)++;
+	}
+	return 0;
+}
+
+static void
+auth_ids_free(struct auth_id *ids, size_t nids)
+{
+	size_t i;
+
+	for (i = 0; i < nids; i++) {
+		free(ids[i].path);
+		free(ids[i].blob);
+	}
+	free(ids);
+}
+
+/* Fills err for a server that disconnected during r; returns -1. */
+static int
+auth_gone_error(struct auth_run *r, const struct sshconfig_target *t,
+    struct error *err)
+{
+	struct session *s = r->s;
+
+	if (!auth_too_many())
+		return error_set(err, ERR_TRANSIENT, "authentication as %s@%s: "
+		    "the server disconnected (\"%s\") after %d keys were "
+		    "offered; tried: %s", s->user, s->host, auth_bye.msg,
+		    r->offered, r->tried);
+	if (t->identities_only)
+		return error_set(err, ERR_DENIED, "authentication as %s@%s "
+		    "failed: the server disconnected with \"%s\" after %d keys "
+		    "were offered (it counts every key offered): IdentitiesOnly "
+		    "is set, name fewer keys with IdentityFile; tried: %s",
+		    s->user, s->host, auth_bye.msg, r->offered, r->tried);
+	return error_set(err, ERR_DENIED, "authentication as %s@%s failed: the "
+	    "server disconnected with \"%s\" after %d keys were offered (it "
+	    "counts every key offered): to offer only the one it accepts, set "
+	    "\"IdentitiesOnly yes\" and \"IdentityFile KEY\" for Host %s in "
+	    "the ssh config; tried: %s", s->user, s->host, auth_bye.msg,
+	    r->offered, t->alias, r->tried);
 }
 
 int
 auth_user(struct session *s, const struct sshconfig_target *t,
     struct error *err)
 {
-	static const char *defaults[] = {
-		"/.ssh/id_ed25519", "/.ssh/id_ecdsa", "/.ssh/id_rsa"
-	};
-	char tried[2048] = "", hint[1024] = "", path[4096];
-	const char *home = getenv("HOME");
+	struct auth_run r;
+	struct auth_id *ids = NULL;
+	LIBSSH2_AGENT *agent;
+	size_t nids = 0;
 	char *list;
-	size_t i;
-	int rc, ndefault = 0;
+	int rc, ret = -1;
 
 	do {
 		list = libssh2_userauth_list(s->ssh, s->user, strlen(s->user));
@@ -287,30 +797,30 @@ auth_user(struct session *s, const struct sshconfig_target *t,
 		return error_set(err, ERR_DENIED, "%s@%s offers no public "
 		    "key authentication (only: %s)", s->user, s->host, list);
 
-	if ((rc = auth_agent(s, tried, sizeof(tried), err)) != 0)
-		return rc == 1 ? 0 : -1;
-	if (t->nidentities > 0) {
-		for (i = 0; i < t->nidentities; i++) {
-			rc = auth_keyfile(s, t->identities[i], tried,
-			    sizeof(tried), hint, sizeof(hint), err);
-			if (rc != 0)
-				return rc == 1 ? 0 : -1;
-		}
-	} else if (home != NULL) {
-		for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-			snprintf(path, sizeof(path), "%s%s", home, defaults[i]);
-			if (access(path, F_OK) == -1)
-				continue;
-			ndefault++;
-			rc = auth_keyfile(s, path, tried, sizeof(tried), hint,
-			    sizeof(hint), err);
-			if (rc != 0)
-				return rc == 1 ? 0 : -1;
-		}
+	memset(&r, 0, sizeof(r));
+	r.s = s;
+	if (auth_ids(t, &ids, &nids) == -1) {
+		auth_ids_free(ids, nids);
+		return error_errno(err, ERR_TRANSIENT, "authentication");
 	}
-	return error_set(err, ERR_DENIED, "authentication as %s@%s failed; "
-	    "tried: %s%s", s->user, s->host, tried[0] ? tried : "no keys",
-	    hint[0] ? hint : t->nidentities == 0 && ndefault == 0 ?
-	    "; no identity file is configured, and none of ~/.ssh/id_ed25519, "
-	    "id_ecdsa, id_rsa exists" : "");
+	memset(&auth_bye, 0, sizeof(auth_bye));
+	libssh2_session_callback_set(s->ssh, LIBSSH2_CALLBACK_DISCONNECT,
+	    (void *)auth_disconnected);
+	agent = auth_agent_open(&r);
+	rc = auth_offer_all(&r, agent, ids, nids, t->identities_only, err);
+	if (rc == 1)
+		ret = 0;
+	else if (rc == 0 && auth_gone(&r))
+		auth_gone_error(&r, t, err);
+	else if (rc == 0)
+		error_set(err, ERR_DENIED, "authentication as %s@%s failed; "
+		    "tried: %s%s", s->user, s->host, r.tried[0] ? r.tried :
+		    "no keys", r.hint[0] ? r.hint : t->nidentities == 0 &&
+		    nids == 0 ? "; no identity file is configured, and none "
+		    "of ~/.ssh/id_ed25519, id_ecdsa, id_rsa exists" : "");
+	auth_agent_close(agent);
+	libssh2_session_callback_set(s->ssh, LIBSSH2_CALLBACK_DISCONNECT, NULL);
+	memset(&auth_bye, 0, sizeof(auth_bye));
+	auth_ids_free(ids, nids);
+	return ret;
 }

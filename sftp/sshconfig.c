@@ -302,6 +302,7 @@ sshconfig_keyword(struct sshconfig_state *st, char **w, int n,
 	    strcasecmp(kw, "Port") != 0 &&
 	    strcasecmp(kw, "User") != 0 &&
 	    strcasecmp(kw, "IdentityFile") != 0 &&
+	    strcasecmp(kw, "IdentitiesOnly") != 0 &&
 	    strcasecmp(kw, "UserKnownHostsFile") != 0 &&
 	    strcasecmp(kw, "StrictHostKeyChecking") != 0 &&
 	    strcasecmp(kw, "ProxyCommand") != 0)
@@ -325,6 +326,25 @@ sshconfig_keyword(struct sshconfig_state *st, char **w, int n,
 			return sshconfig_error(st, "Port must be 1-65535");
 		if (h->port == 0)
 			h->port = (int)l;
+		return 0;
+	}
+	if (strcasecmp(kw, "IdentitiesOnly") == 0) {
+		int yes;
+
+		/* ssh's flag values */
+		if (strcasecmp(w[1], "yes") == 0 ||
+		    strcasecmp(w[1], "true") == 0)
+			yes = 1;
+		else if (strcasecmp(w[1], "no") == 0 ||
+		    strcasecmp(w[1], "false") == 0)
+			yes = 0;
+		else
+			return sshconfig_error(st, "IdentitiesOnly: unknown "
+			    "value (yes or no)");
+		if (!h->identities_only_set) {
+			h->identities_only_set = 1;
+			h->identities_only = yes;
+		}
 		return 0;
 	}
 	if (strcasecmp(kw, "StrictHostKeyChecking") == 0) {
@@ -619,6 +639,11 @@ sshconfig_resolve(const struct ssh_account *a, const char *home,
 			rc = -1;
 		}
 		sshconfig_from(t, "IdentityFile");
+	}
+	/* it limits syncmail.conf's identities when those are given */
+	if (h.identities_only) {
+		t->identities_only = 1;
+		sshconfig_from(t, "IdentitiesOnly");
 	}
 
 	if (!a->known_hosts_given && h.known_hosts != NULL) {

@@ -8,8 +8,8 @@
  * SSH is configured once for every tool (SPEC section 3).
  *
  * Only what syncmail can use is kept: HostName, Port, User, IdentityFile,
- * UserKnownHostsFile, StrictHostKeyChecking and ProxyCommand, and Include
- * is followed.  Every other keyword is ignored; Match blocks are not
+ * IdentitiesOnly, UserKnownHostsFile, StrictHostKeyChecking and
+ * ProxyCommand, and Include is followed.  Every other keyword is ignored; Match blocks are not
  * evaluated and their lines never apply.
  */
 #ifndef SYNCMAIL_SSHCONFIG_H
@@ -67,6 +67,8 @@ struct sshconfig_host {
 	char		 *user;
 	char		**identities;
 	size_t		  nidentities;
+	int		  identities_only_set; /* IdentitiesOnly seen */
+	int		  identities_only; /* its value: 1 yes, 0 no */
 	char		 *known_hosts;	/* first file of UserKnownHostsFile */
 	enum sshconfig_check check;
 	char		 *check_where;	/* "FILE:LINE" of StrictHostKeyChecking */
@@ -141,6 +143,12 @@ struct sshconfig_target {
 	char		 *user;
 	char		**identities;	/* empty: the default key files */
 	size_t		  nidentities;
+	/*
+	 * IdentitiesOnly yes: only the keys of identities (or the default
+	 * files) are offered, not the agent's others.  Only the ssh config
+	 * sets it: syncmail.conf has no such keyword.
+	 */
+	int		  identities_only;
 	char		 *known_hosts;
 	enum hostkey_check check;
 	char		 *proxy_command; /* NULL: a direct TCP connection */

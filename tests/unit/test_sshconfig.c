@@ -5,7 +5,8 @@
 /*
  * Unit tests for sftp/sshconfig.c: ssh's line splitting, Host patterns
  * with "*", "?" and "!", first-value-wins, Match skipped, Include (real
- * files in a temporary directory), %-tokens and "~", and the errors.
+ * files in a temporary directory), %-tokens and "~", IdentitiesOnly, and
+ * the errors.
  */
 #include <sys/stat.h>
 
@@ -196,6 +197,71 @@ test_parse(void)
 	CHECK(sshconfig_parse("User a\0b\n", 9, "cfg", "a", NULL, 0, &h,
 	    &e) == -1);
 	CHECK_STR(e.msg, "cfg:1: NUL byte in line");
+	sshconfig_host_free(&h);
+}
+
+/* IdentitiesOnly: a flag as ssh takes it, the first applying value wins. */
+static void
+test_identities_only(void)
+{
+	struct sshconfig_host h;
+	struct error e;
+
+	/* unset: no, and not seen */
+	CHECK(parse("Host mail\nUser bob\n", "mail", &h, &e) == 0);
+	CHECK(!h.identities_only_set && !h.identities_only);
+	sshconfig_host_free(&h);
+
+	/* inside a Host block */
+	CHECK(parse("Host mail\n  IdentitiesOnly yes\n  IdentityFile ~/k\n",
+	    "mail", &h, &e) == 0);
+	CHECK(h.identities_only_set && h.identities_only);
+	CHECK(h.nidentities == 1);
+	sshconfig_host_free(&h);
+	CHECK(parse("Host mail\n  IdentitiesOnly no\n", "mail", &h, &e) == 0);
+	CHECK(h.identities_only_set && !h.identities_only);
+	sshconfig_host_free(&h);
+
+	/* before any Host: for every host; keyword and value in any case */
+	CHECK(parse("identitiesonly=YES\nHost other\nUser x\n", "mail", &h,
+	    &e) == 0);
+	CHECK(h.identities_only_set && h.identities_only);
+	sshconfig_host_free(&h);
+	CHECK(parse("IdentitiesOnly true\n", "mail", &h, &e) == 0);
+	CHECK(h.identities_only);
+	sshconfig_host_free(&h);
+	CHECK(parse("IdentitiesOnly false\n", "mail", &h, &e) == 0);
+	CHECK(h.identities_only_set && !h.identities_only);
+	sshconfig_host_free(&h);
+
+	/* the first value wins, both ways, also over a later Host * */
+	CHECK(parse("Host mail\n  IdentitiesOnly yes\n  IdentitiesOnly no\n"
+	    "Host *\n  IdentitiesOnly no\n", "mail", &h, &e) == 0);
+	CHECK(h.identities_only);
+	sshconfig_host_free(&h);
+	CHECK(parse("IdentitiesOnly no\nHost mail\n  IdentitiesOnly yes\n",
+	    "mail", &h, &e) == 0);
+	CHECK(h.identities_only_set && !h.identities_only);
+	sshconfig_host_free(&h);
+
+	/* not from a block for another host, nor from Match */
+	CHECK(parse("Host other\n  IdentitiesOnly yes\n"
+	    "Match host mail\n  IdentitiesOnly yes\n"
+	    "Host mail\n  User bob\n", "mail", &h, &e) == 0);
+	CHECK(!h.identities_only_set && !h.identities_only);
+	sshconfig_host_free(&h);
+
+	/* a wrong value is an error where it applies, no value either */
+	CHECK(parse("Host mail\n  IdentitiesOnly maybe\n", "mail", &h,
+	    &e) == -1);
+	CHECK_STR(e.msg, "cfg:2: IdentitiesOnly: unknown value (yes or no)");
+	CHECK(e.kind == ERR_CONFIG);
+	sshconfig_host_free(&h);
+	CHECK(parse("Host other\n  IdentitiesOnly maybe\n", "mail", &h,
+	    &e) == 0);
+	sshconfig_host_free(&h);
+	CHECK(parse("IdentitiesOnly\n", "mail", &h, &e) == -1);
+	CHECK_STR(e.msg, "cfg:1: IdentitiesOnly needs a value");
 	sshconfig_host_free(&h);
 }
 
@@ -478,6 +544,33 @@ test_resolve(void)
 	CHECK(t.check == HOSTKEY_CHECK_YES);
 	sshconfig_target_free(&t);
 
+	/* IdentitiesOnly reaches the target, and limits syncmail.conf's keys. */
+	writefile(path, "Host mail\n  IdentitiesOnly yes\n"
+	    "  IdentityFile ~/.ssh/mail_key\n");
+	account_init(&a, path);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK(t.identities_only);
+	CHECK(t.nidentities == 1 &&
+	    strcmp(t.identities[0], "/home/al/.ssh/mail_key") == 0);
+	CHECK_STR(t.from, "IdentityFile IdentitiesOnly");
+	sshconfig_target_free(&t);
+	a.identities = ids;
+	a.nidentities = 1;
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK(t.identities_only);
+	CHECK(t.nidentities == 1 && strcmp(t.identities[0], "/own/key") == 0);
+	sshconfig_target_free(&t);
+	writefile(path, "Host mail\n  IdentitiesOnly no\n");
+	account_init(&a, path);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK(!t.identities_only);
+	CHECK_STR(t.from, "");
+	sshconfig_target_free(&t);
+	account_init(&a, NULL);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK(!t.identities_only);
+	sshconfig_target_free(&t);
+
 	/* A bad token in the ssh config names the file. */
 	writefile(path, "Host *\n  ProxyCommand nc %h %z\n");
 	account_init(&a, path);
@@ -497,6 +590,7 @@ main(void)
 	test_split();
 	test_match();
 	test_parse();
+	test_identities_only();
 	test_expand();
 	test_include();
 	test_resolve();
