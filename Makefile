@@ -53,6 +53,9 @@ OBJS =		syncmail/main.o \
 		sftp/stream.o \
 		util/match.o \
 		util/lex.o \
+		mail/header.o \
+		mail/safename.o \
+		mail/utf8.o \
 		util/note.o \
 		maildir/maildir.o \
 		maildir/deliver.o \
@@ -76,7 +79,8 @@ HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/rea
 		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
 		syncmail/sandbox.h util/match.h util/note.h util/lex.h \
-		syncmail/config_int.h sftp/hostkey_blob.h
+		syncmail/config_int.h sftp/hostkey_blob.h \
+		mail/header.h mail/safename.h mail/utf8.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
@@ -86,6 +90,8 @@ UNIT =		tests/unit/test_config \
 		tests/unit/test_localset \
 		tests/unit/test_match \
 		tests/unit/test_lex \
+		tests/unit/test_header \
+		tests/unit/test_safename \
 		tests/unit/test_engine
 
 .PHONY: all deps check unit e2e asan demo install clean fuzz fuzz-replay fuzz-cmin
@@ -129,6 +135,10 @@ tests/unit/test_localset: tests/unit/test_localset.o maildir/localset.o \
 tests/unit/test_match: tests/unit/test_match.o util/match.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_lex: tests/unit/test_lex.o util/lex.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+tests/unit/test_header: tests/unit/test_header.o mail/header.o mail/utf8.o util/error.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+tests/unit/test_safename: tests/unit/test_safename.o mail/safename.o mail/utf8.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.
