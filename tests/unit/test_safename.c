@@ -26,6 +26,16 @@ safe(const char *s, size_t len)
 
 #define S(s)	safe((s), strlen(s))
 
+/* n euro signs, three bytes each, at dst. */
+static void
+euros(char *dst, size_t n)
+{
+	while (n-- > 0) {
+		memcpy(dst, "\xe2\x82\xac", 3);
+		dst += 3;
+	}
+}
+
 static const char *
 numbered(const char *s, unsigned int n)
 {
@@ -38,7 +48,6 @@ int
 main(void)
 {
 	char name[400], want[400];
-	size_t i;
 
 	CHECK_STR(S("report.pdf"), "report.pdf");
 	CHECK_STR(S("../../x"), "___.._x");
@@ -100,25 +109,21 @@ main(void)
 	want[1] = '.';
 	CHECK_STR(S(name), want);
 	/* The cut never splits a character: 3-byte ones, before .txt. */
-	for (i = 0; i < 100; i++)
-		memcpy(name + 3 * i, "\xe2\x82\xac", 3);
+	euros(name, 100);
 	strcpy(name + 300, ".txt");
-	for (i = 0; i < 83; i++)
-		memcpy(want + 3 * i, "\xe2\x82\xac", 3);
+	euros(want, 83);
 	strcpy(want + 249, ".txt");
 	CHECK_STR(S(name), want);
 	CHECK(strlen(out) == 253);
 	/* Nor without an extension: 85 of them are exactly 255 bytes. */
 	name[300] = '\0';
 	want[255] = '\0';
-	for (i = 0; i < 85; i++)
-		memcpy(want + 3 * i, "\xe2\x82\xac", 3);
+	euros(want, 85);
 	CHECK_STR(S(name), want);
 	memcpy(name, "ab", 2);	/* now 2 + 99 * 3 + 1 stray bytes */
 	memcpy(want, "ab", 2);
 	want[2] = '_';
-	for (i = 0; i < 84; i++)
-		memcpy(want + 3 + 3 * i, "\xe2\x82\xac", 3);
+	euros(want + 3, 84);
 	want[255] = '\0';
 	CHECK_STR(S(name), want);
 	/* Invalid bytes in a long name are cut as "_" too. */
@@ -141,11 +146,9 @@ main(void)
 	memset(want, 'a', 249);
 	strcpy(want + 249, "-2.pdf");
 	CHECK_STR(numbered(name, 2), want);
-	for (i = 0; i < 83; i++)
-		memcpy(name + 3 * i, "\xe2\x82\xac", 3);
+	euros(name, 83);
 	strcpy(name + 249, ".txt");
-	for (i = 0; i < 82; i++)
-		memcpy(want + 3 * i, "\xe2\x82\xac", 3);
+	euros(want, 82);
 	strcpy(want + 246, "-12.txt");
 	CHECK_STR(numbered(name, 12), want);
 	CHECK(strlen(out) == 253);
