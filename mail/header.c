@@ -396,7 +396,13 @@ decode_word(struct decoder *d, struct out *o, const uint8_t *m, size_t i,
 		;
 	if (tend + 1 >= e || m[tend] != '?' || m[tend + 1] != '=')
 		return 0;
-	room = enc == 'b' ? (tend - text) / 4 * 3 + 3 : tend - text;
+	/* What it decodes to at most, base64's padding not counted. */
+	room = tend - text;
+	if (enc == 'b') {
+		for (k = tend; k > text && m[k - 1] == '='; k--)
+			;
+		room = (k - text) * 3 / 4;
+	}
 	if (room > sizeof(d->buf))
 		return 0;
 	if (decoder_charset(d, o, m + cs, lang - cs) == -1)

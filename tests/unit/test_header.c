@@ -301,6 +301,19 @@ test_bounds(void)
 	    header_next(&h, &f) == 1 && header_value(&f, value,
 	    sizeof(value)) == 0 && strlen(value) == HEADER_WORD_MAX &&
 	    value[0] == 'x');
+	/* The same in base64: 4096 bytes are 5464 digits with "==". */
+	strcpy(m, "S: =?utf-8?b?");
+	for (i = strlen(m); i < 13 + 5460; i += 4)
+		memcpy(m + i, "eHh4", 4);
+	strcpy(m + i, "eA==?=\n");
+	CHECK(header_find((uint8_t *)m, strlen(m), &h, &err) == 0 &&
+	    header_next(&h, &f) == 1 && header_value(&f, value,
+	    sizeof(value)) == 0 && strlen(value) == HEADER_WORD_MAX &&
+	    value[0] == 'x');
+	strcpy(m + i, "eHg=?=\n");
+	CHECK(header_find((uint8_t *)m, strlen(m), &h, &err) == 0 &&
+	    header_next(&h, &f) == 1 && header_value(&f, value,
+	    sizeof(value)) == 0 && strncmp(value, "=?utf-8?b?eHh4", 14) == 0);
 	free(m);
 }
 
