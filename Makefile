@@ -169,7 +169,8 @@ $(ASAN_OBJS): $(HDRS)
 asan: $(ASAN_PROG)
 
 # Fuzz targets (tests/fuzz): the config parser, the SFTP reply codec,
-# the known_hosts line parser and the ssh_config reader.  "make fuzz"
+# the known_hosts line parser, the ssh_config reader, a whole pull and
+# the header reader (with names made safe).  "make fuzz"
 # builds each with clang's libFuzzer and runs it FUZZ_SECONDS (one target:
 # FUZZ_NAMES=sshconfig), adding what it finds new to its
 # corpus tests/fuzz/corpus/NAME (with the dictionary tests/fuzz/NAME.dict
@@ -181,7 +182,7 @@ FUZZ_CC ?=	clang
 FUZZ_SECONDS ?=	60
 FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_NAMES =	config proto hostkey sshconfig pull
+FUZZ_NAMES =	config proto hostkey sshconfig pull header
 FUZZ_config =	syncmail/config.c syncmail/config_check.c util/lex.c util/error.c \
 		util/readfile.c
 FUZZ_proto =	sftp/proto.c
@@ -190,10 +191,11 @@ FUZZ_hostkey =	sftp/hostkey.c sftp/hostkey_blob.c util/lex.c util/match.c \
 FUZZ_sshconfig = sftp/sshconfig.c util/lex.c util/match.c util/error.c \
 		util/readfile.c
 FUZZ_pull =	$(ENGINE_OBJS:.o=.c)
+FUZZ_header =	mail/header.c mail/safename.c mail/utf8.c util/error.c
 FUZZ_PROGS =	tests/fuzz/fuzz_config tests/fuzz/fuzz_proto tests/fuzz/fuzz_hostkey \
-		tests/fuzz/fuzz_sshconfig tests/fuzz/fuzz_pull
+		tests/fuzz/fuzz_sshconfig tests/fuzz/fuzz_pull tests/fuzz/fuzz_header
 REPLAY_PROGS =	tests/fuzz/replay_config tests/fuzz/replay_proto tests/fuzz/replay_hostkey \
-		tests/fuzz/replay_sshconfig tests/fuzz/replay_pull
+		tests/fuzz/replay_sshconfig tests/fuzz/replay_pull tests/fuzz/replay_header
 
 tests/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_config) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c $(FUZZ_config) $(LDLIBS)
@@ -205,6 +207,8 @@ tests/fuzz/fuzz_sshconfig: tests/fuzz/fuzz_sshconfig.c $(FUZZ_sshconfig) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_sshconfig.c $(FUZZ_sshconfig) $(LDLIBS)
 tests/fuzz/fuzz_pull: tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(LDLIBS)
+tests/fuzz/fuzz_header: tests/fuzz/fuzz_header.c $(FUZZ_header) $(HDRS)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_header.c $(FUZZ_header) $(LDLIBS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
 		syncmail/config.asan.o syncmail/config_check.asan.o util/lex.asan.o \
@@ -224,9 +228,14 @@ tests/fuzz/replay_sshconfig: tests/fuzz/replay.asan.o tests/fuzz/fuzz_sshconfig.
 tests/fuzz/replay_pull: tests/fuzz/replay.asan.o tests/fuzz/fuzz_pull.asan.o \
 		$(ENGINE_OBJS:.o=.asan.o)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+tests/fuzz/replay_header: tests/fuzz/replay.asan.o tests/fuzz/fuzz_header.asan.o \
+		mail/header.asan.o mail/safename.asan.o mail/utf8.asan.o \
+		util/error.asan.o
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
 tests/fuzz/fuzz_proto.asan.o tests/fuzz/fuzz_hostkey.asan.o \
-tests/fuzz/fuzz_sshconfig.asan.o tests/fuzz/fuzz_pull.asan.o: $(HDRS)
+tests/fuzz/fuzz_sshconfig.asan.o tests/fuzz/fuzz_pull.asan.o \
+tests/fuzz/fuzz_header.asan.o: $(HDRS)
 
 fuzz-replay: $(REPLAY_PROGS)
 
