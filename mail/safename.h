@@ -27,9 +27,8 @@
  * - an empty name is "_";
  * - a name over 255 bytes is cut at a character's boundary, keeping its
  *   extension: what follows the last "." that is not its first byte
- *   (nor one of its leading dots).  An extension too long to keep with
- *   at least one character before it (254 bytes or more, its dot
- *   included) is cut with the rest.
+ *   (nor one of its leading dots).  An extension that leaves no room
+ *   for the name's first character before it is cut with the rest.
  */
 size_t	 safename(const uint8_t *name, size_t len, char out[SAFENAME_SIZE]);
 
