@@ -3,6 +3,10 @@
 PREFIX ?=	/usr/local
 MANDIR ?=	$(PREFIX)/share/man
 EXAMPLES ?=	$(PREFIX)/share/examples/syncmail
+# The systemd user units (contrib/) also go where the user's systemd finds
+# them, on Linux only; "make install SYSTEMD_USER_DIR=" leaves them out.
+SYSTEMD_USER_DIR_OS != case "$$(uname -s)" in Linux) echo '$$(PREFIX)/lib/systemd/user' ;; esac
+SYSTEMD_USER_DIR ?= $(SYSTEMD_USER_DIR_OS)
 DESTDIR ?=
 CC ?=		cc
 PKGS =		libssh2 openssl libbsd-overlay
@@ -30,7 +34,7 @@ OBJS =		syncmail/main.o \
 		syncmail/recover.o \
 		syncmail/fetch.o \
 		syncmail/batch.o \
-		syncmail/worker.o \
+		maildir/committer.o \
 		util/fault.o \
 		syncmail/config.o \
 		syncmail/config_check.o \
@@ -71,7 +75,7 @@ OBJS =		syncmail/main.o \
 
 HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/readfile.h \
 		syncmail/mlog.h \
-		syncmail/account.h syncmail/pull.h syncmail/engine.h syncmail/worker.h util/fault.h \
+		syncmail/account.h syncmail/pull.h syncmail/engine.h maildir/committer.h util/fault.h \
 		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h \
 		sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h \
 		sftp/sshconfig.h sftp/proxy.h \
@@ -93,6 +97,8 @@ UNIT =		tests/unit/test_config \
 		tests/unit/test_header \
 		tests/unit/test_safename \
 		tests/unit/test_engine
+# Unit tests linked with the sanitizer objects, which have the crash points.
+UNIT_ASAN =	tests/unit/test_crash
 
 .PHONY: all deps check unit e2e asan demo install clean fuzz fuzz-replay fuzz-cmin
 
@@ -148,7 +154,7 @@ tests/unit/test_engine: tests/unit/test_engine.o $(ENGINE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(UNIT:=.o): $(HDRS) tests/unit/check.h
 
-unit: $(UNIT)
+unit: $(UNIT) $(UNIT_ASAN)
 
 # A second build of the program with AddressSanitizer and UBSan, from its
 # own objects, so that the suite can run the end-to-end tests on it too.
@@ -167,6 +173,13 @@ $(ASAN_OBJS): $(HDRS)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -DSYNCMAIL_FAULTS -c -o $@ $<
 
 asan: $(ASAN_PROG)
+
+# The engine killed at each crash point, against a local sftp-server; the
+# test logs the engine's moves and fsyncs (ld's --wrap) to check their order.
+CRASH_WRAP =	-Wl,--wrap=renameat2 -Wl,--wrap=linkat -Wl,--wrap=fsync
+tests/unit/test_crash: tests/unit/test_crash.asan.o $(ENGINE_OBJS:.o=.asan.o)
+	$(CC) $(ASAN_FLAGS) $(CRASH_WRAP) -o $@ $^ $(LDLIBS)
+$(UNIT_ASAN:=.asan.o): $(HDRS) tests/unit/check.h
 
 # Fuzz targets (tests/fuzz): the config parser, the SFTP reply codec,
 # the known_hosts line parser, the ssh_config reader, a whole pull and
@@ -291,7 +304,20 @@ install: $(PROG)
 	install -m 644 syncmail.1 $(DESTDIR)$(MANDIR)/man1/syncmail.1
 	install -m 644 syncmail.conf.5 $(DESTDIR)$(MANDIR)/man5/syncmail.conf.5
 	install -m 644 syncmail.conf.example $(DESTDIR)$(EXAMPLES)/syncmail.conf.example
+	@# contrib/: how to run it unattended, with the program's installed path
+	for f in syncmail.service syncmail.timer crontab.example; do \
+		sed 's|/usr/local/bin/syncmail|$(PREFIX)/bin/syncmail|g' contrib/$$f \
+		    >$(DESTDIR)$(EXAMPLES)/$$f && \
+		chmod 644 $(DESTDIR)$(EXAMPLES)/$$f || exit 1; \
+	done
+	install -m 644 contrib/README $(DESTDIR)$(EXAMPLES)/README.contrib
+	if [ -n "$(SYSTEMD_USER_DIR)" ]; then \
+		install -d $(DESTDIR)$(SYSTEMD_USER_DIR) && \
+		install -m 644 $(DESTDIR)$(EXAMPLES)/syncmail.service \
+		    $(DESTDIR)$(EXAMPLES)/syncmail.timer $(DESTDIR)$(SYSTEMD_USER_DIR)/; \
+	fi
 
 clean:
 	rm -f $(PROG) $(OBJS) $(ASAN_PROG) $(ASAN_OBJS) $(UNIT) $(UNIT:=.o)
+	rm -f $(UNIT_ASAN) $(UNIT_ASAN:=.asan.o)
 	rm -f $(FUZZ_PROGS) $(REPLAY_PROGS) tests/fuzz/*.asan.o

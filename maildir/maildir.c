@@ -74,6 +74,13 @@ mkdirs(const char *path, struct error *err)
 	return 0;
 }
 
+/*
+ * Opens md's subdirectory sub ("tmp", "new" or "cur") relative to md->fd,
+ * creating it first (mode 0700) when create is set.  Returns the new
+ * descriptor, the caller's to close, or -1 with err set (ERR_MAILBOX) and
+ * errno left as the failing call set it: maildir_open takes ENOENT in a
+ * dry run for a Maildir not made yet, not for an error.
+ */
 static int
 open_sub(struct maildir *md, const char *sub, int create, struct error *err)
 {

@@ -48,6 +48,11 @@ int	 maildir_sync(const struct maildir *, int dirfd, const char *what,
 int	 maildir_clean_tmp(const struct maildir *, const char *prefix,
 	    struct error *err);
 
+/*
+ * Closes the descriptors and frees the path; the struct is the caller's.
+ * Safe after a failed or partial maildir_open, and twice, but not on a
+ * struct maildir_open never saw unless its fds were set to -1 first.
+ */
 void	 maildir_close(struct maildir *);
 
 #endif

@@ -28,6 +28,12 @@ find_slot(const struct nameset *s, const char *key, size_t len)
 			return &s->slots[i];
 }
 
+/*
+ * Doubles the table (64 slots the first time) and moves every entry to
+ * its slot there: entry pointers taken before are no longer valid.  Keys
+ * and values move, they are not copied.  Returns 0, or -1 when memory ran
+ * out, the set then unchanged.
+ */
 static int
 grow(struct nameset *s)
 {

@@ -28,6 +28,13 @@ record_tag(const char *source, char *tag)
 		snprintf(tag + 2 * i, 3, "%02x", md[i]);
 }
 
+/*
+ * Queues len bytes of line for the next flush_pending, doubling the
+ * buffer as needed (4096 bytes first).  The caller holds r->lock, as
+ * add_locked and drop_locked do.  A read-only record queues too:
+ * record_close drops its lines unwritten.  Returns 0, or -1 with err set
+ * and nothing queued.
+ */
 static int
 append(struct record *r, const char *line, size_t len, struct error *err)
 {
@@ -48,6 +55,11 @@ append(struct record *r, const char *line, size_t len, struct error *err)
 	return 0;
 }
 
+/*
+ * Writes all len bytes of p to fd, going on after EINTR and short writes.
+ * Returns 0, or -1 with errno set and part of p perhaps written: only
+ * compact uses it, on a new file that any failure removes.
+ */
 static int
 write_all(int fd, const char *p, size_t len)
 {
@@ -129,6 +141,14 @@ bad:
 	    r->md->path, r->name, lineno);
 }
 
+/*
+ * Reads the whole file at r->fd and applies each complete line, in order,
+ * so that a later line about a name wins.  A last line without its
+ * newline is cut off the file, unless the record is read-only.  Returns
+ * 0, or -1 with err set (ERR_MAILBOX) for a read error, a NUL byte or a
+ * damaged line; the entries then hold what the lines before it said, for
+ * record_close to free.
+ */
 static int
 load(struct record *r, struct error *err)
 {
@@ -263,6 +283,13 @@ record_open(struct record *r, const struct maildir *md, const char *source,
 	return load(r, err);
 }
 
+/*
+ * record_add with r->lock held: queues the "+" line, then enters name in
+ * the sets.  Returns 0, or -1 with err set.  When only the sets ran out
+ * of memory the line stays queued and is written with the next sync:
+ * harmless, since the caller then leaves the tmp file in place, and a
+ * recorded name whose tmp file is there reads as never moved.
+ */
 static int
 add_locked(struct record *r, const char *name, uint64_t size,
     const char *tmpname, const char *final, struct error *err)
@@ -332,6 +359,11 @@ sync_locked(struct record *r, struct error *err)
 	return 0;
 }
 
+/*
+ * record_drop with r->lock held: queues a "-" line and forgets name in
+ * both sets.  A name the record does not hold writes nothing.  Returns 0,
+ * or -1 with err set and the record unchanged.
+ */
 static int
 drop_locked(struct record *r, const char *name, struct error *err)
 {

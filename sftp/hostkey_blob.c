@@ -42,6 +42,11 @@ static const struct {
 static const char hostkey_blob_b64chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/*
+ * The value of base64 digit c (RFC 4648's standard alphabet, as
+ * known_hosts uses, not the URL-safe one), or -1 for anything else, "="
+ * included: the caller decides where padding may stand.
+ */
 static int
 hostkey_blob_b64val(unsigned char c)
 {

@@ -30,6 +30,12 @@ proto_buf_consume(struct proto_buf *b, size_t n)
 	b->len -= n;
 }
 
+/*
+ * Makes room for more bytes after b->len, doubling the capacity (4096
+ * bytes first).  Returns 0, or -1 when memory ran out or the size would
+ * overflow, b then unchanged: a request is refused whole, never built
+ * half.
+ */
 static int
 buf_reserve(struct proto_buf *b, size_t more)
 {
@@ -258,6 +264,11 @@ get_int64(struct reader *r, uint64_t *v)
 	return 0;
 }
 
+/*
+ * Reads an SSH string: *s points into the packet (not copied, not
+ * NUL-terminated) and *len is its length.  Returns 0, or -1 when the
+ * length the server sent runs past the packet.
+ */
 static int
 get_string(struct reader *r, const uint8_t **s, size_t *len)
 {
@@ -272,6 +283,12 @@ get_string(struct reader *r, const uint8_t **s, size_t *len)
 	return 0;
 }
 
+/*
+ * Reads an ATTRS structure (filexfer-02 section 5) into *a, zeroed first
+ * so that a field whose flag is not set reads 0.  The owner and the
+ * extended pairs are read past and dropped: nothing here uses them.
+ * Returns 0, or -1 when a field runs past the packet.
+ */
 static int
 get_attrs(struct reader *r, struct proto_attrs *a)
 {

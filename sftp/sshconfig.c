@@ -193,6 +193,12 @@ sshconfig_first(struct sshconfig_state *st, char **dst, const char *v)
 	return 0;
 }
 
+/*
+ * Appends a copy of v to the host's identities: unlike the other
+ * keywords every IdentityFile that applies counts, in order, as ssh
+ * tries them all.  Returns 0, or -1 with err set ("FILE:LINE: out of
+ * memory"); the list stays whole, freed by sshconfig_host_free.
+ */
 static int
 sshconfig_identity(struct sshconfig_state *st, const char *v)
 {
@@ -358,6 +364,15 @@ sshconfig_keyword(struct sshconfig_state *st, char **w, int n,
 	return 0;
 }
 
+/*
+ * Parses len bytes of text line by line, st->file and st->line naming
+ * where for messages: a Host line sets whether the lines after it apply
+ * (never inside an inactive Include), Match turns them off, Include reads
+ * its files in a copy of st, and applying keyword lines fill st->out
+ * with copies of their values.  Returns 0, or -1 with err set
+ * (ERR_CONFIG, "FILE:LINE: what"); st->out keeps what the lines before
+ * set, for sshconfig_host_free.
+ */
 static int
 sshconfig_text(struct sshconfig_state *st, const char *text, size_t len)
 {

@@ -158,6 +158,7 @@ int	 sshconfig_resolve(const struct ssh_account *a, const char *home,
 	    const char *localuser, struct sshconfig_target *t,
 	    struct error *err);
 
+/* Frees what *t holds and empties it; t may be NULL or zeroed. */
 void	 sshconfig_target_free(struct sshconfig_target *t);
 
 #endif

@@ -29,6 +29,12 @@ struct channel {
 	LIBSSH2_CHANNEL	*chan;
 };
 
+/*
+ * The stream's read (client.h): what the channel holds, up to len bytes;
+ * 0 when libssh2 would block, or -1 with err set (ERR_TRANSIENT) for a
+ * session error or the server's end of the channel.  Data counts as
+ * progress for the session's no-progress timeout.
+ */
 static ssize_t
 channel_read(void *ctx, void *buf, size_t len, struct error *err)
 {
@@ -50,6 +56,10 @@ channel_read(void *ctx, void *buf, size_t len, struct error *err)
 	return n;
 }
 
+/*
+ * The stream's write: as many of len bytes as the channel's window takes,
+ * 0 when libssh2 would block, or -1 with err set (ERR_TRANSIENT).
+ */
 static ssize_t
 channel_write(void *ctx, const void *buf, size_t len, struct error *err)
 {
@@ -76,6 +86,12 @@ channel_wait(void *ctx, int wakefd, int writing, struct error *err)
 	return session_wait(ch->s, err);
 }
 
+/*
+ * The stream's close: frees the channel and ch, and unhooks the wake fd
+ * from the session; ctx may be NULL.  After a channel was open the
+ * session is left blocking with a one-second timeout, fit only for the
+ * session_close that follows.
+ */
 static void
 channel_close(void *ctx)
 {
@@ -84,7 +100,11 @@ channel_close(void *ctx)
 	if (ch == NULL)
 		return;
 	if (ch->chan != NULL) {
-		/* Blocking (bounded by session_close's timeout) so it frees. */
+		/*
+		 * Non-blocking, the free may answer EAGAIN and keep the
+		 * memory; blocking, it is bounded to a second, set here as
+		 * session_close sets it for its own goodbye.
+		 */
 		libssh2_session_set_timeout(ch->s->ssh, 1000);
 		libssh2_session_set_blocking(ch->s->ssh, 1);
 		libssh2_channel_free(ch->chan);
@@ -142,6 +162,11 @@ struct fd_stream {
 	int		 timeout;	/* seconds without data moving */
 };
 
+/*
+ * The stream's read over a plain descriptor: the bytes read, 0 when none
+ * are ready (or a signal came), -1 with err set (ERR_TRANSIENT) at end
+ * of file or on an error.
+ */
 static ssize_t
 fd_read(void *ctx, void *buf, size_t len, struct error *err)
 {
@@ -158,6 +183,7 @@ fd_read(void *ctx, void *buf, size_t len, struct error *err)
 	return error_errno(err, ERR_TRANSIENT, "SFTP read");
 }
 
+/* The stream's write over a plain descriptor, as fd_read. */
 static ssize_t
 fd_write(void *ctx, const void *buf, size_t len, struct error *err)
 {
@@ -171,6 +197,12 @@ fd_write(void *ctx, const void *buf, size_t len, struct error *err)
 	return error_errno(err, ERR_TRANSIENT, "SFTP write");
 }
 
+/*
+ * The stream's wait over a plain descriptor: polls fd (for writing too
+ * when writing is set) and wakefd (-1: none).  Returns 0 when fd is ready
+ * (it wins when both are), 1 when only wakefd is, or -1 with err set
+ * (ERR_TRANSIENT) when poll fails or fs->timeout seconds pass idle.
+ */
 static int
 fd_wait(void *ctx, int wakefd, int writing, struct error *err)
 {

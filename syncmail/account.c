@@ -26,6 +26,16 @@ struct local {
 	int		 ok;	/* opened and locked */
 };
 
+/*
+ * Opens each pull's Maildir and takes its record's lock, in config order,
+ * all before the network: a Maildir held by another run then costs no
+ * connection.  user (the remote user after the ssh config) is part of the
+ * record's source, so another User means another record.  loc has
+ * a->npulls entries, their fds set to -1.  In a dry run nothing is
+ * created or locked.  Returns 0, or -1 with err set at the first failure
+ * (ERR_TRANSIENT for a lock held); what was opened until then stays in
+ * loc for close_locals.
+ */
 static int
 open_locals(const struct account *a, const struct run_options *o,
     const char *user, struct local *loc, struct error *err)
@@ -48,6 +58,13 @@ open_locals(const struct account *a, const struct run_options *o,
 	return 0;
 }
 
+/*
+ * Closes each pull's record (writing what is pending, releasing its
+ * lock) before its Maildir, whose descriptor the record works through,
+ * then frees loc.  Fine for entries open_locals never reached.  A record
+ * that fails to close is warned about and makes the account's status at
+ * least STATUS_PARTIAL.  Returns status, so worsened.
+ */
 static int
 close_locals(const struct account *a, struct local *loc, int status)
 {

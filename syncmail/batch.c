@@ -4,9 +4,9 @@
  */
 /*
  * The batches of one pull: downloaded messages handed to the commit
- * worker (worker.c, which runs maildir/commit.c: the durable part, in
- * the order that makes a crash recoverable), and its results taken back,
- * after which the delivered messages' server copies may go.
+ * thread (maildir/committer.c, which runs maildir/commit.c: the durable
+ * part, in the order that makes a crash recoverable), and its results
+ * taken back, after which the delivered messages' server copies may go.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +28,7 @@ ms_since(const struct timespec *t)
 }
 
 /*
- * Hands the ready messages to the commit worker (maildir/commit.c does
+ * Hands the ready messages to the commit thread (maildir/commit.c does
  * the durable part, in the order that makes a crash recoverable).
  */
 void
@@ -55,11 +55,11 @@ batch_submit(struct run *r)
 	r->nready -= n;
 	if (r->nready > 0)
 		clock_gettime(CLOCK_MONOTONIC, &r->ready_since);
-	worker_submit(&r->worker, r->items, n);
+	committer_submit(&r->committer, r->items, n);
 }
 
 /*
- * Takes the worker's results: the delivered messages' remote copies may
+ * Takes the committer's results: the delivered messages' remote copies may
  * go now.  A local failure leaves tmp files in place for the next run's
  * recovery: once a name may be in the record, a missing tmp file means
  * "delivered".
@@ -145,7 +145,7 @@ batch_finish(struct run *r, int rc, const struct error *local,
 	return ret;
 }
 
-/* Whether a batch should go to the worker now. */
+/* Whether a batch should go to the committer now. */
 int
 batch_due(struct run *r)
 {

@@ -95,6 +95,12 @@ config_short(const char *value, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * Frees the strings and arrays of a, an account or the defaults section,
+ * and zeroes it; the struct itself is the caller's.  Nothing is shared
+ * between sections (config_check copies what an account inherits), so
+ * each is cleared on its own.
+ */
 static void
 config_account_clear(struct account *a)
 {
@@ -345,6 +351,13 @@ config_account_name(struct parser *p, const char *name)
 	return 0;
 }
 
+/*
+ * An "account" line: checks name and starts a new section, an empty
+ * account at the end of p->cfg whose keywords are counted afresh
+ * (p->seen).  Moving the array invalidates pointers to earlier accounts.
+ * Returns 0, or -1 with err set (ERR_CONFIG); an account already counted
+ * is freed with the rest by config_parse.
+ */
 static int
 config_account_new(struct parser *p, const char *name)
 {
@@ -375,6 +388,11 @@ config_account_new(struct parser *p, const char *name)
 	return 0;
 }
 
+/*
+ * A "pull REMOTE LOCAL" line of account a: LOCAL must be an absolute
+ * path (config_path); REMOTE is kept as written.  Returns 0, or -1 with
+ * err set (ERR_CONFIG) and a's pulls as they were.
+ */
 static int
 config_pull(struct parser *p, struct account *a, char **v)
 {

@@ -10,7 +10,7 @@
  *   recover.c	what the record and the local Maildir say of earlier runs
  *   fetch.c	proves each file with LSTAT, downloads it into tmp/, and
  *		deletes the server's copy once it is delivered
- *   batch.c	hands downloaded messages to the commit worker (worker.c)
+ *   batch.c	hands downloaded messages to the commit thread (maildir/committer.c)
  *		and takes its results
  *   pull.c	the order of the steps, the quotas and the dry run
  *
@@ -36,7 +36,7 @@
 #include "maildir/tmppool.h"
 #include "syncmail/pull.h"
 #include "syncmail/status.h"
-#include "syncmail/worker.h"
+#include "maildir/committer.h"
 
 /*
  * How much is in flight.  Enough files and reads to cover a 50 ms round
@@ -68,7 +68,7 @@ enum message_state {
 	MSG_OPEN,	/* OPEN sent */
 	MSG_READ,	/* handle held, reading into tmp/ */
 	MSG_READY,	/* downloaded and closed, waiting for its batch */
-	MSG_COMMIT,	/* with the commit worker */
+	MSG_COMMIT,	/* with the commit thread */
 	MSG_REMOVE,	/* in new/, REMOVE sent */
 	MSG_DONE,
 	MSG_SKIP,	/* left on the server on purpose */
@@ -123,9 +123,9 @@ struct run {
 	size_t		*ready;		/* messages in MSG_READY */
 	size_t		 nready;
 	struct timespec	 ready_since;
-	struct worker	 worker;
+	struct committer committer;
 	struct tmppool	 pool;		/* tmp files made ahead */
-	struct commit_item *items;	/* the batch with the worker */
+	struct commit_item *items;	/* the batch with the committer */
 	char		(*tmpnames)[TMPPOOL_NAME];	/* its tmp files */
 	size_t		*batch;		/* its messages */
 	size_t		 nbatch;

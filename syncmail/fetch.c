@@ -120,11 +120,20 @@ fail_msg(struct run *r, size_t mi, struct error *err)
 	return fetch_close_handle(r, mi, err);
 }
 
-/* Warns about m in the account's name and gives up on it. */
+/* Declared first so the compiler checks fmt against its arguments. */
 static int
 fail_msgf(struct run *r, size_t mi, struct error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/*
+ * Warns about message mi in the account's name, as "REMOTE/new/NAME:
+ * what; left on the server" with the server's name made printable, and
+ * gives up on it as fail_msg does: its tmp file goes and the pull's
+ * status becomes STATUS_PARTIAL.  The warning is the message's whole
+ * report.  Returns 0, or -1 with err set when the CLOSE of its open
+ * handle could not be queued (memory ran out): that ends the pull, not
+ * only this message.
+ */
 static int
 fail_msgf(struct run *r, size_t mi, struct error *err, const char *fmt, ...)
 {
@@ -642,8 +651,8 @@ fetch_report_removes(struct run *r)
 
 /*
  * The transfer loop: sends what the windows allow, handles the answers,
- * moves batches to and from the commit worker, and waits on the network
- * or the worker only when nothing could move.  Returns 0 once every
+ * moves batches to and from the commit thread, and waits on the network
+ * or the committer only when nothing could move.  Returns 0 once every
  * selected message is done, skipped or failed, or -1 with err set when
  * the account cannot go on.
  */
@@ -670,7 +679,7 @@ fetch_transfer(struct run *r, struct error *err)
 		}
 		if (rc == -1)
 			return -1;
-		if (r->nbatch > 0 && worker_collect(&r->worker, 0, &wrc,
+		if (r->nbatch > 0 && committer_collect(&r->committer, 0, &wrc,
 		    &local)) {
 			if (batch_finish(r, wrc, &local, err) == -1)
 				return -1;
@@ -686,7 +695,7 @@ fetch_transfer(struct run *r, struct error *err)
 		    !busy && !sftp_pending_output(r->c))
 			break;
 		/*
-		 * A wait ends with the network or the worker's pipe; a
+		 * A wait ends with the network or the committer's pipe; a
 		 * batch that waits to grow has downloads in flight.
 		 */
 		if (sftp_pump(r->c, !busy, err) == -1)

@@ -110,6 +110,13 @@ default_config(const char *home, char *buf, size_t size, char *why,
 	return NULL;
 }
 
+/*
+ * Installs the handlers of the run: a first SIGINT, SIGTERM or SIGHUP
+ * asks the accounts to finish what is in flight and start nothing new,
+ * a second to stop at once (on_signal).  SIGPIPE is ignored so that a
+ * proxy command or server gone away is a write error, not our death.
+ * Child processes for -j inherit all of it.
+ */
 static void
 setup_signals(void)
 {
@@ -211,6 +218,14 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 	return status;
 }
 
+/*
+ * In order: --help or --version alone, the flags, the user and home
+ * directory, the config file, the accounts named (in config order, or
+ * all), libssh2, each account's ssh config, the sandbox, the signal
+ * handlers, then the accounts.  Every early failure returns its status
+ * after freeing what was made.  Returns the worst account status, or
+ * 128 + the number of a signal once one came, as a shell reports it.
+ */
 int
 main(int argc, char *argv[])
 {

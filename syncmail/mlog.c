@@ -43,11 +43,18 @@ mlog_active(const struct mlog *l)
 	return l->fd != -1 || l->syslog;
 }
 
-/* One line, written whole with one write(2) so that runs never interleave. */
+/* Declared first so the compiler checks fmt against its arguments. */
 static void
 mlog_line(struct mlog *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * One line to syslog, or to the file after a UTC stamp and our pid, cut
+ * to fit 9000 bytes; nothing when the log is off.  The line is written
+ * whole with one write(2) on an O_APPEND descriptor so that runs never
+ * interleave.  A failed write is said once per account and otherwise
+ * ignored: the log records the deliveries, it never fails one.
+ */
 static void
 mlog_line(struct mlog *l, const char *fmt, ...)
 {

@@ -149,7 +149,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return error_errno(err, ERR_TRANSIENT, "calloc");
 	r->job = job;
-	r->worker.pipe[0] = r->worker.pipe[1] = -1;
+	r->committer.pipe[0] = r->committer.pipe[1] = -1;
 	r->account = job->acct->name;
 	r->c = c;
 	r->st = st;
@@ -214,10 +214,10 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 		goto out;
 	}
 	snprintf(prefix, sizeof(prefix), "syncmail.%s", job->rec->tag);
-	if (worker_start(&r->worker, job->md, job->rec, &r->local, err) == -1 ||
+	if (committer_start(&r->committer, job->md, job->rec, &r->local, err) == -1 ||
 	    tmppool_start(&r->pool, job->md, prefix, err) == -1)
 		goto out;
-	sftp_set_wakefd(c, r->worker.pipe[0]);
+	sftp_set_wakefd(c, r->committer.pipe[0]);
 	if (fetch_transfer(r, err) == -1) {
 		abandon(r);
 		fetch_report_removes(r);
@@ -232,16 +232,16 @@ out:
 	 */
 	if (ret == -1 && err->kind == ERR_MAILBOX)
 		sftp_drain(c);
-	if (r->worker.started && r->nbatch > 0) {
-		/* What the worker committed stays committed: the record says so. */
+	if (r->committer.started && r->nbatch > 0) {
+		/* What the committer committed stays committed: the record says so. */
 		struct error local;
 		int wrc;
 
-		worker_collect(&r->worker, 1, &wrc, &local);
+		committer_collect(&r->committer, 1, &wrc, &local);
 		for (i = 0; i < r->nbatch; i++)
 			free(r->items[i].error);
 	}
-	worker_stop(&r->worker);
+	committer_stop(&r->committer);
 	tmppool_stop(&r->pool);
 	sftp_set_wakefd(c, -1);
 	free(r->batch);

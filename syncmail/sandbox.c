@@ -83,11 +83,16 @@ sandbox_add(struct sandbox_paths *l, const char *path, enum sandbox_how how,
 	return 0;
 }
 
-/* As sandbox_add, for a path built from fmt. */
+/* Declared first so the compiler checks fmt against its arguments. */
 static int
 sandbox_addf(struct sandbox_paths *l, enum sandbox_how how, struct error *err,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * As sandbox_add, for a path built from fmt.  A path over 4095 bytes is
+ * skipped and returns 0: it could not be opened either, so there is
+ * nothing to allow.  Returns 0, or -1 with err set (memory ran out).
+ */
 static int
 sandbox_addf(struct sandbox_paths *l, enum sandbox_how how, struct error *err,
     const char *fmt, ...)

@@ -14,6 +14,13 @@
 
 #include "util/fault.h"
 
+/*
+ * Counts the passes of point name when SYNCMAIL_FAULT names it, and
+ * SIGKILLs the whole process, every thread with it, on the Nth; other
+ * points cost a getenv.  The count is atomic because the commit worker
+ * and the network loop both pass points; each process of -j counts its
+ * own.  An N that atoi reads as 0 or less never fires.
+ */
 void
 fault_point(const char *name)
 {

@@ -493,7 +493,7 @@ sv_read(void *ctx, void *buf, size_t len, struct error *err)
 
 /*
  * Nothing to read means the server chose not to answer: that is the
- * client's timeout, unless the commit worker has news (wakefd).
+ * client's timeout, unless the commit thread has news (wakefd).
  */
 static int
 sv_wait(void *ctx, int wakefd, int writing, struct error *err)

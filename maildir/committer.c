@@ -8,12 +8,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "syncmail/worker.h"
+#include "maildir/committer.h"
 
+/*
+ * The worker's thread: waits under w->lock for a submitted batch (state
+ * 1), runs commit_batch on it with the lock released, then stores rc and
+ * err, marks it done (state 2) and wakes a waiting committer_collect (the
+ * cond) and the network loop's poll (a byte on the pipe).  From submit
+ * to collect the items are the thread's to use; the record it writes
+ * has a lock of its own.  A batch submitted when quit is set is still
+ * committed before the thread ends: committer_stop never cuts one off.
+ * Returns NULL.
+ */
 static void *
-worker_main(void *arg)
+committer_main(void *arg)
 {
-	struct worker *w = arg;
+	struct committer *w = arg;
 	struct error err;
 	char byte = 1;
 	int rc;
@@ -41,7 +51,7 @@ worker_main(void *arg)
 }
 
 int
-worker_start(struct worker *w, const struct maildir *md, struct record *rec,
+committer_start(struct committer *w, const struct maildir *md, struct record *rec,
     struct localset *local, struct error *err)
 {
 	int rc;
@@ -55,7 +65,7 @@ worker_start(struct worker *w, const struct maildir *md, struct record *rec,
 		return error_errno(err, ERR_MAILBOX, "pipe");
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	if ((rc = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
+	if ((rc = pthread_create(&w->thread, NULL, committer_main, w)) != 0) {
 		errno = rc;
 		return error_errno(err, ERR_MAILBOX, "pthread_create");
 	}
@@ -64,7 +74,7 @@ worker_start(struct worker *w, const struct maildir *md, struct record *rec,
 }
 
 void
-worker_submit(struct worker *w, struct commit_item *items, size_t n)
+committer_submit(struct committer *w, struct commit_item *items, size_t n)
 {
 	pthread_mutex_lock(&w->lock);
 	w->items = items;
@@ -75,7 +85,7 @@ worker_submit(struct worker *w, struct commit_item *items, size_t n)
 }
 
 int
-worker_busy(struct worker *w)
+committer_busy(struct committer *w)
 {
 	int busy;
 
@@ -86,7 +96,7 @@ worker_busy(struct worker *w)
 }
 
 int
-worker_collect(struct worker *w, int wait, int *rc, struct error *err)
+committer_collect(struct committer *w, int wait, int *rc, struct error *err)
 {
 	char buf[64];
 	int got = 0;
@@ -108,7 +118,7 @@ worker_collect(struct worker *w, int wait, int *rc, struct error *err)
 }
 
 void
-worker_stop(struct worker *w)
+committer_stop(struct committer *w)
 {
 	if (w->started) {
 		pthread_mutex_lock(&w->lock);
