@@ -57,6 +57,9 @@ OBJS =		syncmail/main.o \
 		sftp/stream.o \
 		util/match.o \
 		util/lex.o \
+		mail/header.o \
+		mail/safename.o \
+		mail/utf8.o \
 		util/note.o \
 		maildir/maildir.o \
 		maildir/deliver.o \
@@ -80,7 +83,8 @@ HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/rea
 		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
 		syncmail/sandbox.h util/match.h util/note.h util/lex.h \
-		syncmail/config_int.h sftp/hostkey_blob.h
+		syncmail/config_int.h sftp/hostkey_blob.h \
+		mail/header.h mail/safename.h mail/utf8.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
@@ -90,6 +94,8 @@ UNIT =		tests/unit/test_config \
 		tests/unit/test_localset \
 		tests/unit/test_match \
 		tests/unit/test_lex \
+		tests/unit/test_header \
+		tests/unit/test_safename \
 		tests/unit/test_engine
 # Unit tests linked with the sanitizer objects, which have the crash points.
 UNIT_ASAN =	tests/unit/test_crash
@@ -136,6 +142,10 @@ tests/unit/test_match: tests/unit/test_match.o util/match.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_lex: tests/unit/test_lex.o util/lex.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+tests/unit/test_header: tests/unit/test_header.o mail/header.o mail/utf8.o util/error.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+tests/unit/test_safename: tests/unit/test_safename.o mail/safename.o mail/utf8.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.
 ENGINE_OBJS =	$(filter-out syncmail/main.o syncmail/account.o syncmail/sandbox.o \
@@ -172,7 +182,8 @@ tests/unit/test_crash: tests/unit/test_crash.asan.o $(ENGINE_OBJS:.o=.asan.o)
 $(UNIT_ASAN:=.asan.o): $(HDRS) tests/unit/check.h
 
 # Fuzz targets (tests/fuzz): the config parser, the SFTP reply codec,
-# the known_hosts line parser and the ssh_config reader.  "make fuzz"
+# the known_hosts line parser, the ssh_config reader, a whole pull and
+# the header reader (with names made safe).  "make fuzz"
 # builds each with clang's libFuzzer and runs it FUZZ_SECONDS (one target:
 # FUZZ_NAMES=sshconfig), adding what it finds new to its
 # corpus tests/fuzz/corpus/NAME (with the dictionary tests/fuzz/NAME.dict
@@ -184,7 +195,7 @@ FUZZ_CC ?=	clang
 FUZZ_SECONDS ?=	60
 FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_NAMES =	config proto hostkey sshconfig pull
+FUZZ_NAMES =	config proto hostkey sshconfig pull header
 FUZZ_config =	syncmail/config.c syncmail/config_check.c util/lex.c util/error.c \
 		util/readfile.c
 FUZZ_proto =	sftp/proto.c
@@ -193,10 +204,11 @@ FUZZ_hostkey =	sftp/hostkey.c sftp/hostkey_blob.c util/lex.c util/match.c \
 FUZZ_sshconfig = sftp/sshconfig.c util/lex.c util/match.c util/error.c \
 		util/readfile.c
 FUZZ_pull =	$(ENGINE_OBJS:.o=.c)
+FUZZ_header =	mail/header.c mail/safename.c mail/utf8.c util/error.c
 FUZZ_PROGS =	tests/fuzz/fuzz_config tests/fuzz/fuzz_proto tests/fuzz/fuzz_hostkey \
-		tests/fuzz/fuzz_sshconfig tests/fuzz/fuzz_pull
+		tests/fuzz/fuzz_sshconfig tests/fuzz/fuzz_pull tests/fuzz/fuzz_header
 REPLAY_PROGS =	tests/fuzz/replay_config tests/fuzz/replay_proto tests/fuzz/replay_hostkey \
-		tests/fuzz/replay_sshconfig tests/fuzz/replay_pull
+		tests/fuzz/replay_sshconfig tests/fuzz/replay_pull tests/fuzz/replay_header
 
 tests/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_config) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c $(FUZZ_config) $(LDLIBS)
@@ -208,6 +220,8 @@ tests/fuzz/fuzz_sshconfig: tests/fuzz/fuzz_sshconfig.c $(FUZZ_sshconfig) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_sshconfig.c $(FUZZ_sshconfig) $(LDLIBS)
 tests/fuzz/fuzz_pull: tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pull.c $(FUZZ_pull) $(LDLIBS)
+tests/fuzz/fuzz_header: tests/fuzz/fuzz_header.c $(FUZZ_header) $(HDRS)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_header.c $(FUZZ_header) $(LDLIBS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
 		syncmail/config.asan.o syncmail/config_check.asan.o util/lex.asan.o \
@@ -227,9 +241,14 @@ tests/fuzz/replay_sshconfig: tests/fuzz/replay.asan.o tests/fuzz/fuzz_sshconfig.
 tests/fuzz/replay_pull: tests/fuzz/replay.asan.o tests/fuzz/fuzz_pull.asan.o \
 		$(ENGINE_OBJS:.o=.asan.o)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+tests/fuzz/replay_header: tests/fuzz/replay.asan.o tests/fuzz/fuzz_header.asan.o \
+		mail/header.asan.o mail/safename.asan.o mail/utf8.asan.o \
+		util/error.asan.o
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
 tests/fuzz/fuzz_proto.asan.o tests/fuzz/fuzz_hostkey.asan.o \
-tests/fuzz/fuzz_sshconfig.asan.o tests/fuzz/fuzz_pull.asan.o: $(HDRS)
+tests/fuzz/fuzz_sshconfig.asan.o tests/fuzz/fuzz_pull.asan.o \
+tests/fuzz/fuzz_header.asan.o: $(HDRS)
 
 fuzz-replay: $(REPLAY_PROGS)
 
