@@ -48,6 +48,7 @@ OBJS =		syncmail/main.o \
 		sftp/kex.o \
 		sftp/hostcheck.o \
 		sftp/auth.o \
+		sftp/keyfile.o \
 		sftp/hostkey.o \
 		sftp/hostkey_blob.o \
 		sftp/sshconfig.o \
@@ -76,7 +77,7 @@ OBJS =		syncmail/main.o \
 HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/readfile.h \
 		syncmail/mlog.h \
 		syncmail/account.h syncmail/pull.h syncmail/engine.h maildir/committer.h util/fault.h \
-		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h \
+		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h sftp/keyfile.h \
 		sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h \
 		sftp/sshconfig.h sftp/proxy.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
