@@ -210,7 +210,7 @@ restart_sshd()
 		/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>>"$T/sshd.log" &
 		SSHD_PID=$!
 		track_pid "$SSHD_PID" sshd
-		wait_port "$PORT" 3 && return 0
+		wait_listener "$PORT" "$SSHD_PID" 3 && return 0
 		kill -KILL "$SSHD_PID" 2>/dev/null
 		wait "$SSHD_PID" 2>/dev/null
 		sleep 0.5

@@ -170,11 +170,42 @@ teardown()
 	T=
 }
 
+# E2E_STATE: the one directory every e2e test on this machine shares, for
+# what they must not do at once however many run together (tests/run runs
+# them in parallel): the lock of e2e_lock and free_port's list of the
+# ports it gave out.  Under /run, which only root may write.
+E2E_STATE=${E2E_STATE:-/run/syncmail-e2e}
+
+# e2e_state: makes $E2E_STATE.
+e2e_state()
+{
+	mkdir -p "$E2E_STATE" && chmod 700 "$E2E_STATE"
+}
+
+# e2e_lock / e2e_unlock: holds, in between, the machine-wide lock of the
+# e2e tests (on fd 9), for a change to something they all share: the test
+# user's account, its home directory.  Exiting releases it too.
+e2e_lock()
+{
+	e2e_state || fail "cannot make $E2E_STATE"
+	exec 9>>"$E2E_STATE/lock"
+	flock 9 || fail "flock $E2E_STATE/lock"
+}
+
+e2e_unlock()
+{
+	flock -u 9
+	exec 9>&-
+}
+
 # ensure_user: the remote user.  Its shell must be /bin/sh: root's shell
 # startup here prints text, which would corrupt the SFTP stream.  With
 # UsePAM no, sshd refuses accounts whose password field starts with "!".
+# Under e2e_lock: two tests starting together on a fresh machine would
+# both run useradd, and one would fail on the locked /etc/passwd.
 ensure_user()
 {
+	e2e_lock
 	if ! id -u "$TEST_USER" >/dev/null 2>&1; then
 		useradd -m -s /bin/sh "$TEST_USER" 2>/dev/null ||
 			id -u "$TEST_USER" >/dev/null 2>&1 ||
@@ -185,15 +216,40 @@ ensure_user()
 	case $(getent shadow "$TEST_USER" | cut -d: -f2) in
 	!*|'') usermod -p '*' "$TEST_USER" ;;
 	esac
+	e2e_unlock
 }
 
-# free_port: a TCP port on 127.0.0.1 nobody listens on right now.
+# free_port: a TCP port on 127.0.0.1 nobody listens on right now, and one
+# that no other e2e test on this machine was given in the last hour: tests
+# running at once could otherwise be given the same port, between this
+# call and their bind (or a test's port that must stay closed).
+# $E2E_STATE/ports, under a lock, lists the ports given out.
 free_port()
 {
-	/usr/bin/python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+	e2e_state || return 1
+	/usr/bin/python3 - "$E2E_STATE/ports" <<'EOF'
+import fcntl, os, socket, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+now = time.time()
+given = {}
+for line in os.read(fd, 1 << 20).decode().split("\n"):
+    f = line.split()
+    if len(f) == 2 and 0 <= now - float(f[1]) < 3600:
+        given[int(f[0])] = float(f[1])
+for _ in range(200):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    if port not in given:
+        break
+given[port] = now
+os.lseek(fd, 0, 0)
+os.ftruncate(fd, 0)
+os.write(fd, "".join("%d %.3f\n" % kv for kv in given.items()).encode())
+print(port)
+EOF
 }
 
 # wait_port PORT SECS: true once 127.0.0.1:PORT accepts a connection.
@@ -212,11 +268,81 @@ sys.exit(1)
 EOF
 }
 
+# wait_listener PORT PID SECS: true once PID (or a process it started)
+# listens on 127.0.0.1:PORT; false after SECS seconds, or as soon as PID
+# has ended (a daemon that could not bind the port).  Another program
+# listening there does not count: with wait_port, a daemon that lost its
+# port to another test's would pass for started, and the test would talk
+# to that other test's server.
+wait_listener()
+{
+	/usr/bin/python3 - "$1" "$2" "$3" <<'EOF'
+import os, sys, time
+port, pid, end = int(sys.argv[1]), sys.argv[2], time.time() + float(sys.argv[3])
+addrs = {a + ":%04X" % port for a in (
+    "0100007F", "00000000", "0" * 32, "0000000000000000FFFF00000100007F")}
+
+def stat(p):
+    try:
+        with open("/proc/%s/stat" % p) as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+def listening():
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                for line in f.readlines()[1:]:
+                    v = line.split()
+                    if v[1] in addrs and v[3] == "0A":
+                        found.add("socket:[%s]" % v[9])
+        except OSError:
+            pass
+    return found
+
+def tree(root):
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            st = stat(d)
+            if st:
+                kids.setdefault(st[1], []).append(d)
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+while time.time() < end:
+    st = stat(pid)
+    if st is None or st[0] in ("Z", "X"):
+        sys.exit(1)
+    socks = listening()
+    for p in tree(pid) if socks else ():
+        try:
+            fds = os.listdir("/proc/%s/fd" % p)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink("/proc/%s/fd/%s" % (p, fd)) in socks:
+                    sys.exit(0)
+            except OSError:
+                pass
+    time.sleep(0.05)
+sys.exit(1)
+EOF
+}
+
 # start_sshd: writes $T/sshd_config for a free port and starts sshd.
 # launch_daemon PORT LOG COMM CMD...: starts CMD in the background (its
 # stderr appended to LOG), tracked by teardown as COMM, and waits up to
-# 5 s for 127.0.0.1:PORT to accept.  0 with DAEMON_PID set; 1 when it did
-# not (the daemon is killed: the caller may try another port).
+# 5 s for it to listen on 127.0.0.1:PORT (wait_listener).  0 with
+# DAEMON_PID set; 1 when it did not (the daemon is killed: the caller may
+# try another port).
 launch_daemon()
 {
 	ld_port=$1 ld_log=$2 ld_comm=$3
@@ -224,7 +350,7 @@ launch_daemon()
 	"$@" 2>>"$ld_log" &
 	DAEMON_PID=$!
 	track_pid "$DAEMON_PID" "$ld_comm"
-	wait_port "$ld_port" 5 && return 0
+	wait_listener "$ld_port" "$DAEMON_PID" 5 && return 0
 	kill -KILL "$DAEMON_PID" 2>/dev/null
 	wait "$DAEMON_PID" 2>/dev/null
 	return 1

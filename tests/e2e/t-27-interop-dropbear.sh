@@ -5,7 +5,8 @@
 # not at run time; Debian's offers aes-ctr, which libssh2 1.10 has.  The
 # chacha20-only case is t-26's, with sshd.)
 # Dropbear reads only ~/.ssh/authorized_keys: the test adds its key to
-# the test user's and removes that line at the end.
+# the test user's and removes that line at the end, both under e2e_lock
+# (the other pass of this test may be editing the file at the same time).
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/lib-connect.sh"
 setup
@@ -18,16 +19,20 @@ AK=$UHOME/.ssh/authorized_keys
 CLIENT_KEY=$(cut -d' ' -f2 "$T/id_ed25519.pub")
 remove_key()
 {
+	e2e_lock
 	[ -f "$AK" ] && sed -i "\\|$CLIENT_KEY|d" "$AK"
+	e2e_unlock
 	return 0
 }
 trap 'remove_key; teardown' EXIT
+e2e_lock
 mkdir -p "$UHOME/.ssh"
 chown "$TEST_USER:" "$UHOME/.ssh"
 chmod 700 "$UHOME/.ssh"
 echo "$(cut -d' ' -f1,2 "$T/id_ed25519.pub") syncmail-e2e-$TEST_NAME" >>"$AK"
 chown "$TEST_USER:" "$AK"
 chmod 600 "$AK"
+e2e_unlock
 
 # start_dropbear KEYFILE [ARGS...]: Dropbear on a free port, DB_PORT; the
 # host key's known_hosts line is added.
