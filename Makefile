@@ -1,3 +1,5 @@
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # syncmail: pull new mail from Maildirs on SSH servers into local Maildirs.
 
 PREFIX ?=	/usr/local

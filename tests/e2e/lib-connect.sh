@@ -1,3 +1,5 @@
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Helpers for the connection tests (t-20 to t-27): other SSH servers,
 # ssh-agent, a silent listener, runs with an agent, without a terminal or
 # on a pseudo-terminal.  Sourced after lib.sh and setup.  POSIX sh.

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # End-to-end test library for syncmail: sourced by every tests/e2e/t-*.sh
 # and by tests/demo.sh.  POSIX sh (dash runs it); Linux, run as root.
 #

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Basic pull: 500 messages of mixed sizes, among them an empty one and one
 # of 20 MB, arrive byte-identical in the local new/ under their names, with
 # the remote mtimes and mode 0600; none stay in the remote new/; exit 0.

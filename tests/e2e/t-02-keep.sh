@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # keep yes: messages are copied and left on the server; a second run
 # delivers nothing twice; a message the user deleted locally, or read
 # (moved to cur/), is not fetched again; new mail still arrives.

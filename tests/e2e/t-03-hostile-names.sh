@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Hostile entries in the remote new/: a symlink to a file outside the
 # Maildir, a fifo, a subdirectory, a dotfile and a name with a newline are
 # skipped with a warning each and never opened (the fifo would hang a run

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Race with the server's delivery agent: a writer delivers 2000 messages
 # into the remote new/ (each written in tmp/, then renamed into new/) while
 # syncmail runs again and again.  Files that arrive after a run listed new/

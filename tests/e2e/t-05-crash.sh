@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Crash safety: rounds of syncmail killed with SIGKILL at a random moment,
 # with mail arriving between rounds, the user reading mail (new/ -> cur/)
 # and, once, deleting a delivered message.  After a final clean run every

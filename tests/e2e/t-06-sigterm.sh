@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Signals: the first SIGTERM (or SIGINT, SIGHUP) mid-run lets the messages
 # in flight finish and exits 128+N, leaving every message in exactly one
 # place (local or remote) and nothing in the local tmp/; a second SIGTERM

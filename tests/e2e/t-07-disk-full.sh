@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Local disk full or write error: a message that does not fit stays on the
 # server, no partial file stays in the local tmp/, exit 1; the small ones
 # are never lost nor doubled; once there is room a later run moves it.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # The account lock: while one syncmail runs an account, a second one on
 # the same account exits 75 at once (without waiting) and touches
 # nothing; the first exits 0; nothing is delivered twice.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Host keys: an unknown key (empty known_hosts) is refused with exit 77 and
 # its SHA256 fingerprint printed; a changed key is refused with 77; in both
 # cases nothing moves.  A hashed known_hosts works, as does the plain

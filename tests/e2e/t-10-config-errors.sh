@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Config errors exit 78 with "syncmail: FILE:LINE: message" and attempt
 # nothing: an unknown keyword, an account without host, port 70000, a
 # duplicate account name, two pulls of one mailbox.  An unknown account on

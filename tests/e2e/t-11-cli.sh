@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Command line: -h and --help print usage with a line per flag and exit
 # 0; -V and --version print the syncmail, libssh2 and OpenSSL versions
 # and exit 0; a bad flag exits 64; with no config file the first run's

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # More host key cases (SPEC 6 and 7): accept-new records an unknown key
 # and then works, but never replaces a changed one; known_hosts is read
 # line by line, so comments, junk lines and other hosts' entries before

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Recovery from each state a crash can leave between the write-ahead
 # record and the remote delete (SPEC 4), built by hand so that every case
 # runs every time, whatever the timing of a kill:

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Files older than 36 hours in the remote tmp/ (a delivery agent that died
 # mid-write) are reported with a warning and never touched; a fresh file
 # there (a delivery in progress) is neither reported nor touched.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Several accounts: one account's failure never stops the others, and the
 # exit status is the worst one in the order 1 > 77 > 75 > 0.  A refused
 # connection and a server that never answers (timeout) are 75, within the

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # max-size: larger messages stay on the server with a warning (exit 0);
 # max-messages: at most that many moved per run, the rest next time.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Network faults mid-transfer (SPEC 5): the connection dropping (the
 # server's processes for it killed), the server stalling (its sftp-server
 # stopped) or its sftp-server killed alone fails the account with 75, a

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Deterministic crash sweep: syncmail killed (SIGKILL, as by a power cut)
 # at each step boundary of a message's life, through the crash points that
 # the sanitizer build compiles in (util/fault.h):

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Memory stays bounded by design, not by the size of the mailboxes: 2,000
 # new messages pulled into a local Maildir that already holds 100,000
 # (in cur/, as a reader's INBOX does) must peak under 16 MiB of RSS (GNU

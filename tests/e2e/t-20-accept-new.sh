@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # host-key-check accept-new and refusals (SPEC 6): the first run records
 # the unknown key with one appended line and moves mail, the second uses
 # it, a changed server key is refused (77) with the file left byte for

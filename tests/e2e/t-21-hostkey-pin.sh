@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Host key algorithm pinning (SPEC 7): a server with both an ed25519 and
 # an ECDSA host key, known by only one of them, works either way: the key
 # type known_hosts holds is the one asked for.  Lines of key types we

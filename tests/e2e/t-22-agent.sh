@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Authentication (SPEC 6): an ssh-agent started here with an ed25519 key
 # and no identity file configured works; RSA keys in the agent are
 # skipped with a -v note (libssh2 1.10 signs with SHA-1 only).  An

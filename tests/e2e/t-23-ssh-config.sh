@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # ~/.ssh/config (SPEC 3): a "Host mail" block with HostName, Port, User,
 # IdentityFile (with %d and %h) and UserKnownHostsFile (from an Included
 # file) is all an account needs besides "host mail" and its pull.  The

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # proxy-command (SPEC 3): "nc %h %p" (netcat-openbsd) carries the
 # connection; so does a ProxyCommand from the ssh config, and
 # "ssh -W %h:%p" through a jump host (a second sshd that forwards).  A

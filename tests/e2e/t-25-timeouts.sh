@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Timeouts everywhere (SPEC 2, 5): a listener that accepts and stays
 # silent fails its account within timeout + 2 seconds with exit 75, while
 # the other accounts of the same run (before and after it) still move

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Interoperability with OpenSSH servers, 200 messages each: sshd with an
 # ed25519 host key; with an ECDSA one; with "Subsystem sftp internal-sftp"
 # and a ChrootDirectory; with gesftpserver as the sftp subsystem.  An sshd

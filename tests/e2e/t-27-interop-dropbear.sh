@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Interoperability with the Dropbear server (dropbear-bin) running
 # OpenSSH's sftp-server, 200 messages, with an ed25519 host key and with
 # an ECDSA one.  (Dropbear's server chooses its ciphers when it is built,

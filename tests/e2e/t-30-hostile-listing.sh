@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # A hostile SFTP server's listings (tests/hostile/hostile.py): names with
 # "/", "..", a NUL, control bytes or 256-1500 bytes, every name listed
 # twice, entries without attributes, NAME counts that do not fit the

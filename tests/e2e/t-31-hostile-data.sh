@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # An unusual SFTP server (tests/hostile/hostile.py) that is within the
 # protocol: DATA replies half as long as asked, replies to pipelined
 # requests in reverse order: every message arrives whole, exit 0.

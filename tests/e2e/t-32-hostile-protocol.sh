@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # A hostile SFTP server breaks the protocol in the middle of one message
 # (its second READ, so a partial file exists locally): replies to ids
 # never sent, a reply sent twice, a HANDLE sent twice, the wrong reply

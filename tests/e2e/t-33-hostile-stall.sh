@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # A hostile SFTP server stops answering in the middle of a message, after
 # a whole reply or in the middle of one, and keeps the connection open.
 # With "timeout 3" the account fails within 3 seconds of the last byte

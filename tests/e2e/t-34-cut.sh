@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Connection cut at byte N: a relay (tests/hostile/cutrelay.py) between
 # syncmail and sshd closes the TCP connection (orderly or with a reset,
 # alternately) after N bytes in both directions together, for N spread

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Sizes a hostile SFTP server can make hard to prove (tests/hostile/
 # hostile.py).  A message that grew since the listing must not be
 # delivered cut to the listed size, and its grown copy must stay on the

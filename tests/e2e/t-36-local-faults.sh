@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Local faults (SPEC 5: "local disk full or write error"), each made on
 # purpose against the real program and sshd.  Every faulty run must exit 1
 # (SPEC 2), print an error naming the path and what failed, lose nothing

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # The normal build under valgrind --leak-check=full: every run below must
 # end with no invalid access, no use of an uninitialised value and no
 # leak (definite, indirect or possible), or valgrind's own exit status 99

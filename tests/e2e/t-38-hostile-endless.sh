@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # A server whose listing of new/ never ends (tests/hostile/hostile.py,
 # mode endless-list: every READDIR answers 1,500 more invented names).
 # syncmail must stop listing at its cap (50,000 messages a run), in

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # The sandbox (SPEC 6), Linux Landlock: once the config is read, syncmail
 # can read and write its local Maildirs, read its key and known_hosts
 # files, ~/.ssh, /etc and /usr, and nothing else: not a file beside the

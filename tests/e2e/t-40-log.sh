@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # The log keyword (SPEC 3) with a file: one line per moved message with
 # the account, the remote and local paths, the bytes and the SHA-256 of
 # what was delivered (checked against sha256sum of each original), and

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Power cuts (SPEC 5: "killed at any instant (kill -9, power cut)").  After
 # a kill the kernel still writes the page cache out; after a power cut
 # whatever was not flushed is gone.  Here the local Maildir and its record

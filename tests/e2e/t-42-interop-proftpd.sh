@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Interoperability with ProFTPD's mod_sftp (proftpd-core and
 # proftpd-mod-crypto), which is its own SSH server and SFTP server: with
 # an ed25519 host key, 200 messages, a second run with nothing new, keep

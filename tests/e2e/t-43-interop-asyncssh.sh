@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Interoperability with AsyncSSH (python3-asyncssh): its SSH server and
 # SFTP server, started by tests/e2e/asyncssh_server.py with the test's
 # ed25519 host key and client key, running as the test user: 200

@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # tinysshd (Debian tinysshd) offers chacha20-poly1305 as its only cipher,
 # which libssh2 1.10 lacks: refused cleanly, exit 76 (SPEC 2) with a
 # message that names the cipher and both sides' lists, nothing moved; the

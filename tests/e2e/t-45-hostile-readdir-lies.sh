@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # A server whose READDIR reports stat, not lstat, attributes, as servers
 # built from Paramiko's stub do (tests/hostile/hostile.py, mode
 # readdir-stat), and here every entry of new/ as a regular file: a

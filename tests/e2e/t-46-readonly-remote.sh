@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # A remote new/ the remote user cannot write to (a read-only Maildir, here
 # chmod 0555 as root): every message is delivered, every remote delete
 # fails.  One warning per pull says so, with the count and the cause, and

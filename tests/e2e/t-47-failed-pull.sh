@@ -1,4 +1,6 @@
 #!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
 # An account whose pull cannot be listed goes on with its other pulls on
 # the same connection (README: a remote new/ that cannot be listed fails
 # that pull, status 1).  The failed listing leaves answers in flight (the
