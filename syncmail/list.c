@@ -189,8 +189,14 @@ lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
 				l->done = 1;
 				return 0;
 			}
+			/* SFTP servers take paths as they are: "~" is a name. */
 			return error_set(err, ERR_MAILBOX, "%s: cannot list: "
-			    "%s", l->path, proto_status_str(rep->status));
+			    "%s%s", l->path, proto_status_str(rep->status),
+			    r->remote[0] == '~' &&
+			    rep->status == SSH_FX_NO_SUCH_FILE ? " (\"~/\" is not "
+			    "expanded on the server: a relative path already "
+			    "starts in the login directory, so write "
+			    "\"Maildir\", not \"~/Maildir\")" : "");
 		}
 		if (rep->type != SSH_FXP_HANDLE)
 			return error_set(err, ERR_TRANSIENT, "%s: OPENDIR "

@@ -89,11 +89,16 @@ select_msgs(struct run *r, struct error *err)
 	return 0;
 }
 
-/* Prints what the run would do: each delete and each move or copy. */
+/*
+ * Prints what the run would do: each delete and each move or copy, then
+ * the totals, with what is already here and what stays on the server
+ * (the warnings said why).
+ */
 static void
 dry_run(struct run *r)
 {
 	const char *verb = r->job->acct->keep ? "copy" : "move";
+	uint64_t nmove = 0, bytes = 0, ndelete = 0, nhere = 0, nleft = 0;
 	char name[1100];
 	struct message *m;
 	size_t i;
@@ -101,14 +106,26 @@ dry_run(struct run *r)
 	for (i = 0; i < r->nmsgs; i++) {
 		m = &r->msgs[i];
 		printable(m->name, name, sizeof(name));
-		if (m->earlier)
+		if (m->earlier) {
 			say_out(r->account, "would delete %s/new/%s (delivered "
 			    "by an earlier run)", r->remote, name);
-		else if (m->state == MSG_WAIT)
+			ndelete++;
+		} else if (m->state == MSG_WAIT) {
 			say_out(r->account, "would %s %s/new/%s (%llu bytes) "
 			    "to %s/new", verb, r->remote, name,
 			    (unsigned long long)m->size, r->job->pull->local);
+			nmove++;
+			bytes += m->size;
+		} else if (m->state == MSG_DONE)
+			nhere++;
+		else
+			nleft++;
 	}
+	say_out(r->account, "%s/new: in all %llu to %s (%llu bytes), %llu to "
+	    "delete, %llu already here, %llu left on the server", r->remote,
+	    (unsigned long long)nmove, verb, (unsigned long long)bytes,
+	    (unsigned long long)ndelete, (unsigned long long)nhere,
+	    (unsigned long long)nleft);
 }
 
 /*

@@ -106,6 +106,10 @@ assert_rc 0 "syncmail -n"
 while read -r name; do
 	grep -qF "$name" "$T/out" || fail "syncmail -n does not list $name"
 done <"$T/last"
+# The totals: the 6 messages and the sum of their sizes.
+bytes=$(cat "$REMOTE"/new/* | wc -c)
+grep -qF "/new: in all 6 to move ($bytes bytes), 0 to delete, 0 already here, 0 left on the server" "$T/out" ||
+	fail "syncmail -n gives no totals for 6 messages of $bytes bytes: $(tail -n 1 "$T/out")"
 untouched "syncmail -n"
 run_syncmail -n -v
 assert_rc 0 "syncmail -n -v"

@@ -53,9 +53,21 @@ for order in "missing good" "good missing" "newless good" \
 		fail "pulls $order: no error says the listing failed"
 	grep -q "not in flight" "$T/err" &&
 		fail "pulls $order: a stale answer was taken for the next pull's"
+	grep -q "is not expanded on the server" "$T/err" &&
+		fail "pulls $order: the ~/ hint for a path without ~"
 	check_exactly_once
 	rounds=$((rounds + 1))
 done
+# A remote path written with ~/, which SFTP servers do not expand: the
+# error says so (SPEC 3), and the good pull after it still moves its mail.
+pulls "~/Maildir" "$REMOTE"
+mkmsgs "$REMOTE/new" 5 small
+run_syncmail
+assert_rc 1 "pulls ~/Maildir good"
+grep -q '~/Maildir/new: cannot list: no such file ("~/" is not expanded on the server' "$T/err" ||
+	fail "pull ~/Maildir: the error does not say ~/ is not expanded: $(cat "$T/err")"
+check_exactly_once
+rounds=$((rounds + 1))
 . "$ROOT/tests/hostile/lib-hostile.sh"
 reset_orig
 hostile_setup
