@@ -480,11 +480,16 @@ single_rounds()
 # K files are in new/ (the server loses none); a message the cut left in
 # new/ deleted by the user (a message delivered once is not fetched again,
 # even after it is deleted locally: syncmail.conf(5)); two normal runs.
+# The cut at K files may land between the flush of new/ and the flush of
+# tmp/ (new-synced): the victim is then a settled one, as in that fault
+# round (delete_victim), and none when the whole batch is in both; the
+# fault rounds at renamed, tmp-resynced and remove-sent still prefer a
+# message with a second link, which catches a missing flush of tmp/.
 NK=0
 keep_rounds()
 {
 	CHECK_K=-k
-	VICTIM=1
+	VICTIM=settled
 	conf_add keep yes
 	for kr_n in 40 8; do
 		for kr_moment in exit new; do
