@@ -153,9 +153,9 @@ tests/unit/test_safename: tests/unit/test_safename.o mail/safename.o mail/utf8.o
 # the account's connection and the sandbox.
 ENGINE_OBJS =	$(filter-out syncmail/main.o syncmail/account.o syncmail/sandbox.o \
 		compat/sandbox%,$(OBJS))
-tests/unit/test_engine: tests/unit/test_engine.o $(ENGINE_OBJS)
+tests/unit/test_engine: tests/unit/test_engine.o tests/unit/fixture.o $(ENGINE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-$(UNIT:=.o): $(HDRS) tests/unit/check.h
+$(UNIT:=.o) tests/unit/fixture.o: $(HDRS) tests/unit/check.h tests/unit/fixture.h
 
 unit: $(UNIT) $(UNIT_ASAN)
 
@@ -180,9 +180,11 @@ asan: $(ASAN_PROG)
 # The engine killed at each crash point, against a local sftp-server; the
 # test logs the engine's moves and fsyncs (ld's --wrap) to check their order.
 CRASH_WRAP =	-Wl,--wrap=renameat2 -Wl,--wrap=linkat -Wl,--wrap=fsync
-tests/unit/test_crash: tests/unit/test_crash.asan.o $(ENGINE_OBJS:.o=.asan.o)
+tests/unit/test_crash: tests/unit/test_crash.asan.o tests/unit/fixture.asan.o \
+	    $(ENGINE_OBJS:.o=.asan.o)
 	$(CC) $(ASAN_FLAGS) $(CRASH_WRAP) -o $@ $^ $(LDLIBS)
-$(UNIT_ASAN:=.asan.o): $(HDRS) tests/unit/check.h
+$(UNIT_ASAN:=.asan.o) tests/unit/fixture.asan.o: $(HDRS) tests/unit/check.h \
+	    tests/unit/fixture.h
 
 # Fuzz targets (tests/fuzz): the config parser, the SFTP reply codec,
 # the known_hosts line parser, the ssh_config reader, a whole pull and
@@ -322,5 +324,5 @@ install: $(PROG)
 
 clean:
 	rm -f $(PROG) $(OBJS) $(ASAN_PROG) $(ASAN_OBJS) $(UNIT) $(UNIT:=.o)
-	rm -f $(UNIT_ASAN) $(UNIT_ASAN:=.asan.o)
+	rm -f $(UNIT_ASAN) $(UNIT_ASAN:=.asan.o) tests/unit/fixture.o tests/unit/fixture.asan.o
 	rm -f $(FUZZ_PROGS) $(REPLAY_PROGS) tests/fuzz/*.asan.o

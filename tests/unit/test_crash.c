@@ -64,6 +64,7 @@
 #include "syncmail/say.h"
 #include "syncmail/status.h"
 #include "check.h"
+#include "fixture.h"
 
 /*
  * The crash points, in the order a message passes them.  per_msg: passed
@@ -126,44 +127,6 @@ struct tcase {
 	unsigned seed[MAXMSGS];
 };
 
-static const char *
-sftp_server_path(void)
-{
-	const char *p = getenv("SFTP_SERVER");
-
-	return p != NULL ? p : "/usr/lib/openssh/sftp-server";
-}
-
-static void
-mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t i;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (i = 1; buf[i] != '\0'; i++)
-		if (buf[i] == '/') {
-			buf[i] = '\0';
-			mkdir(buf, 0700);
-			buf[i] = '/';
-		}
-	mkdir(buf, 0700);
-}
-
-static void
-mkmaildir(const char *path)
-{
-	char sub[PATH_MAX + 8];
-
-	mkdirs(path);
-	snprintf(sub, sizeof(sub), "%s/tmp", path);
-	mkdir(sub, 0700);
-	snprintf(sub, sizeof(sub), "%s/cur", path);
-	mkdir(sub, 0700);
-	snprintf(sub, sizeof(sub), "%s/new", path);
-	mkdir(sub, 0700);
-}
-
 #define MSGMAX	8192
 
 /* The bytes of a message: a header and len bytes that depend on seed. */
@@ -176,33 +139,6 @@ msg_bytes(size_t len, unsigned seed, char *buf)
 	for (i = 0; i < len && n < MSGMAX; i++)
 		buf[n++] = 'a' + (int)((seed * 31 + i * 7) % 26);
 	return n;
-}
-
-/* Names in dir that do not start with '.', or -1 if it cannot be read. */
-static int
-count_files(const char *dir)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* Files in maildir/sub ("new", "tmp"). */
-static int
-count_in(const char *maildir, const char *sub)
-{
-	char dir[PATH_MAX + 8];
-
-	snprintf(dir, sizeof(dir), "%s/%s", maildir, sub);
-	return count_files(dir);
 }
 
 /* 1 when the file at path holds message i's bytes. */
@@ -262,7 +198,7 @@ tcase_init(struct tcase *tc, const char *name, int npulls, int n, int keep)
 	tc->keep = keep;
 	tc->npulls = npulls;
 	for (p = 0; p < npulls; p++) {
-		mkmaildir(tc->remote[p]);
+		fixture_mkmaildir(tc->remote[p], 1);
 		for (i = 0; i < n; i++) {
 			snprintf(file, sizeof(file), "17000000%02d.M1P1Q%d.%c",
 			    i, i, 'a' + p);
@@ -541,7 +477,7 @@ engine_run(const struct tcase *tc, const char *fault, int leaks)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sp[1], 0);
 	posix_spawn_file_actions_adddup2(&fa, sp[1], 1);
-	rc = posix_spawn(&server, sftp_server_path(), &fa, NULL, argv, environ);
+	rc = posix_spawn(&server, fixture_sftp_server(), &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(sp[1]);
 	if (rc != 0) {
@@ -870,7 +806,7 @@ check_state(const struct tcase *tc, const char *when)
 	}
 	CHECK(ok);
 	for (p = 0; p < tc->npulls; p++) {
-		remote = count_in(tc->remote[p], "new");
+		remote = fixture_count_in(tc->remote[p], "new");
 		CHECK(remote == (tc->keep ? want[p] : 0));
 		if (remote != (tc->keep ? want[p] : 0))
 			printf("  %s %s: %d files in %s/new\n", tc->name, when,
@@ -888,7 +824,7 @@ check_state(const struct tcase *tc, const char *when)
 		}
 	}
 	CHECK(ok);
-	i = count_in(tc->local, "tmp");
+	i = fixture_count_in(tc->local, "tmp");
 	CHECK(i == 0);
 	if (i != 0)
 		printf("  %s %s: %d files in tmp/\n", tc->name, when, i);
@@ -924,7 +860,7 @@ crash_case(const struct point *pt, int hit, int n, int keep, int variant)
 		add_msg(&tc, 0, "1800000000.M2P2Q0.late", 5000, 999);
 	if (variant & (V_READ | V_DELETE)) {
 		/* Only where the crash left something in new/. */
-		CHECK(count_in(tc.local, "new") > 0);
+		CHECK(fixture_count_in(tc.local, "new") > 0);
 		each_local(&tc, "new", variant & V_READ ? user_read :
 		    user_delete);
 	}
@@ -1105,9 +1041,9 @@ main(int argc, char **argv)
 	int n, ncases = 0;
 
 	(void)argc;
-	if (access(sftp_server_path(), X_OK) == -1) {
+	if (access(fixture_sftp_server(), X_OK) == -1) {
 		printf("FAIL: no %s (openssh-sftp-server)\n",
-		    sftp_server_path());
+		    fixture_sftp_server());
 		return 1;
 	}
 	/* The sources are two levels above tests/unit/test_crash. */

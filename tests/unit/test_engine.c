@@ -34,6 +34,7 @@
 #include "syncmail/say.h"
 #include "syncmail/status.h"
 #include "check.h"
+#include "fixture.h"
 
 static char root[64];		/* the temporary directory */
 
@@ -42,14 +43,6 @@ struct server {
 	pid_t	 pid;
 	int	 fd;
 };
-
-static const char *
-sftp_server_path(void)
-{
-	const char *p = getenv("SFTP_SERVER");
-
-	return p != NULL ? p : "/usr/lib/openssh/sftp-server";
-}
 
 static int
 server_start(struct server *sv)
@@ -63,7 +56,7 @@ server_start(struct server *sv)
 	if (sv->pid == 0) {
 		dup2(sp[1], 0);
 		dup2(sp[1], 1);
-		execl(sftp_server_path(), "sftp-server", (char *)NULL);
+		execl(fixture_sftp_server(), "sftp-server", (char *)NULL);
 		_exit(127);
 	}
 	close(sp[1]);
@@ -81,38 +74,6 @@ server_stop(struct server *sv)
 	waitpid(sv->pid, &status, 0);
 }
 
-static void
-mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t i;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (i = 1; buf[i] != '\0'; i++)
-		if (buf[i] == '/') {
-			buf[i] = '\0';
-			mkdir(buf, 0700);
-			buf[i] = '/';
-		}
-	mkdir(buf, 0700);
-}
-
-static void
-mkmaildir(const char *path, int with_new)
-{
-	char sub[PATH_MAX];
-
-	mkdirs(path);
-	snprintf(sub, sizeof(sub), "%s/tmp", path);
-	mkdir(sub, 0700);
-	snprintf(sub, sizeof(sub), "%s/cur", path);
-	mkdir(sub, 0700);
-	if (with_new) {
-		snprintf(sub, sizeof(sub), "%s/new", path);
-		mkdir(sub, 0700);
-	}
-}
-
 /* Writes len bytes that depend on seed into dir/name. */
 static void
 write_msg(const char *dir, const char *name, size_t len, unsigned seed)
@@ -128,23 +89,6 @@ write_msg(const char *dir, const char *name, size_t len, unsigned seed)
 	for (i = 0; i < len; i++)
 		fputc('a' + (int)((seed * 31 + i * 7) % 26), f);
 	fclose(f);
-}
-
-/* Regular files in dir, or -1 if it cannot be read. */
-static int
-count_files(const char *dir)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* 1 when the two files hold the same bytes. */
@@ -180,7 +124,7 @@ mkmsgs(const char *remote, const char *orig, const char *name, int n)
 	int i;
 
 	snprintf(dir, sizeof(dir), "%s/new", remote);
-	mkdirs(orig);
+	fixture_mkdirs(orig);
 	for (i = 0; i < n; i++) {
 		snprintf(file, sizeof(file), "17000000%02d.M1P1Q%d.%s", i, i,
 		    name);
@@ -227,18 +171,8 @@ tcase_init(struct tcase *tc, const char *name, int n)
 	snprintf(tc->remote, sizeof(tc->remote), "%s/%s/remote", root, name);
 	snprintf(tc->local, sizeof(tc->local), "%s/%s/local", root, name);
 	snprintf(tc->orig, sizeof(tc->orig), "%s/%s/orig", root, name);
-	mkmaildir(tc->remote, 1);
+	fixture_mkmaildir(tc->remote, 1);
 	mkmsgs(tc->remote, tc->orig, name, n);
-}
-
-/* Files in maildir/sub ("new", "tmp"). */
-static int
-count_in(const char *maildir, const char *sub)
-{
-	char dir[PATH_MAX];
-
-	snprintf(dir, sizeof(dir), "%s/%s", maildir, sub);
-	return count_files(dir);
 }
 
 /*
@@ -334,14 +268,14 @@ test_plain(void)
 	CHECK(run_account(conf, rcs, NULL, 0) == 0);
 	CHECK(rcs[0] == STATUS_OK);
 	CHECK(all_delivered(tc.orig, tc.local));
-	CHECK(count_in(tc.remote, "new") == 0);
-	CHECK(count_in(tc.local, "tmp") == 0);
-	CHECK(count_in(tc.local, "new") == 40);
+	CHECK(fixture_count_in(tc.remote, "new") == 0);
+	CHECK(fixture_count_in(tc.local, "tmp") == 0);
+	CHECK(fixture_count_in(tc.local, "new") == 40);
 
 	/* Nothing new: nothing moves, nothing fails. */
 	CHECK(run_account(conf, rcs, NULL, 0) == 0);
 	CHECK(rcs[0] == STATUS_OK);
-	CHECK(count_in(tc.local, "new") == 40);
+	CHECK(fixture_count_in(tc.local, "new") == 40);
 }
 
 /*
@@ -371,7 +305,7 @@ test_failed_pull(const char *order)
 		else {
 			snprintf(dir, sizeof(dir), "%s/fail-%s/newless", root,
 			    order);
-			mkmaildir(dir, 0);
+			fixture_mkmaildir(dir, 0);
 			snprintf(line, sizeof(line), "pull %s %s/fail-%s/l%zu\n",
 			    dir, root, order, i);
 		}
@@ -384,7 +318,7 @@ test_failed_pull(const char *order)
 	CHECK(strstr(errs, "cannot list") != NULL);
 	CHECK(rcs[good] == STATUS_OK);
 	CHECK(all_delivered(tc.orig, tc.local));
-	CHECK(count_in(tc.remote, "new") == 0);
+	CHECK(fixture_count_in(tc.remote, "new") == 0);
 	if (rcs[good] != STATUS_OK)
 		printf("  order %s: the good pull failed after \"%s\"\n", order,
 		    errs);
@@ -403,13 +337,13 @@ test_keep(void)
 	CHECK(run_account(conf, rcs, NULL, 0) == 0);
 	CHECK(rcs[0] == STATUS_OK);
 	CHECK(all_delivered(tc.orig, tc.local));
-	CHECK(count_in(tc.remote, "new") == 10);
+	CHECK(fixture_count_in(tc.remote, "new") == 10);
 	/* Read and deleted locally: a kept message is not fetched again. */
 	snprintf(file, sizeof(file), "%s/new/1700000003.M1P1Q3.keep", tc.local);
 	CHECK(unlink(file) == 0);
 	CHECK(run_account(conf, rcs, NULL, 0) == 0);
 	CHECK(rcs[0] == STATUS_OK);
-	CHECK(count_in(tc.local, "new") == 9);
+	CHECK(fixture_count_in(tc.local, "new") == 9);
 }
 
 /*
@@ -430,7 +364,7 @@ test_recovery(void)
 	int rcs[1];
 
 	tcase_init(&tc, "rec", 2);
-	mkmaildir(local, 1);
+	fixture_mkmaildir(local, 1);
 	snprintf(source, sizeof(source), "test@127.0.0.1:22:%s", remote);
 	record_tag(source, tag);
 	snprintf(state, sizeof(state), "%s/syncmail-state.%s", local, tag);
@@ -459,9 +393,9 @@ test_recovery(void)
 	    "pull %s %s\n", remote, local);
 	CHECK(run_account(conf, rcs, NULL, 0) == 0);
 	CHECK(rcs[0] == STATUS_OK);
-	CHECK(count_in(remote, "new") == 0);
+	CHECK(fixture_count_in(remote, "new") == 0);
 	/* whole (1), empty (1) and the fetched copy of the empty one (1). */
-	CHECK(count_in(local, "new") == 3);
+	CHECK(fixture_count_in(local, "new") == 3);
 	CHECK(stat(file, &st) == 0 && st.st_size == 0);
 	snprintf(file, sizeof(file), "%s/1700000000.M1P1Q0.rec", orig);
 	snprintf(src, sizeof(src), "%s/new/1700000000.M1P1Q0.rec", local);
@@ -473,9 +407,9 @@ main(void)
 {
 	char cmd[PATH_MAX + 16];
 
-	if (access(sftp_server_path(), X_OK) == -1) {
+	if (access(fixture_sftp_server(), X_OK) == -1) {
 		printf("FAIL: no %s (openssh-sftp-server)\n",
-		    sftp_server_path());
+		    fixture_sftp_server());
 		return 1;
 	}
 	snprintf(root, sizeof(root), "/tmp/syncmail-engine.XXXXXX");
