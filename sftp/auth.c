@@ -111,6 +111,28 @@ auth_tried_add(struct auth_run *r, const char *what)
 }
 
 /*
+ * Offers the key file at path, with its passphrase pass (NULL: none), and
+ * counts it as offered unless libssh2 could not load it (a wrong
+ * passphrase is found out here, not by the server).  Sets *rc to
+ * libssh2's answer.  Returns 1 when authenticated, 0 when not, or -1 with
+ * err set when the exchange failed.
+ */
+static int
+auth_offer_file(struct auth_run *r, const char *path, const char *pass,
+    int *rc, struct error *err)
+{
+	struct session *s = r->s;
+
+	SESSION_RETRY(s, libssh2_userauth_publickey_fromfile_ex(s->ssh,
+	    s->user, strlen(s->user), NULL, path, pass), *rc, err);
+	if (*rc == LIBSSH2_ERROR_EAGAIN)
+		return -1;
+	if (*rc != LIBSSH2_ERROR_FILE)
+		r->offered++;
+	return *rc == 0;
+}
+
+/*
  * Asks for the passphrase of the key at path on the terminal and tries
  * the key with it, up to three times as ssh does.  Returns as
  * auth_keyfile; without a terminal, 0 with the reason in tried and hint.
@@ -120,7 +142,7 @@ auth_encrypted(struct auth_run *r, const char *path, struct error *err)
 {
 	struct session *s = r->s;
 	char pass[1024], prompt[4200], what[4200];
-	int i, rc = LIBSSH2_ERROR_FILE;
+	int i, ok, rc = LIBSSH2_ERROR_FILE;
 
 	snprintf(prompt, sizeof(prompt), "syncmail: %s: passphrase for key "
 	    "%s: ", s->account, path);
@@ -138,16 +160,10 @@ auth_encrypted(struct auth_run *r, const char *path, struct error *err)
 		}
 		/* the user's typing is not the server's silence */
 		session_progress(s);
-		SESSION_RETRY(s, libssh2_userauth_publickey_fromfile_ex(s->ssh,
-		    s->user, strlen(s->user), NULL, path, pass), rc, err);
+		ok = auth_offer_file(r, path, pass, &rc, err);
 		explicit_bzero(pass, sizeof(pass));
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return -1;
-		/* a wrong passphrase is found out here, not by the server */
-		if (rc != LIBSSH2_ERROR_FILE)
-			r->offered++;
-		if (rc == 0)
-			return 1;
+		if (ok != 0)
+			return ok;
 		session_progress(s);
 		if (rc == LIBSSH2_ERROR_FILE && i < 2)
 			note(0, s->account, "%s: wrong passphrase, or the key "
@@ -164,7 +180,7 @@ static int
 auth_keyfile(struct auth_run *r, const char *path, struct error *err)
 {
 	struct session *s = r->s;
-	int rc;
+	int ok, rc;
 
 	if (access(path, R_OK) == -1) {
 		char what[4200];
@@ -176,14 +192,8 @@ auth_keyfile(struct auth_run *r, const char *path, struct error *err)
 	if (keyfile_is_encrypted(path))
 		return auth_encrypted(r, path, err);
 	auth_tried_add(r, path);
-	SESSION_RETRY(s, libssh2_userauth_publickey_fromfile_ex(s->ssh, s->user,
-	    strlen(s->user), NULL, path, NULL), rc, err);
-	if (rc == LIBSSH2_ERROR_EAGAIN)
-		return -1;
-	if (rc != LIBSSH2_ERROR_FILE)
-		r->offered++;
-	if (rc == 0)
-		return 1;
+	if ((ok = auth_offer_file(r, path, NULL, &rc, err)) != 0)
+		return ok;
 	session_progress(s);
 	if (auth_gone(r))
 		return 0;
