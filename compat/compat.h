@@ -38,4 +38,13 @@ int	 compat_journaled(int fd);
 /* syncfs(2): 0, or -1 with errno set (ENOSYS where there is none). */
 int	 compat_syncfs(int fd);
 
+/*
+ * Asks the kernel to send sig to this process when the thread that
+ * forked it ends (Linux PR_SET_PDEATHSIG): a guard for helper processes
+ * that must not outlive their parent.  0, or -1 with errno set (ENOSYS
+ * where there is no such thing: there the helper relies on its other
+ * guards).
+ */
+int	 compat_parent_death_signal(int sig);
+
 #endif
