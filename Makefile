@@ -74,6 +74,9 @@ OBJS =		syncmail/main.o \
 		maildir/localset.o \
 		compat/rename.o \
 		compat/syncfs.o \
+		compat/pdeath.o \
+		exec/command.o \
+		exec/runner.o \
 		compat/sandbox-$(SANDBOX_OS).o
 
 HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/readfile.h \
@@ -87,7 +90,8 @@ HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/rea
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
 		syncmail/sandbox.h util/match.h util/note.h util/lex.h \
 		syncmail/config_int.h sftp/hostkey_blob.h \
-		mail/header.h mail/safename.h mail/utf8.h
+		mail/header.h mail/safename.h mail/utf8.h \
+		exec/command.h exec/runner.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
@@ -99,6 +103,7 @@ UNIT =		tests/unit/test_config \
 		tests/unit/test_lex \
 		tests/unit/test_header \
 		tests/unit/test_safename \
+		tests/unit/test_runner \
 		tests/unit/test_engine
 # Unit tests linked with the sanitizer objects, which have the crash points.
 UNIT_ASAN =	tests/unit/test_crash
@@ -148,6 +153,10 @@ tests/unit/test_lex: tests/unit/test_lex.o util/lex.o
 tests/unit/test_header: tests/unit/test_header.o mail/header.o mail/utf8.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_safename: tests/unit/test_safename.o mail/safename.o mail/utf8.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# The command runner, as a process, with real /bin/sh commands.
+tests/unit/test_runner: tests/unit/test_runner.o exec/runner.o exec/command.o \
+	    compat/pdeath.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.
