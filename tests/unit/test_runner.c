@@ -20,6 +20,7 @@
  * on its lock).
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -225,19 +226,27 @@ group_gone_within(pid_t pgid, int ms)
 	return !group_alive(pgid);
 }
 
+/*
+ * Descriptors of pid below our RLIMIT_NOFILE: under valgrind the limit
+ * we see is lowered, and valgrind's own descriptors sit above it.
+ */
 static int
 count_fds(pid_t pid)
 {
 	char path[300];
+	struct rlimit rl;
 	DIR *d;
 	struct dirent *e;
 	int n = 0;
 
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
 	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
 	if ((d = opendir(path)) == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
+		if (e->d_name[0] != '.' &&
+		    strtoull(e->d_name, NULL, 10) < (unsigned long long)rl.rlim_cur)
 			n++;
 	closedir(d);
 	return n;
@@ -511,19 +520,25 @@ test_environment(void)
  * The engine killed while its command runs: in a child that starts its
  * own runner (the runner's parent and the only holder of its socket), or
  * in a child given the socket of ours (we detach it: only the EOF can tell
- * the runner).  Either way the command's group and the runner must go.
+ * the runner), or in a child that starts its own runner and leaves a
+ * process of its own holding the socket (no EOF: only the parent's death
+ * signal can tell).  Each time the command's group and the runner must go.
  */
+enum { DEATH_OWN, DEATH_EOF_ONLY, DEATH_SIGNAL_ONLY };
+
 static void
-test_engine_death(int own_runner)
+test_engine_death(int how)
 {
+	int own_runner = how != DEATH_EOF_ONLY;
+	pid_t holder = -1;
 	char pidfile[320], runfile[320], cmd[2048];
 	struct runner mine = { -1, -1, 0 };
 	struct error err;
 	pid_t client, pgid, runner_pid;
 	int fd, st, i;
 
-	snprintf(pidfile, sizeof(pidfile), "%s/pgid%d", root, own_runner);
-	snprintf(runfile, sizeof(runfile), "%s/runner%d", root, own_runner);
+	snprintf(pidfile, sizeof(pidfile), "%s/pgid%d", root, how);
+	snprintf(runfile, sizeof(runfile), "%s/runner%d", root, how);
 	snprintf(cmd, sizeof(cmd), "echo $$ >%s.tmp && mv %s.tmp %s; "
 	    "cat >/dev/null; sleep 100", pidfile, pidfile, pidfile);
 	fd = make_file("x", 10);
@@ -538,8 +553,13 @@ test_engine_death(int own_runner)
 
 		if (own_runner && runner_start(&mine, &err) == -1)
 			_exit(1);
+		/* a child of ours that keeps the engine's end open */
+		if (how == DEATH_SIGNAL_ONLY && (holder = fork()) == 0) {
+			for (;;)
+				pause();
+		}
 		if ((f = fopen(runfile, "w")) != NULL) {
-			fprintf(f, "%ld\n", (long)mine.pid);
+			fprintf(f, "%ld %ld\n", (long)mine.pid, (long)holder);
 			fclose(f);
 		}
 		memset(&s, 0, sizeof(s));
@@ -556,6 +576,16 @@ test_engine_death(int own_runner)
 		runner_detach(&mine);
 	pgid = (pid_t)wait_number(pidfile);
 	runner_pid = own_runner ? (pid_t)wait_number(runfile) : mine.pid;
+	if (how == DEATH_SIGNAL_ONLY) {
+		FILE *f = fopen(runfile, "r");
+		long a, b;
+
+		if (f != NULL && fscanf(f, "%ld %ld", &a, &b) == 2)
+			holder = (pid_t)b;
+		if (f != NULL)
+			fclose(f);
+		CHECK(holder > 0);
+	}
 	CHECK(pgid > 0 && runner_pid > 0);
 	CHECK(pgid > 0 && group_alive(pgid));
 	kill(client, SIGKILL);
@@ -577,6 +607,11 @@ test_engine_death(int own_runner)
 		if (i < 200)
 			mine.pid = -1;
 		runner_stop(&mine);
+	}
+	if (holder > 0) {
+		/* it held the socket all along: the EOF never came */
+		CHECK(proc_alive(holder));
+		kill(holder, SIGKILL);
 	}
 	unlink(pidfile);
 	unlink(runfile);
@@ -758,7 +793,7 @@ main(void)
 {
 	struct error err;
 	char cmd[300];
-	int rc;
+	int rc, st;
 
 	snprintf(root, sizeof(root), "%s/syncmail-runner.XXXXXX",
 	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : P_tmpdir);
@@ -785,11 +820,17 @@ main(void)
 	test_no_leaks();
 	test_delivery_agents();
 	test_timeouts();
-	test_engine_death(1);
-	test_engine_death(0);
+	test_engine_death(DEATH_OWN);
+	test_engine_death(DEATH_EOF_ONLY);
+	test_engine_death(DEATH_SIGNAL_ONLY);
 
+	/* its EOF ends it, with status 0 (valgrind's error status else) */
+	runner_detach(&rn);
+	CHECK(waitpid(rn.pid, &st, 0) == rn.pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+	rn.pid = -1;
 	runner_stop(&rn);
-	CHECK(rn.pid == -1 && rn.fd == -1);
+	CHECK(rn.fd == -1);
 	/* stopped twice, or zeroed: nothing happens */
 	runner_stop(&rn);
 
