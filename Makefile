@@ -36,10 +36,13 @@ OBJS =		syncmail/main.o \
 		syncmail/recover.o \
 		syncmail/fetch.o \
 		syncmail/batch.o \
+		syncmail/route.o \
+		syncmail/preview.o \
 		maildir/committer.o \
 		util/fault.o \
 		syncmail/config.o \
 		syncmail/config_check.o \
+		syncmail/config_route.o \
 		util/error.o \
 		util/readfile.o \
 		syncmail/say.o \
@@ -125,7 +128,8 @@ $(OBJS): $(HDRS)
 
 
 tests/unit/test_config: tests/unit/test_config.o syncmail/config.o \
-	    syncmail/config_check.o sftp/sshconfig.o util/match.o util/lex.o \
+	    syncmail/config_check.o syncmail/config_route.o sftp/sshconfig.o \
+	    util/match.o util/lex.o \
 	    util/error.o util/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_names: tests/unit/test_names.o maildir/names.o maildir/nameset.o util/error.o
@@ -201,7 +205,8 @@ FUZZ_SECONDS ?=	60
 FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_NAMES =	config proto hostkey sshconfig pull header
-FUZZ_config =	syncmail/config.c syncmail/config_check.c util/lex.c util/error.c \
+FUZZ_config =	syncmail/config.c syncmail/config_check.c syncmail/config_route.c \
+		util/lex.c util/error.c \
 		util/readfile.c
 FUZZ_proto =	sftp/proto.c
 FUZZ_hostkey =	sftp/hostkey.c sftp/hostkey_blob.c util/lex.c util/match.c \
@@ -229,7 +234,8 @@ tests/fuzz/fuzz_header: tests/fuzz/fuzz_header.c $(FUZZ_header) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_header.c $(FUZZ_header) $(LDLIBS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
-		syncmail/config.asan.o syncmail/config_check.asan.o util/lex.asan.o \
+		syncmail/config.asan.o syncmail/config_check.asan.o \
+		syncmail/config_route.asan.o util/lex.asan.o \
 		util/error.asan.o util/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \
