@@ -298,12 +298,7 @@ out:
 	return ret;
 }
 
-/*
- * Fills b with what the %-tokens of the values read for st expand to,
- * host being the host name as far as the config has it (Match host's).
- * The strings live in b.  Never fails: what cannot be known (this
- * host's name) stays NULL, an error only where a value uses it.
- */
+/* What the %-tokens expand to, with the strings they point into. */
 struct sshconfig_tokbuf {
 	struct sshconfig_tokens	 t;
 	char			 port[16];
@@ -313,6 +308,13 @@ struct sshconfig_tokbuf {
 	char			 hash[2 * EVP_MAX_MD_SIZE + 1];
 };
 
+/*
+ * Fills b for a connection to host (the name connected to, or for Match
+ * the host name as far as the config has it) at port as user; alias is
+ * the name asked for, keyalias the HostKeyAlias or NULL.  The pointers
+ * are the caller's or into b.  Never fails: what cannot be known (this
+ * machine's name) stays NULL, an error only where a value uses it.
+ */
 static void
 sshconfig_tokens_fill(struct sshconfig_tokbuf *b, const char *home,
     const char *localuser, const char *alias, const char *host, int port,
@@ -375,6 +377,8 @@ sshconfig_exec(struct sshconfig_state *st, const char *cmd)
 		    dup2(fd, STDIN_FILENO) == -1 ||
 		    dup2(fd, STDOUT_FILENO) == -1)
 			_exit(127);
+		/* a test of the network needs none of our descriptors */
+		closefrom(STDERR_FILENO + 1);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
