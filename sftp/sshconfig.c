@@ -720,6 +720,9 @@ sshconfig_keyword(struct sshconfig_state *st, char **w, int n,
 			return sshconfig_error(st, "out of memory");
 		return 0;
 	}
+	/* sshkw.c marks no other keyword SSHKW_APPLY */
+	if (strcasecmp(kw, "ProxyCommand") != 0)
+		return sshconfig_error(st, "%s: not read", kw);
 	/* ProxyCommand: the rest of the line is the command, as in ssh. */
 	if (h->proxy_set)
 		return 0;
