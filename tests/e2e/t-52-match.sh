@@ -11,7 +11,8 @@
 # "!exec" turns it round.  The exec command runs once per run (it
 # counts itself, in a file the sandbox would not let it write later),
 # and not at all when a criterion before it fails.  Match user sees the
-# User so far.
+# User so far.  For each criterion, with the file and without, the port
+# syncmail connects to is the one "ssh -G" gives for the same file.
 #
 # HostKeyAlias: known_hosts holds the server's key only under a bare
 # alias (no port, though the sshd is not on 22): with "HostKeyAlias
@@ -88,6 +89,30 @@ assert_rc 75 "Match host against the name asked for"
 write_match "originalhost mail user $TEST_USER $EXEC"
 run_syncmail -q
 assert_rc 0 "Match originalhost and user"
+check_exactly_once
+
+# ssh agrees on which block applies: the port syncmail connects to is
+# the one "ssh -G" prints, for each criterion, with the file and without.
+for crit in "host 127.0.0.1 $EXEC" "host mail $EXEC" "!host 127.0.0.1" \
+    "originalhost mail user $TEST_USER" "originalhost MAIL,!x" \
+    "user nobody" "localuser root" "!localuser root" "all" "!all" \
+    "canonical" "!canonical" "!originalhost mail $EXEC"; do
+	for flag in 0 1; do
+		if [ "$flag" = 1 ]; then
+			touch "$T/flag.mail"
+		else
+			rm -f "$T/flag.mail"
+		fi
+		write_match "$crit"
+		want=$(env HOME="$T/home" ssh -G -F "$SC" mail 2>/dev/null |
+		    awk '$1 == "port" { print $2 }')
+		[ -n "$want" ] || fail "ssh -G with Match $crit printed no port"
+		run_syncmail -vv
+		got=$(sed -n 's/.*connecting to 127\.0\.0\.1 port \([0-9]*\) as .*/\1/p' \
+		    "$T/out" | head -n 1)
+		assert_eq "$got" "$want" "Match $crit (file there: $flag), the port ssh -G gives"
+	done
+done
 check_exactly_once
 
 # HostKeyAlias: only the alias's entry, bare, though the port is not 22.
