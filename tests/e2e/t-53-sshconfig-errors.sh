@@ -10,7 +10,8 @@
 # PKCS11Provider, SecurityKeyProvider, KexAlgorithms, ...) in a block
 # that applies, while the same line in a block for another host is
 # fine.  Keywords that change nothing (ServerAliveInterval,
-# ControlMaster, Compression, ForwardAgent, ...) are ignored.  "Nothing
+# ControlMaster, Compression, ForwardAgent, ...) are ignored.  ssh -G
+# agrees on which files are refused for an unknown keyword.  "Nothing
 # attempted" is checked on the sshd's own log, at LogLevel VERBOSE: a
 # good run adds a "Connection from" line, an erroneous one none.
 . "$(dirname "$0")/lib.sh"
@@ -63,11 +64,24 @@ refused_run()
 		fail "$1: messages moved"
 }
 
+# ssh_takes WANT WHAT: "ssh -G" with $SC accepts it (WANT yes) or
+# refuses it as a bad configuration option (WANT no), as syncmail does.
+ssh_takes()
+{
+	if env HOME="$T/home" ssh -G -F "$SC" mail >/dev/null 2>"$T/ssh.err"; then
+		[ "$1" = yes ] || fail "$2: ssh -G accepts the file"
+	else
+		[ "$1" = no ] && grep -q "Bad configuration option" "$T/ssh.err" ||
+			fail "$2: ssh -G: $(cat "$T/ssh.err")"
+	fi
+}
+
 # A good run, with keywords that change nothing: a connection is logged.
 write_sc "ServerAliveInterval 30" "ControlMaster auto" \
     "ControlPath ~/.ssh/cm-%r@%h:%p" "Compression yes" "ForwardAgent yes" \
     "SendEnv LANG" "AddressFamily any" "IdentityAgent SSH_AUTH_SOCK"
 mkmsgs "$REMOTE/new" 10 small
+ssh_takes yes "ignored keywords"
 before=$(connections)
 run_syncmail -q
 assert_rc 0 "ignored keywords"
@@ -80,12 +94,15 @@ mkmsgs "$REMOTE/new" 5 small
 # Unknown keywords: in the applying block, in another host's block.
 write_sc "ServerAliveInterval 30" "Hots 127.0.0.1"
 refused_run "an unknown keyword" "$SC" 9 'unknown keyword "Hots"'
+ssh_takes no "an unknown keyword"
 write_sc
 printf '    UseKeychain yes\n' >>"$SC"
 refused_run "an unknown keyword in a block for another host" "$SC" 10 \
     'unknown keyword "UseKeychain"'
+ssh_takes no "an unknown keyword in a block for another host"
 # ... unless IgnoreUnknown before it lists it.
 sed -i "1a IgnoreUnknown UseKeychain,AddKeysToKeychain" "$SC"
+ssh_takes yes "an unknown keyword in IgnoreUnknown"
 run_syncmail -q
 assert_rc 0 "an unknown keyword in IgnoreUnknown"
 check_exactly_once
