@@ -11,7 +11,8 @@
 # that applies, while the same line in a block for another host is
 # fine.  Keywords that change nothing (ServerAliveInterval,
 # ControlMaster, Compression, ForwardAgent, ...) are ignored.  ssh -G
-# agrees on which files are refused for an unknown keyword.  "Nothing
+# agrees on which files are refused for an unknown keyword, and the
+# keyword table matches the installed ssh and its manual.  "Nothing
 # attempted" is checked on the sshd's own log, at LogLevel VERBOSE: a
 # good run adds a "Connection from" line, an erroneous one none.
 . "$(dirname "$0")/lib.sh"
@@ -75,6 +76,25 @@ ssh_takes()
 			fail "$2: ssh -G: $(cat "$T/ssh.err")"
 	fi
 }
+
+# The keyword table (sftp/sshkw.c) against the installed ssh: ssh knows
+# every keyword in it, and it has every keyword ssh_config(5) lists.
+grep -o '^	[AIR]V*("[A-Za-z0-9]*"' "$ROOT/sftp/sshkw.c" | cut -d'"' -f2 \
+    >"$T/keywords"
+[ "$(wc -l <"$T/keywords")" -gt 100 ] || fail "cannot read the keyword table"
+while read -r kw; do
+	printf '%s x\n' "$kw" >"$T/kw.conf"
+	ssh -G -F "$T/kw.conf" mail >/dev/null 2>"$T/ssh.err"
+	! grep -q "Bad configuration option" "$T/ssh.err" ||
+		fail "sftp/sshkw.c has $kw, which ssh does not know"
+done <"$T/keywords"
+MAN5=/usr/share/man/man5/ssh_config.5.gz
+if [ -f "$MAN5" ]; then
+	for kw in $(zcat "$MAN5" | awk '$1 == ".It" && $2 == "Cm" { print $3 }'); do
+		grep -qix "$kw" "$T/keywords" ||
+			fail "ssh_config(5) lists $kw, which sftp/sshkw.c lacks"
+	done
+fi
 
 # A good run, with keywords that change nothing: a connection is logged.
 write_sc "ServerAliveInterval 30" "ControlMaster auto" \
