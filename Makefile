@@ -36,10 +36,13 @@ OBJS =		syncmail/main.o \
 		syncmail/recover.o \
 		syncmail/fetch.o \
 		syncmail/batch.o \
+		syncmail/route.o \
+		syncmail/preview.o \
 		maildir/committer.o \
 		util/fault.o \
 		syncmail/config.o \
 		syncmail/config_check.o \
+		syncmail/config_route.o \
 		util/error.o \
 		util/readfile.o \
 		syncmail/say.o \
@@ -54,6 +57,7 @@ OBJS =		syncmail/main.o \
 		sftp/hostkey.o \
 		sftp/hostkey_blob.o \
 		sftp/sshconfig.o \
+		sftp/sshkw.o \
 		sftp/proxy.o \
 		sftp/proto.o \
 		sftp/client.o \
@@ -84,7 +88,7 @@ HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/rea
 		syncmail/account.h syncmail/pull.h syncmail/engine.h maildir/committer.h util/fault.h \
 		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h sftp/keyfile.h \
 		sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h \
-		sftp/sshconfig.h sftp/proxy.h \
+		sftp/sshconfig.h sftp/sshkw.h sftp/proxy.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
@@ -130,7 +134,8 @@ $(OBJS): $(HDRS)
 
 
 tests/unit/test_config: tests/unit/test_config.o syncmail/config.o \
-	    syncmail/config_check.o sftp/sshconfig.o util/match.o util/lex.o \
+	    syncmail/config_check.o syncmail/config_route.o sftp/sshconfig.o \
+	    sftp/sshkw.o util/match.o util/lex.o \
 	    util/error.o util/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_names: tests/unit/test_names.o maildir/names.o maildir/nameset.o util/error.o
@@ -140,7 +145,8 @@ tests/unit/test_proto: tests/unit/test_proto.o sftp/proto.o util/error.o
 tests/unit/test_hostkey: tests/unit/test_hostkey.o sftp/hostkey.o \
 	    sftp/hostkey_blob.o util/match.o util/lex.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-tests/unit/test_sshconfig: tests/unit/test_sshconfig.o sftp/sshconfig.o util/match.o \
+tests/unit/test_sshconfig: tests/unit/test_sshconfig.o sftp/sshconfig.o \
+	    sftp/sshkw.o util/match.o \
 	    util/lex.o util/error.o util/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_localset: tests/unit/test_localset.o maildir/localset.o \
@@ -210,12 +216,13 @@ FUZZ_SECONDS ?=	60
 FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_NAMES =	config proto hostkey sshconfig pull header
-FUZZ_config =	syncmail/config.c syncmail/config_check.c util/lex.c util/error.c \
+FUZZ_config =	syncmail/config.c syncmail/config_check.c syncmail/config_route.c \
+		util/lex.c util/error.c \
 		util/readfile.c
 FUZZ_proto =	sftp/proto.c
 FUZZ_hostkey =	sftp/hostkey.c sftp/hostkey_blob.c util/lex.c util/match.c \
 		util/error.c
-FUZZ_sshconfig = sftp/sshconfig.c util/lex.c util/match.c util/error.c \
+FUZZ_sshconfig = sftp/sshconfig.c sftp/sshkw.c util/lex.c util/match.c util/error.c \
 		util/readfile.c
 FUZZ_pull =	$(ENGINE_OBJS:.o=.c)
 FUZZ_header =	mail/header.c mail/safename.c mail/utf8.c util/error.c
@@ -238,7 +245,8 @@ tests/fuzz/fuzz_header: tests/fuzz/fuzz_header.c $(FUZZ_header) $(HDRS)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_header.c $(FUZZ_header) $(LDLIBS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
-		syncmail/config.asan.o syncmail/config_check.asan.o util/lex.asan.o \
+		syncmail/config.asan.o syncmail/config_check.asan.o \
+		syncmail/config_route.asan.o util/lex.asan.o \
 		util/error.asan.o util/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \
@@ -249,7 +257,8 @@ tests/fuzz/replay_hostkey: tests/fuzz/replay.asan.o tests/fuzz/fuzz_hostkey.asan
 		util/match.asan.o util/error.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_sshconfig: tests/fuzz/replay.asan.o tests/fuzz/fuzz_sshconfig.asan.o \
-		sftp/sshconfig.asan.o util/lex.asan.o util/match.asan.o \
+		sftp/sshconfig.asan.o sftp/sshkw.asan.o util/lex.asan.o \
+		util/match.asan.o \
 		util/error.asan.o util/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_pull: tests/fuzz/replay.asan.o tests/fuzz/fuzz_pull.asan.o \

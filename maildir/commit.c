@@ -135,11 +135,15 @@ out:
  * is -1 and its error set.  0 or -1.
  */
 static int
-resolve_item(const struct maildir *md, struct localset *local,
-    struct commit_item *item, struct error *one)
+resolve_item(const struct maildir *md, struct commit_item *item,
+    struct error *one)
 {
-	item->result = deliver_resolve(md, item->tmpname, item->name, local,
-	    item->final, item->clash, one);
+	if (item->to == NULL) {
+		item->result = DELIVER_DISCARD;
+		return 0;
+	}
+	item->result = deliver_resolve(md, item->to, item->tmpname,
+	    item->name, item->tolocal, item->final, item->clash, one);
 	if (item->result == -1) {
 		item->error = strdup(one->msg);
 		return -1;
@@ -159,16 +163,39 @@ elsewhere(const struct commit_item *item)
 {
 	size_t len = names_unique_len(item->name);
 
+	if (item->result == DELIVER_DISCARD)
+		return NULL;
 	if (names_unique_len(item->final) == len &&
 	    memcmp(item->name, item->final, len) == 0)
 		return NULL;
 	return item->final;
 }
 
+/*
+ * Flushes the new/ of every Maildir the batch moved into, each once (a
+ * batch goes mostly to one or a few).  0, or -1 with err set.
+ */
+static int
+sync_new(const struct commit_item *items, size_t n, struct error *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (items[i].to == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (items[j].to == items[i].to)
+				break;
+		if (j == i && maildir_sync(items[i].to, items[i].to->newfd,
+		    "new", err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 commit_batch(const struct maildir *md, struct record *rec,
-    struct localset *local, struct commit_item *items, size_t n,
-    struct error *err)
+    struct commit_item *items, size_t n, struct error *err)
 {
 	struct error one;
 	size_t i;
@@ -199,24 +226,30 @@ commit_batch(const struct maildir *md, struct record *rec,
 	 * found there, not mistaken for the other message holding the name.
 	 */
 	for (i = 0; i < n; i++) {
-		if (resolve_item(md, local, &items[i], &one) == -1) {
+		if (resolve_item(md, &items[i], &one) == -1) {
 			/* Not recorded: simply a partial file of ours. */
 			deliver_discard(md, items[i].tmpname);
 			continue;
 		}
 		if (record_add(rec, items[i].name, items[i].size,
-		    items[i].tmpname, elsewhere(&items[i]), err) == -1)
+		    items[i].tmpname, elsewhere(&items[i]), items[i].dest,
+		    err) == -1)
 			return -1;
 	}
 	if (record_sync(rec, err) == -1)
 		return -1;
 	fault_point("recorded");
 	for (i = 0; i < n; i++) {
-		if (items[i].result == DELIVER_DUPLICATE)
+		/*
+		 * A discarded message's tmp file gone is its "done", as a
+		 * move's is: the record then lets its remote copy go.
+		 */
+		if (items[i].result == DELIVER_DUPLICATE ||
+		    items[i].result == DELIVER_DISCARD)
 			deliver_discard(md, items[i].tmpname);
 		else if (items[i].result == DELIVER_NEW &&
-		    deliver_move(md, items[i].tmpname, items[i].final, local,
-		    &one) == -1) {
+		    deliver_move(md, items[i].to, items[i].tmpname,
+		    items[i].final, items[i].tolocal, &one) == -1) {
 			items[i].result = -1;
 			failed = 1;
 			items[i].error = strdup(one.msg);
@@ -224,7 +257,7 @@ commit_batch(const struct maildir *md, struct record *rec,
 			failed = 1;
 		fault_point("renamed");
 	}
-	if (maildir_sync(md, md->newfd, "new", err) == -1)
+	if (sync_new(items, n, err) == -1)
 		return -1;
 	fault_point("new-synced");
 	/*

@@ -36,7 +36,7 @@ committer_main(void *arg)
 			break;
 		pthread_mutex_unlock(&w->lock);
 		error_clear(&err);
-		rc = commit_batch(w->md, w->rec, w->local, w->items, w->nitems,
+		rc = commit_batch(w->md, w->rec, w->items, w->nitems,
 		    &err);
 		pthread_mutex_lock(&w->lock);
 		w->rc = rc;
@@ -52,7 +52,7 @@ committer_main(void *arg)
 
 int
 committer_start(struct committer *w, const struct maildir *md, struct record *rec,
-    struct localset *local, struct error *err)
+    struct error *err)
 {
 	int rc;
 
@@ -60,7 +60,6 @@ committer_start(struct committer *w, const struct maildir *md, struct record *re
 	w->pipe[0] = w->pipe[1] = -1;
 	w->md = md;
 	w->rec = rec;
-	w->local = local;
 	if (pipe2(w->pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		return error_errno(err, ERR_MAILBOX, "pipe");
 	pthread_mutex_init(&w->lock, NULL);

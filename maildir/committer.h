@@ -27,7 +27,6 @@ struct committer {
 	/* What to commit; set by committer_submit, read by the thread. */
 	const struct maildir *md;
 	struct record	*rec;
-	struct localset	*local;
 	struct commit_item *items;
 	size_t		 nitems;
 	/* 0 idle, 1 submitted, 2 done (results ready); under lock */
@@ -39,7 +38,7 @@ struct committer {
 
 /* Starts the thread.  0, or -1 with err set.  committer_stop either way. */
 int	 committer_start(struct committer *, const struct maildir *,
-	    struct record *, struct localset *local, struct error *err);
+	    struct record *, struct error *err);
 
 /* Hands a batch over; the committer must be idle.  items stay the caller's. */
 void	 committer_submit(struct committer *, struct commit_item *, size_t n);

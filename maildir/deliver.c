@@ -95,15 +95,15 @@ out:
 	return same;
 }
 
-/* Compares tmp/tmpname with the local file "sub/NAME" given in local. */
+/* Compares from's tmp/tmpname with md's file "sub/NAME" given in local. */
 static int
-same_as_local(const struct maildir *md, const char *tmpname,
-    const char *local, struct error *err)
+same_as_local(const struct maildir *from, const struct maildir *md,
+    const char *tmpname, const char *local, struct error *err)
 {
 	int dirfd = strncmp(local, "cur/", 4) == 0 ? md->curfd : md->newfd;
 	int rc;
 
-	rc = same_bytes(md->tmpfd, tmpname, dirfd, local + 4);
+	rc = same_bytes(from->tmpfd, tmpname, dirfd, local + 4);
 	if (rc == -1 && errno == ENOENT)
 		return 2;	/* the user removed it since we looked */
 	if (rc == -1)
@@ -113,9 +113,9 @@ same_as_local(const struct maildir *md, const char *tmpname,
 }
 
 int
-deliver_resolve(const struct maildir *md, const char *tmpname,
-    const char *name, struct localset *set, char *final, char *clash,
-    struct error *err)
+deliver_resolve(const struct maildir *from, const struct maildir *md,
+    const char *tmpname, const char *name, struct localset *set, char *final,
+    char *clash, struct error *err)
 {
 	char local[300];
 	unsigned int tries;
@@ -142,7 +142,8 @@ deliver_resolve(const struct maildir *md, const char *tmpname,
 			snprintf(local, sizeof(local), "new/%s", final);
 		}
 		/* The unique name is taken: same message, or a clash? */
-		if ((same = same_as_local(md, tmpname, local, err)) == -1)
+		if ((same = same_as_local(from, md, tmpname, local,
+		    err)) == -1)
 			return -1;
 		if (same == 2) {
 			/* Moved or deleted since we looked: look again. */
@@ -161,17 +162,28 @@ deliver_resolve(const struct maildir *md, const char *tmpname,
 }
 
 int
-deliver_move(const struct maildir *md, const char *tmpname,
-    const char *final, struct localset *set, struct error *err)
+deliver_move(const struct maildir *from, const struct maildir *md,
+    const char *tmpname, const char *final, struct localset *set,
+    struct error *err)
 {
 	char local[300];
 
-	if (compat_rename_noreplace(md->tmpfd, tmpname, md->newfd,
+	if (compat_rename_noreplace(from->tmpfd, tmpname, md->newfd,
 	    final) == -1) {
 		if (errno == EEXIST)
 			return error_set(err, ERR_MAILBOX, "%s: new/%s "
 			    "appeared while delivering tmp/%s; it stays on the "
 			    "server for the next run", md->path, final, tmpname);
+		if (errno == EXDEV)
+			return error_set(err, ERR_MAILBOX, "%s is on another "
+			    "file system than %s: a route's Maildir must be on "
+			    "the file system of its pull's (the move into new/ "
+			    "is one rename); it stays on the server",
+			    md->path, from->path);
+		if (from != md)
+			return error_errno(err, ERR_MAILBOX, "rename %s/tmp/%s "
+			    "to %s/new/%s", from->path, tmpname, md->path,
+			    final);
 		return error_errno(err, ERR_MAILBOX, "%s: rename tmp/%s "
 		    "to new/%s", md->path, tmpname, final);
 	}

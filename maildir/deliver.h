@@ -34,12 +34,14 @@ int	 deliver_close(const struct maildir *, int fd, const char *tmpname,
 
 enum deliver_result {
 	DELIVER_NEW,		/* moved into new/ as *final */
-	DELIVER_DUPLICATE	/* same bytes already local: tmp file removed */
+	DELIVER_DUPLICATE,	/* same bytes already local: tmp file removed */
+	DELIVER_DISCARD		/* a route's discard: tmp file removed */
 };
 
 /*
- * Decides where tmp/tmpname goes in new/, before anything is recorded, so
- * that the record can name the file a delivery makes (SPEC 4).  If a
+ * Decides where from's tmp/tmpname goes in md's new/ (from and md are one
+ * Maildir, or the pull's and a route's: SPEC 8), before anything is
+ * recorded, so that the record can name the file a delivery makes (SPEC 4).  If a
  * message with the same unique name as name is already local (known from
  * set, or found in new/) and holds the same bytes: DELIVER_DUPLICATE,
  * with its local name ("new/NAME" or "cur/NAME") in clash.  Else
@@ -48,17 +50,20 @@ enum deliver_result {
  * clash).  final and clash have room for 256 bytes.  Returns the result,
  * or -1 with err set.
  */
-int	 deliver_resolve(const struct maildir *, const char *tmpname,
-	    const char *name, struct localset *set, char *final, char *clash,
-	    struct error *err);
+int	 deliver_resolve(const struct maildir *from, const struct maildir *md,
+	    const char *tmpname, const char *name, struct localset *set,
+	    char *final, char *clash, struct error *err);
 
 /*
- * Moves tmp/tmpname into new/final, never replacing a file: a file that
- * took the name since deliver_resolve is an error (the tmp file is then
- * still there).  The caller flushes new/ afterwards.  0, or -1 with err.
+ * Moves from's tmp/tmpname into md's new/final, never replacing a file: a
+ * file that took the name since deliver_resolve is an error (the tmp file
+ * is then still there), as is an md on another file system (one rename
+ * is what makes the move atomic).  The caller flushes new/ afterwards.
+ * 0, or -1 with err.
  */
-int	 deliver_move(const struct maildir *, const char *tmpname,
-	    const char *final, struct localset *set, struct error *err);
+int	 deliver_move(const struct maildir *from, const struct maildir *md,
+	    const char *tmpname, const char *final, struct localset *set,
+	    struct error *err);
 
 /* Removes tmp/tmpname, if there. */
 void	 deliver_discard(const struct maildir *, const char *tmpname);

@@ -47,9 +47,8 @@ sync_parent(char *path, struct error *err)
 	return rc;
 }
 
-/* mkdir -p with mode 0700 for what is missing, each new name flushed. */
-static int
-mkdirs(const char *path, struct error *err)
+int
+maildir_mkdirs(const char *path, struct error *err)
 {
 	char buf[4096];
 	size_t i;
@@ -127,7 +126,7 @@ maildir_open(struct maildir *md, const char *path, int create,
 	md->fd = md->tmpfd = md->newfd = md->curfd = -1;
 	if ((md->path = strdup(path)) == NULL)
 		return error_errno(err, ERR_MAILBOX, "strdup");
-	if (create && mkdirs(path, err) == -1)
+	if (create && maildir_mkdirs(path, err) == -1)
 		return -1;
 	md->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (md->fd == -1) {

@@ -30,6 +30,12 @@ struct maildir {
 int	 maildir_open(struct maildir *, const char *path, int create,
 	    struct error *err);
 
+/*
+ * mkdir -p of path with mode 0700 for what is missing, each new name
+ * flushed to disk.  0, or -1 with err set (ERR_MAILBOX).
+ */
+int	 maildir_mkdirs(const char *path, struct error *err);
+
 /* Bytes free for us in the Maildir's file system.  0 or -1 with err. */
 int	 maildir_avail(const struct maildir *, uint64_t *bytes,
 	    struct error *err);

@@ -80,7 +80,7 @@ write_all(int fd, const char *p, size_t len)
 /* Enters name, replacing what an earlier line said of it.  0 or -1. */
 static int
 put_entry(struct record *r, const char *name, uint64_t size,
-    const char *tmpname, const char *final)
+    const char *tmpname, const char *final, const char *dest)
 {
 	size_t len = strlen(name);
 
@@ -90,21 +90,65 @@ put_entry(struct record *r, const char *name, uint64_t size,
 		nameset_del(&r->finals, name, len);
 	else if (nameset_put(&r->finals, name, len, final, 0) == NULL)
 		return -1;
+	if (dest == NULL)
+		nameset_del(&r->dests, name, len);
+	else if (nameset_put(&r->dests, name, len, dest, 0) == NULL)
+		return -1;
 	return 0;
+}
+
+/* Forgets name in every set. */
+static void
+del_entry(struct record *r, const char *name)
+{
+	size_t len = strlen(name);
+
+	nameset_del(&r->entries, name, len);
+	nameset_del(&r->finals, name, len);
+	nameset_del(&r->dests, name, len);
+}
+
+/* What a DEST field may say: "discard", or an absolute path. */
+static int
+dest_ok(const char *dest)
+{
+	return strcmp(dest, RECORD_DISCARD) == 0 || (dest[0] == '/' &&
+	    strchr(dest, '\t') == NULL);
+}
+
+/*
+ * Formats the "+" line of an entry into line (size bytes).  A DEST comes
+ * after a FINAL, which is then written even when it is the name itself.
+ * Returns the length, or -1 when it does not fit.
+ */
+static int
+format_add(char *line, size_t size, const char *name, uint64_t bytes,
+    const char *tmpname, const char *final, const char *dest)
+{
+	int n;
+
+	if (dest != NULL && final == NULL)
+		final = name;
+	n = snprintf(line, size, "+\t%s\t%llu\t%s%s%s%s%s\n", name,
+	    (unsigned long long)bytes, tmpname, final != NULL ? "\t" : "",
+	    final != NULL ? final : "", dest != NULL ? "\t" : "",
+	    dest != NULL ? dest : "");
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return n;
 }
 
 /* Applies one complete line of the file to the entries. */
 static int
 parse_line(struct record *r, char *line, int lineno, struct error *err)
 {
-	char *name, *size, *tmp, *final, *end;
+	char *name, *size, *tmp, *final, *dest = NULL, *end;
 	unsigned long long sz;
 
 	if (line[0] == '#' || line[0] == '\0')
 		return 0;
 	if (line[0] == '-' && line[1] == '\t') {
-		nameset_del(&r->entries, line + 2, strlen(line + 2));
-		nameset_del(&r->finals, line + 2, strlen(line + 2));
+		del_entry(r, line + 2);
 		r->lines++;
 		return 0;
 	}
@@ -119,14 +163,18 @@ parse_line(struct record *r, char *line, int lineno, struct error *err)
 	*tmp++ = '\0';
 	if ((final = strchr(tmp, '\t')) != NULL)
 		*final++ = '\0';
+	if (final != NULL && (dest = strchr(final, '\t')) != NULL)
+		*dest++ = '\0';
 	errno = 0;
 	sz = strtoull(size, &end, 10);
 	if (errno != 0 || *end != '\0' || *name == '\0' || *tmp == '\0' ||
 	    strchr(tmp, '/') != NULL ||
-	    (final != NULL && (*final == '\0' || strchr(final, '/') != NULL ||
-	    strchr(final, '\t') != NULL)))
+	    (final != NULL && (*final == '\0' || strchr(final, '/') != NULL)) ||
+	    (dest != NULL && !dest_ok(dest)))
 		goto bad;
-	if (put_entry(r, name, sz, tmp, final) == -1)
+	if (dest != NULL && strcmp(final, name) == 0)
+		final = NULL;
+	if (put_entry(r, name, sz, tmp, final, dest) == -1)
 		return error_errno(err, ERR_MAILBOX, "nameset");
 	r->lines++;
 	return 0;
@@ -292,19 +340,21 @@ record_open(struct record *r, const struct maildir *md, const char *source,
  */
 static int
 add_locked(struct record *r, const char *name, uint64_t size,
-    const char *tmpname, const char *final, struct error *err)
+    const char *tmpname, const char *final, const char *dest,
+    struct error *err)
 {
-	char line[900];
+	char line[RECORD_LINE_MAX];
 	int n;
 
-	n = snprintf(line, sizeof(line), "+\t%s\t%llu\t%s%s%s\n", name,
-	    (unsigned long long)size, tmpname, final != NULL ? "\t" : "",
-	    final != NULL ? final : "");
-	if (n < 0 || (size_t)n >= sizeof(line))
+	if (dest != NULL && !dest_ok(dest))
+		return error_set(err, ERR_MAILBOX, "%s: not a destination "
+		    "the record can keep", dest);
+	if ((n = format_add(line, sizeof(line), name, size, tmpname, final,
+	    dest)) == -1)
 		return error_set(err, ERR_MAILBOX, "record line too long");
 	if (append(r, line, n, err) == -1)
 		return -1;
-	if (put_entry(r, name, size, tmpname, final) == -1)
+	if (put_entry(r, name, size, tmpname, final, dest) == -1)
 		return error_errno(err, ERR_MAILBOX, "nameset");
 	r->lines++;
 	return 0;
@@ -377,22 +427,33 @@ drop_locked(struct record *r, const char *name, struct error *err)
 		return error_set(err, ERR_MAILBOX, "record line too long");
 	if (append(r, line, n, err) == -1)
 		return -1;
-	nameset_del(&r->entries, name, strlen(name));
-	nameset_del(&r->finals, name, strlen(name));
+	del_entry(r, name);
 	r->lines++;
 	return 0;
 }
 
 int
 record_add(struct record *r, const char *name, uint64_t size,
-    const char *tmpname, const char *final, struct error *err)
+    const char *tmpname, const char *final, const char *dest,
+    struct error *err)
 {
 	int rc;
 
 	pthread_mutex_lock(&r->lock);
-	rc = add_locked(r, name, size, tmpname, final, err);
+	rc = add_locked(r, name, size, tmpname, final, dest, err);
 	pthread_mutex_unlock(&r->lock);
 	return rc;
+}
+
+const char *
+record_dest(struct record *r, const char *name)
+{
+	struct nameset_entry *e;
+
+	pthread_mutex_lock(&r->lock);
+	e = nameset_get(&r->dests, name, strlen(name));
+	pthread_mutex_unlock(&r->lock);
+	return e != NULL ? e->value : NULL;
 }
 
 const char *
@@ -435,8 +496,8 @@ record_drop(struct record *r, const char *name, struct error *err)
 static int
 compact(struct record *r, struct error *err)
 {
-	struct nameset_entry *e, *f;
-	char tmpname[80], line[900];
+	struct nameset_entry *e, *f, *d;
+	char tmpname[80], line[RECORD_LINE_MAX];
 	size_t pos = 0;
 	int fd, n;
 
@@ -454,9 +515,13 @@ compact(struct record *r, struct error *err)
 		goto fail;
 	while ((e = nameset_next(&r->entries, &pos)) != NULL) {
 		f = nameset_get(&r->finals, e->key, strlen(e->key));
-		n = snprintf(line, sizeof(line), "+\t%s\t%llu\t%s%s%s\n",
-		    e->key, (unsigned long long)e->num, e->value,
-		    f != NULL ? "\t" : "", f != NULL ? f->value : "");
+		d = nameset_get(&r->dests, e->key, strlen(e->key));
+		n = format_add(line, sizeof(line), e->key, e->num, e->value,
+		    f != NULL ? f->value : NULL, d != NULL ? d->value : NULL);
+		if (n == -1) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
 		if (write_all(fd, line, n) == -1)
 			goto fail;
 	}
@@ -504,6 +569,7 @@ record_close(struct record *r, struct error *err)
 	r->fd = -1;
 	nameset_free(&r->entries);
 	nameset_free(&r->finals);
+	nameset_free(&r->dests);
 	free(r->pending);
 	free(r->source);
 	r->pending = r->source = NULL;

@@ -10,9 +10,14 @@
  * move is what tells a finished delivery from an unfinished one.  The
  * open record file also carries the lock that keeps two runs apart.
  *
- * Lines: "+\tNAME\tSIZE\tTMPNAME[\tFINAL]" adds (FINAL: the file made in
- * new/, when its unique name is not NAME's: a fresh name after a clash),
- * "-\tNAME" drops, "#" comments.
+ * Lines: "+\tNAME\tSIZE\tTMPNAME[\tFINAL[\tDEST]]" adds (FINAL: the file
+ * made in new/, when its unique name is not NAME's: a fresh name after a
+ * clash; DEST: where a route sent it, when not to this Maildir: another
+ * Maildir's absolute path, or "discard"; FINAL is then always written),
+ * "-\tNAME" drops, "#" comments.  The tmp file is always in this
+ * Maildir's tmp/, wherever the message goes: its being gone is what
+ * "delivered" means, for a route's Maildir as for this one.  An older
+ * syncmail reads a line with DEST as damaged and stops: never guesses.
  */
 #ifndef SYNCMAIL_RECORD_H
 #define SYNCMAIL_RECORD_H
@@ -25,6 +30,11 @@
 #include "maildir/nameset.h"
 #include "util/error.h"
 
+/* A route's discard, as the record's DEST says it. */
+#define RECORD_DISCARD	"discard"
+/* A "+" line: a name, a final name, a size, a tmp name and a path. */
+#define RECORD_LINE_MAX	(2 * 256 + 24 + 64 + 4096 + 16)
+
 struct record {
 	const struct maildir *md;
 	char		 name[64];	/* "syncmail-state.TAG" */
@@ -34,6 +44,7 @@ struct record {
 	int		 readonly;	/* dry run: never write */
 	struct nameset	 entries;	/* key NAME, value TMPNAME, num SIZE */
 	struct nameset	 finals;	/* key NAME, value FINAL, when given */
+	struct nameset	 dests;		/* key NAME, value DEST, when given */
 	char		*pending;	/* lines not yet written */
 	size_t		 pendlen;
 	size_t		 pendcap;
@@ -61,10 +72,15 @@ int	 record_open(struct record *, const struct maildir *md,
 /*
  * Notes a message about to be moved from tmp/tmpname into new/; final is
  * the name it takes there when its unique name differs from name's, else
- * NULL.  Durable after record_sync.
+ * NULL; dest the Maildir (absolute path) or RECORD_DISCARD a route sent
+ * it to, NULL for this Maildir.  Durable after record_sync.
  */
 int	 record_add(struct record *, const char *name, uint64_t size,
-	    const char *tmpname, const char *final, struct error *err);
+	    const char *tmpname, const char *final, const char *dest,
+	    struct error *err);
+
+/* Where the recorded message name went: record_add's dest, or NULL. */
+const char *record_dest(struct record *, const char *name);
 
 /*
  * The name in new/ that the recorded message name went to, when the

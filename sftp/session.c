@@ -265,7 +265,13 @@ session_open(struct session *s, const struct ssh_account *a,
 	    s->host, s->port, s->user, t->from[0] ? " (from " : "", t->from,
 	    t->from[0] ? " in the ssh config)" : "");
 
-	if (hostkey_load(t->known_hosts, s->host, s->port, &set, err) == -1)
+	/*
+	 * HostKeyAlias: ssh looks the bare alias up, whatever the port, so
+	 * that one key is known under one name however it is reached.
+	 */
+	if (hostkey_load(t->known_hosts, t->host_key_alias != NULL ?
+	    t->host_key_alias : s->host, t->host_key_alias != NULL ? 22 :
+	    s->port, &set, err) == -1)
 		goto out;
 	if (set.skipped > 0)
 		note(1, s->account, "%s: %d lines skipped (unknown key "

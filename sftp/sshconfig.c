@@ -5,12 +5,15 @@
 /*
  * OpenSSH's client config, read for one host (ssh_config(5)).  The rules
  * follow ssh's own: lines before the first Host apply to every host; a
- * Host line's patterns decide whether the lines up to the next Host or
- * Match apply; for each keyword the first value that applies wins; an
- * Included file starts in the state of the line that includes it and
- * cannot change that state for the lines after the Include.
+ * Host or Match line decides whether the lines up to the next one apply;
+ * for each keyword the first value that applies wins; an Included file
+ * starts in the state of the line that includes it and cannot change
+ * that state for the lines after the Include.  Every line's keyword is
+ * looked up, applying or not, as ssh refuses a file with one it does not
+ * know.
  */
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,7 +27,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "sftp/sshconfig.h"
+#include "sftp/sshkw.h"
 #include "util/lex.h"
 #include "util/match.h"
 #include "util/readfile.h"
@@ -38,8 +44,7 @@
 
 struct sshconfig_state {
 	const char		*file;
-	const char		*host;
-	const char		*home;
+	const struct sshconfig_query *q;
 	int			 depth;
 	int			 line;
 	int			 active;	/* the current lines apply */
@@ -154,6 +159,11 @@ sshconfig_expand(const char *s, const char *allowed, int tilde,
 			case 'n': v = t->alias; break;
 			case 'p': v = t->port; break;
 			case 'r': v = t->user; break;
+			case 'k': v = t->keyalias; break;
+			case 'i': v = t->uid; break;
+			case 'l': v = t->localhost; break;
+			case 'L': v = t->shorthost; break;
+			case 'C': v = t->hash; break;
 			}
 		}
 		if (v == NULL) {
@@ -239,7 +249,7 @@ sshconfig_include(struct sshconfig_state *st, char **w, int n)
 		return sshconfig_error(st, "Include nested more than %d deep",
 		    SSHCONFIG_MAX_DEPTH);
 	memset(&tok, 0, sizeof(tok));
-	tok.home = st->home;
+	tok.home = st->q->home;
 	for (k = 1; k < n; k++) {
 		if (sshconfig_expand(w[k], "", 1, &tok, "Include", &path,
 		    st->err) == -1) {
@@ -247,12 +257,12 @@ sshconfig_include(struct sshconfig_state *st, char **w, int n)
 			return -1;
 		}
 		if (path[0] != '/') {
-			if (st->home == NULL) {
+			if (st->q->home == NULL) {
 				free(path);
 				return sshconfig_error(st, "Include %s: the "
 				    "home directory is not known", w[k]);
 			}
-			if (asprintf(&full, "%s/.ssh/%s", st->home,
+			if (asprintf(&full, "%s/.ssh/%s", st->q->home,
 			    path) == -1) {
 				free(path);
 				return sshconfig_error(st, "out of memory");
@@ -288,6 +298,325 @@ out:
 	return ret;
 }
 
+/* What the %-tokens expand to, with the strings they point into. */
+struct sshconfig_tokbuf {
+	struct sshconfig_tokens	 t;
+	char			 port[16];
+	char			 uid[32];
+	char			 localhost[256];
+	char			 shorthost[256];
+	char			 hash[2 * EVP_MAX_MD_SIZE + 1];
+};
+
+/*
+ * Fills b for a connection to host (the name connected to, or for Match
+ * the host name as far as the config has it) at port as user; alias is
+ * the name asked for, keyalias the HostKeyAlias or NULL.  The pointers
+ * are the caller's or into b.  Never fails: what cannot be known (this
+ * machine's name) stays NULL, an error only where a value uses it.
+ */
+static void
+sshconfig_tokens_fill(struct sshconfig_tokbuf *b, const char *home,
+    const char *localuser, const char *alias, const char *host, int port,
+    const char *user, const char *keyalias)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int i, mdlen = 0;
+	char *all;
+
+	memset(b, 0, sizeof(*b));
+	b->t.home = home;
+	b->t.localuser = localuser;
+	b->t.alias = alias;
+	b->t.host = host;
+	b->t.user = user;
+	b->t.keyalias = keyalias != NULL ? keyalias : alias;
+	snprintf(b->port, sizeof(b->port), "%d", port);
+	b->t.port = b->port;
+	snprintf(b->uid, sizeof(b->uid), "%lu", (unsigned long)getuid());
+	b->t.uid = b->uid;
+	if (gethostname(b->localhost, sizeof(b->localhost)) == 0) {
+		b->localhost[sizeof(b->localhost) - 1] = '\0';
+		b->t.localhost = b->localhost;
+		strlcpy(b->shorthost, b->localhost, sizeof(b->shorthost));
+		b->shorthost[strcspn(b->shorthost, ".")] = '\0';
+		b->t.shorthost = b->shorthost;
+	}
+	/* %C, ssh's name for one connection: the SHA-1 of %l%h%p%r */
+	if (b->t.localhost != NULL && host != NULL && user != NULL &&
+	    asprintf(&all, "%s%s%s%s", b->localhost, host, b->port,
+	    user) != -1) {
+		if (EVP_Digest(all, strlen(all), md, &mdlen, EVP_sha1(),
+		    NULL) == 1) {
+			for (i = 0; i < mdlen; i++)
+				snprintf(b->hash + 2 * i, 3, "%02x", md[i]);
+			b->t.hash = b->hash;
+		}
+		free(all);
+	}
+}
+
+/*
+ * Runs cmd as ssh runs a Match exec: through /bin/sh -c, stdin and
+ * stdout on /dev/null, stderr ours (a user debugging the test sees it),
+ * waited for.  Returns 1 when it exited 0, 0 when it did not, or -1
+ * with err set when it could not run.
+ */
+static int
+sshconfig_exec(struct sshconfig_state *st, const char *cmd)
+{
+	pid_t pid, r;
+	int ws, fd;
+
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		return error_errno(st->err, ERR_CONFIG, "%s:%d: Match exec: "
+		    "fork", st->file, st->line);
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(fd, STDIN_FILENO) == -1 ||
+		    dup2(fd, STDOUT_FILENO) == -1)
+			_exit(127);
+		/* a test of the network needs none of our descriptors */
+		closefrom(STDERR_FILENO + 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	while ((r = waitpid(pid, &ws, 0)) == -1 && errno == EINTR)
+		;
+	if (r == -1)
+		return error_errno(st->err, ERR_CONFIG, "%s:%d: Match exec: "
+		    "waitpid", st->file, st->line);
+	return WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+}
+
+/*
+ * Evaluates the criteria of a Match line (w[1] to w[n-1]) as ssh 9.2
+ * does: all must hold, "!" negates one, "all" stands alone; host is the
+ * HostName so far (its %h the name asked for), originalhost the name
+ * asked for, user the remote user so far (syncmail.conf's first, as
+ * ssh's -l), localuser ours; exec runs only when the criteria before it
+ * held, and not at all inside an Include that cannot apply.  canonical
+ * never holds: there is no canonicalization pass (CanonicalizeHostname
+ * is refused); final would ask for a second reading, which syncmail
+ * does not make, so it is an error.  Sets *matched; returns 0, or -1
+ * with err set.
+ */
+static int
+sshconfig_match(struct sshconfig_state *st, char **w, int n, int *matched)
+{
+	struct sshconfig_host *h = st->out;
+	struct sshconfig_tokbuf b;
+	struct sshconfig_tokens ht;
+	const char *attr, *arg, *ruser, *luser;
+	char *host = NULL, *cmd = NULL;
+	int i, neg, r, result = 1, attributes = 0, all = 0, rc = -1;
+
+	memset(&ht, 0, sizeof(ht));
+	ht.host = st->q->host;
+	if (h->hostname == NULL)
+		host = strdup(st->q->host);
+	else if (sshconfig_expand(h->hostname, "h", 0, &ht, "HostName",
+	    &host, st->err) == -1) {
+		error_prefix(st->err, "%s:%d: Match", st->file, st->line);
+		return -1;
+	}
+	if (host == NULL)
+		return sshconfig_error(st, "out of memory");
+	luser = st->q->localuser != NULL ? st->q->localuser : "";
+	ruser = st->q->user != NULL ? st->q->user : h->user != NULL ?
+	    h->user : luser;
+	for (i = 1; i < n; i++) {
+		attr = w[i];
+		if ((neg = attr[0] == '!'))
+			attr++;
+		if (strcasecmp(attr, "all") == 0) {
+			if (attributes > 1 || i + 1 < n) {
+				sshconfig_error(st, "Match: \"%s\" cannot be "
+				    "combined with other criteria", w[i]);
+				goto out;
+			}
+			if (result)
+				result = !neg;
+			all = 1;
+			break;
+		}
+		attributes++;
+		if (strcasecmp(attr, "canonical") == 0) {
+			if (!neg)
+				result = 0;
+			continue;
+		}
+		if (strcasecmp(attr, "final") == 0) {
+			sshconfig_error(st, "Match final: syncmail reads the "
+			    "config once, not again for a final pass");
+			goto out;
+		}
+		if (i + 1 >= n) {
+			sshconfig_error(st, "Match %s needs an argument", attr);
+			goto out;
+		}
+		arg = w[++i];
+		if (strcasecmp(attr, "host") == 0)
+			r = match_list(arg, strlen(arg), host);
+		else if (strcasecmp(attr, "originalhost") == 0)
+			r = match_list(arg, strlen(arg), st->q->host);
+		else if (strcasecmp(attr, "user") == 0)
+			r = match_list_exact(arg, strlen(arg), ruser);
+		else if (strcasecmp(attr, "localuser") == 0)
+			r = match_list_exact(arg, strlen(arg), luser);
+		else if (strcasecmp(attr, "exec") == 0) {
+			/* ssh skips it when a criterion before failed */
+			if (result != 1 || st->nevermatch)
+				continue;
+			if (st->q->no_exec) {
+				sshconfig_error(st, "Match exec is not run "
+				    "here");
+				goto out;
+			}
+			sshconfig_tokens_fill(&b, st->q->home, st->q->localuser,
+			    st->q->host, host, st->q->port ? st->q->port :
+			    h->port ? h->port : 22, ruser, h->host_key_alias);
+			/* ssh's %k here: HostKeyAlias, else the host */
+			if (h->host_key_alias == NULL)
+				b.t.keyalias = host;
+			if (sshconfig_expand(arg, "CdhikLlnpru", 0, &b.t,
+			    "Match exec", &cmd, st->err) == -1) {
+				error_prefix(st->err, "%s:%d", st->file,
+				    st->line);
+				goto out;
+			}
+			r = sshconfig_exec(st, cmd);
+			free(cmd);
+			cmd = NULL;
+			if (r == -1)
+				goto out;
+		} else {
+			sshconfig_error(st, "Match: unknown criterion \"%s\" "
+			    "(all, canonical, exec, host, originalhost, user, "
+			    "localuser)", attr);
+			goto out;
+		}
+		if (r == neg)
+			result = 0;
+	}
+	if (attributes == 0 && !all) {
+		sshconfig_error(st, "Match needs a criterion");
+		goto out;
+	}
+	*matched = result;
+	rc = 0;
+out:
+	free(host);
+	return rc;
+}
+
+/*
+ * Whether len bytes at s are one ProxyJump hop, as ssh takes them:
+ * [user@]host[:port] or ssh://[user@]host[:port], an IPv6 address in
+ * brackets.  The names go into a shell command: only what host names,
+ * addresses and user names are made of passes, and neither may start
+ * with "-", which ssh would read as an option.  1 or 0.
+ */
+static int
+sshconfig_hop_ok(const char *s, size_t len, char *user, size_t usize,
+    char *host, size_t hsize, int *port)
+{
+	const char *at = NULL, *h, *end = s + len, *p;
+	size_t i, hl;
+	long l;
+
+	if (len >= 6 && strncmp(s, "ssh://", 6) == 0) {
+		s += 6;
+		if (end > s && end[-1] == '/')
+			end--;
+	}
+	for (p = s; p < end; p++)
+		if (*p == '@')
+			at = p;
+	user[0] = '\0';
+	if (at != NULL) {
+		if (at == s || *s == '-' || (size_t)(at - s) >= usize)
+			return 0;
+		for (p = s; p < at; p++)
+			if (!isgraph((unsigned char)*p))
+				return 0;
+		memcpy(user, s, at - s);
+		user[at - s] = '\0';
+		s = at + 1;
+	}
+	*port = 0;
+	if (s < end && *s == '[') {
+		h = s + 1;
+		if ((p = memchr(h, ']', end - h)) == NULL)
+			return 0;
+		hl = p - h;
+		p++;
+	} else {
+		h = s;
+		if ((p = memchr(h, ':', end - h)) == NULL)
+			p = end;
+		hl = p - h;
+	}
+	if (hl == 0 || hl >= hsize || *h == '-')
+		return 0;
+	for (i = 0; i < hl; i++)
+		if (!isalnum((unsigned char)h[i]) &&
+		    strchr(h == s ? "._-" : "._-:%", h[i]) == NULL)
+			return 0;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (p < end) {
+		if (*p != ':' || ++p == end || end - p > 5)
+			return 0;
+		for (l = 0; p < end; p++) {
+			if (!isdigit((unsigned char)*p))
+				return 0;
+			l = l * 10 + (*p - '0');
+		}
+		if (l < 1 || l > 65535)
+			return 0;
+		*port = (int)l;
+	}
+	return 1;
+}
+
+/* Whether every comma-separated hop of list passes sshconfig_hop_ok. */
+static int
+sshconfig_jump_ok(const char *list)
+{
+	char user[256], host[256];
+	const char *s = list, *c;
+	int port;
+
+	for (;;) {
+		if ((c = strchr(s, ',')) == NULL)
+			c = s + strlen(s);
+		if (!sshconfig_hop_ok(s, c - s, user, sizeof(user), host,
+		    sizeof(host), &port))
+			return 0;
+		if (*c == '\0')
+			return 1;
+		s = c + 1;
+	}
+}
+
+/*
+ * A name HostKeyAlias may give: what host names are made of, as
+ * hostkey.c writes it into known_hosts.  1 or 0.
+ */
+static int
+sshconfig_alias_ok(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!isalnum((unsigned char)s[n]) &&
+		    strchr(".-_:%", s[n]) == NULL)
+			return 0;
+	return n > 0 && n <= 255;
+}
+
 /* One keyword line of an applying section: first value wins. */
 static int
 sshconfig_keyword(struct sshconfig_state *st, char **w, int n,
@@ -298,15 +627,6 @@ sshconfig_keyword(struct sshconfig_state *st, char **w, int n,
 	char *end;
 	long l;
 
-	if (strcasecmp(kw, "HostName") != 0 &&
-	    strcasecmp(kw, "Port") != 0 &&
-	    strcasecmp(kw, "User") != 0 &&
-	    strcasecmp(kw, "IdentityFile") != 0 &&
-	    strcasecmp(kw, "IdentitiesOnly") != 0 &&
-	    strcasecmp(kw, "UserKnownHostsFile") != 0 &&
-	    strcasecmp(kw, "StrictHostKeyChecking") != 0 &&
-	    strcasecmp(kw, "ProxyCommand") != 0)
-		return 0;	/* not ours: ignored, as the SPEC says */
 	if (n < 2)
 		return sshconfig_error(st, "%s needs a value", kw);
 
@@ -316,7 +636,16 @@ sshconfig_keyword(struct sshconfig_state *st, char **w, int n,
 		return sshconfig_first(st, &h->user, w[1]);
 	if (strcasecmp(kw, "UserKnownHostsFile") == 0)
 		return sshconfig_first(st, &h->known_hosts, w[1]);
-	if (strcasecmp(kw, "IdentityFile") == 0)
+	if (strcasecmp(kw, "IgnoreUnknown") == 0)
+		return sshconfig_first(st, &h->ignore_unknown, w[1]);
+	if (strcasecmp(kw, "HostKeyAlias") == 0) {
+		if (!sshconfig_alias_ok(w[1]))
+			return sshconfig_error(st, "HostKeyAlias: \"%s\" is "
+			    "no host name", w[1]);
+		return sshconfig_first(st, &h->host_key_alias, w[1]);
+	}
+	if (strcasecmp(kw, "IdentityFile") == 0 ||
+	    strcasecmp(kw, "IdentityFile2") == 0)
 		return sshconfig_identity(st, w[1]);
 	if (strcasecmp(kw, "Port") == 0) {
 		errno = 0;
@@ -373,6 +702,27 @@ sshconfig_keyword(struct sshconfig_state *st, char **w, int n,
 		}
 		return 0;
 	}
+	if (strcasecmp(kw, "ProxyJump") == 0) {
+		if (n > 2)
+			return sshconfig_error(st, "ProxyJump takes one "
+			    "comma-separated list of hosts");
+		if (strcasecmp(w[1], "none") != 0 && !sshconfig_jump_ok(w[1]))
+			return sshconfig_error(st, "ProxyJump: bad host list "
+			    "\"%s\" (want [user@]host[:port] or "
+			    "ssh://[user@]host[:port], comma-separated)", w[1]);
+		/* the first of ProxyJump and ProxyCommand wins, as in ssh */
+		if (h->proxy_set)
+			return 0;
+		h->proxy_set = 1;
+		if (strcasecmp(w[1], "none") == 0)
+			return 0;
+		if ((h->proxy_jump = strdup(w[1])) == NULL)
+			return sshconfig_error(st, "out of memory");
+		return 0;
+	}
+	/* sshkw.c marks no other keyword SSHKW_APPLY */
+	if (strcasecmp(kw, "ProxyCommand") != 0)
+		return sshconfig_error(st, "%s: not read", kw);
 	/* ProxyCommand: the rest of the line is the command, as in ssh. */
 	if (h->proxy_set)
 		return 0;
@@ -385,22 +735,51 @@ sshconfig_keyword(struct sshconfig_state *st, char **w, int n,
 }
 
 /*
+ * A keyword ssh knows that would make it connect otherwise, in a line
+ * that applies: an error, unless its value is one that means what
+ * syncmail does anyway and ssh takes it (the keyword's first applying
+ * value; a later one changes nothing in ssh either).
+ */
+static int
+sshconfig_refuse(struct sshconfig_state *st, const struct sshkw *kw,
+    char **w, int n)
+{
+	const char *const *v;
+
+	if (kw->slot >= 0) {
+		if (st->out->slots & (1u << kw->slot))
+			return 0;
+		st->out->slots |= 1u << kw->slot;
+		for (v = kw->harmless; n >= 2 && v != NULL && *v != NULL; v++)
+			if (match_glob(*v, strlen(*v), w[1], strlen(w[1])))
+				return 0;
+	}
+	return sshconfig_error(st, "%s would make ssh connect otherwise, and "
+	    "syncmail does not apply it: keep it out of the blocks that "
+	    "apply to %s, or give the account an ssh-config of its own",
+	    w[0], st->q->host);
+}
+
+/*
  * Parses len bytes of text line by line, st->file and st->line naming
- * where for messages: a Host line sets whether the lines after it apply
- * (never inside an inactive Include), Match turns them off, Include reads
- * its files in a copy of st, and applying keyword lines fill st->out
- * with copies of their values.  Returns 0, or -1 with err set
- * (ERR_CONFIG, "FILE:LINE: what"); st->out keeps what the lines before
- * set, for sshconfig_host_free.
+ * where for messages: a Host or Match line sets whether the lines after
+ * it apply (never inside an inactive Include), Include reads its files
+ * in a copy of st, every keyword is looked up (one ssh does not know is
+ * an error unless IgnoreUnknown, as far as it is set, lists it), and
+ * applying keyword lines fill st->out with copies of their values or
+ * are refused.  Returns 0, or -1 with err set (ERR_CONFIG, "FILE:LINE:
+ * what"); st->out keeps what the lines before set, for
+ * sshconfig_host_free.
  */
 static int
 sshconfig_text(struct sshconfig_state *st, const char *text, size_t len)
 {
 	char *w[SSHCONFIG_MAX_WORDS], *buf = NULL;
-	const char *line, *rest;
+	const char *line, *rest, *ign;
+	const struct sshkw *kw;
 	struct lex lx;
 	size_t linelen, restlen;
-	int n, rc = -1;
+	int n, m = 0, rc = -1;
 
 	lex_init(&lx, text, len);
 	st->line = 0;
@@ -428,21 +807,35 @@ sshconfig_text(struct sshconfig_state *st, const char *text, size_t len)
 			    SSHCONFIG_MAX_WORDS);
 			goto out;
 		}
+		if ((kw = sshkw_find(w[0])) == NULL) {
+			ign = st->out->ignore_unknown;
+			if (ign != NULL && match_list(ign, strlen(ign), w[0]))
+				continue;
+			sshconfig_error(st, "unknown keyword \"%s\": ssh "
+			    "refuses it too (IgnoreUnknown before it would "
+			    "skip it)", w[0]);
+			goto out;
+		}
 		if (strcasecmp(w[0], "Host") == 0) {
 			if (n < 2) {
 				sshconfig_error(st, "Host needs a pattern");
 				goto out;
 			}
 			st->active = !st->nevermatch &&
-			    match_words(w + 1, n - 1, st->host);
+			    match_words(w + 1, n - 1, st->q->host);
 		} else if (strcasecmp(w[0], "Match") == 0) {
-			/* not evaluated: its lines never apply */
-			st->active = 0;
+			if (sshconfig_match(st, w, n, &m) == -1)
+				goto out;
+			st->active = !st->nevermatch && m;
 		} else if (strcasecmp(w[0], "Include") == 0) {
 			if (sshconfig_include(st, w, n) == -1)
 				goto out;
-		} else if (st->active &&
-		    sshconfig_keyword(st, w, n, rest, restlen) == -1)
+		} else if (!st->active || kw->use == SSHKW_IGNORE)
+			continue;
+		else if (kw->use == SSHKW_REFUSE) {
+			if (sshconfig_refuse(st, kw, w, n) == -1)
+				goto out;
+		} else if (sshconfig_keyword(st, w, n, rest, restlen) == -1)
 			goto out;
 	}
 	rc = 0;
@@ -485,15 +878,14 @@ out:
 
 int
 sshconfig_parse(const char *text, size_t len, const char *file,
-    const char *host, const char *home, int depth,
+    const struct sshconfig_query *q, int depth,
     struct sshconfig_host *out, struct error *err)
 {
 	struct sshconfig_state st;
 
 	memset(&st, 0, sizeof(st));
 	st.file = file;
-	st.host = host;
-	st.home = home;
+	st.q = q;
 	st.depth = depth;
 	st.active = 1;
 	st.out = out;
@@ -502,15 +894,14 @@ sshconfig_parse(const char *text, size_t len, const char *file,
 }
 
 int
-sshconfig_load(const char *path, const char *host, const char *home,
+sshconfig_load(const char *path, const struct sshconfig_query *q,
     int must_exist, struct sshconfig_host *out, struct error *err)
 {
 	struct sshconfig_state st;
 
 	memset(out, 0, sizeof(*out));
 	memset(&st, 0, sizeof(st));
-	st.host = host;
-	st.home = home;
+	st.q = q;
 	st.active = 1;
 	st.out = out;
 	st.err = err;
@@ -532,6 +923,9 @@ sshconfig_host_free(struct sshconfig_host *h)
 	free(h->known_hosts);
 	free(h->check_where);
 	free(h->proxy_command);
+	free(h->proxy_jump);
+	free(h->host_key_alias);
+	free(h->ignore_unknown);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -573,21 +967,108 @@ sshconfig_from(struct sshconfig_target *t, const char *what)
 	strlcat(t->from, what, sizeof(t->from));
 }
 
+/* Writes s to f in single quotes, as /bin/sh reads it back unchanged. */
+static void
+sshconfig_quote(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s != '\0'; s++)
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	fputc('\'', f);
+}
+
+/*
+ * The proxy command ssh 9.2 itself runs for a ProxyJump list (already
+ * checked by sshconfig_jump_ok): the last hop is the destination of
+ * "ssh -W [%h]:%p", the hops before it its -J, its user and port -l
+ * and -p; and -F names the config file read here, so that the jump ssh
+ * reads each hop's Host block as we read the account's (ssh passes its
+ * own -F on so).  The target, host and port, is quoted in, not left to
+ * a %h that a HostName with a quote in it would break out of.  Into a
+ * new string *out (the caller's).  Returns 0, or -1 when out of memory.
+ */
+static int
+sshconfig_jump_command(const char *list, const char *config,
+    const char *target, int tport, char **out)
+{
+	char user[256], host[256], *extra = NULL, *w;
+	const char *last;
+	size_t len = 0;
+	FILE *f;
+	int port;
+
+	*out = NULL;
+	last = strrchr(list, ',');
+	if (last != NULL && (extra = strndup(list, last - list)) == NULL)
+		return -1;
+	last = last != NULL ? last + 1 : list;
+	if (!sshconfig_hop_ok(last, strlen(last), user, sizeof(user), host,
+	    sizeof(host), &port) || (f = open_memstream(out, &len)) == NULL) {
+		free(extra);
+		return -1;
+	}
+	fputs("ssh", f);
+	if (config != NULL) {
+		fputs(" -F ", f);
+		sshconfig_quote(f, config);
+	}
+	if (user[0] != '\0') {
+		fputs(" -l ", f);
+		sshconfig_quote(f, user);
+	}
+	if (port != 0)
+		fprintf(f, " -p %d", port);
+	if (extra != NULL) {
+		fputs(" -J ", f);
+		sshconfig_quote(f, extra);
+	}
+	if (asprintf(&w, "[%s]:%d", target, tport) == -1) {
+		fclose(f);
+		free(*out);
+		*out = NULL;
+		free(extra);
+		return -1;
+	}
+	fputs(" -W ", f);
+	sshconfig_quote(f, w);
+	free(w);
+	fputc(' ', f);
+	sshconfig_quote(f, host);
+	free(extra);
+	if (fclose(f) != 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int
 sshconfig_resolve(const struct ssh_account *a, const char *home,
     const char *localuser, struct sshconfig_target *t, struct error *err)
 {
 	struct sshconfig_host h;
-	struct sshconfig_tokens tok;
+	struct sshconfig_query q;
+	struct sshconfig_tokbuf tb;
 	const char *proxy = NULL, *s;
-	char port[16], *path;
+	char *path;
 	size_t i;
 	int rc = -1;
 
 	memset(t, 0, sizeof(*t));
 	memset(&h, 0, sizeof(h));
-	if (a->ssh_config != NULL && sshconfig_load(a->ssh_config, a->host,
-	    home, a->ssh_config_given, &h, err) == -1)
+	memset(&q, 0, sizeof(q));
+	q.host = a->host;
+	q.home = home;
+	q.localuser = localuser;
+	q.user = a->user;
+	q.port = a->port;
+	q.no_exec = a->no_exec;
+	if (a->ssh_config != NULL && sshconfig_load(a->ssh_config, &q,
+	    a->ssh_config_given, &h, err) == -1)
 		goto out;
 
 	if ((t->alias = strdup(a->host)) == NULL)
@@ -604,23 +1085,19 @@ sshconfig_resolve(const struct ssh_account *a, const char *home,
 	}
 	if ((t->user = strdup(s)) == NULL)
 		goto nomem;
-	snprintf(port, sizeof(port), "%d", t->port);
-	memset(&tok, 0, sizeof(tok));
-	tok.home = home;
-	tok.localuser = localuser;
-	tok.host = a->host;
-	tok.alias = a->host;
-	tok.port = port;
-	tok.user = t->user;
+	sshconfig_tokens_fill(&tb, home, localuser, a->host, a->host,
+	    t->port, t->user, h.host_key_alias);
 
 	if (h.hostname != NULL) {
-		if (sshconfig_expand(h.hostname, "h", 0, &tok, "HostName",
+		if (sshconfig_expand(h.hostname, "h", 0, &tb.t, "HostName",
 		    &t->host, err) == -1)
 			goto bad;
 		sshconfig_from(t, "HostName");
 	} else if ((t->host = strdup(a->host)) == NULL)
 		goto nomem;
-	tok.host = t->host;
+	/* %h and %C are of the host connected to */
+	sshconfig_tokens_fill(&tb, home, localuser, a->host, t->host,
+	    t->port, t->user, h.host_key_alias);
 
 	if (a->nidentities > 0) {
 		for (i = 0; i < a->nidentities; i++)
@@ -629,8 +1106,8 @@ sshconfig_resolve(const struct ssh_account *a, const char *home,
 				goto out;
 	} else if (h.nidentities > 0) {
 		for (i = 0; i < h.nidentities; i++) {
-			if (sshconfig_expand(h.identities[i], "dhnpru", 1,
-			    &tok, "IdentityFile", &path, err) == -1)
+			if (sshconfig_expand(h.identities[i], "CdhikLlnpru",
+			    1, &tb.t, "IdentityFile", &path, err) == -1)
 				goto bad;
 			rc = sshconfig_target_identity(t, path, home, err);
 			free(path);
@@ -647,7 +1124,7 @@ sshconfig_resolve(const struct ssh_account *a, const char *home,
 	}
 
 	if (!a->known_hosts_given && h.known_hosts != NULL) {
-		if (sshconfig_expand(h.known_hosts, "dhnpru", 1, &tok,
+		if (sshconfig_expand(h.known_hosts, "CdhikLlnpru", 1, &tb.t,
 		    "UserKnownHostsFile", &t->known_hosts, err) == -1)
 			goto bad;
 		sshconfig_from(t, "UserKnownHostsFile");
@@ -656,6 +1133,12 @@ sshconfig_resolve(const struct ssh_account *a, const char *home,
 		goto out;
 	} else if ((t->known_hosts = strdup(a->known_hosts)) == NULL)
 		goto nomem;
+
+	if (h.host_key_alias != NULL) {
+		if ((t->host_key_alias = strdup(h.host_key_alias)) == NULL)
+			goto nomem;
+		sshconfig_from(t, "HostKeyAlias");
+	}
 
 	t->check = a->hostkey_check;
 	if (!a->hostkey_check_given) {
@@ -688,8 +1171,13 @@ sshconfig_resolve(const struct ssh_account *a, const char *home,
 	} else if (h.proxy_command != NULL) {
 		proxy = h.proxy_command;
 		sshconfig_from(t, "ProxyCommand");
+	} else if (h.proxy_jump != NULL) {
+		if (sshconfig_jump_command(h.proxy_jump, a->ssh_config,
+		    t->host, t->port, &t->proxy_command) == -1)
+			goto nomem;
+		sshconfig_from(t, "ProxyJump");
 	}
-	if (proxy != NULL && sshconfig_expand(proxy, "hnpr", 0, &tok,
+	if (proxy != NULL && sshconfig_expand(proxy, "hnpr", 0, &tb.t,
 	    "proxy command", &t->proxy_command, err) == -1)
 		goto bad;
 	rc = 0;
@@ -719,6 +1207,7 @@ sshconfig_target_free(struct sshconfig_target *t)
 		free(t->identities[i]);
 	free(t->identities);
 	free(t->known_hosts);
+	free(t->host_key_alias);
 	free(t->proxy_command);
 	memset(t, 0, sizeof(*t));
 }

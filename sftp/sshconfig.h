@@ -7,10 +7,12 @@
  * that syncmail.conf leaves unset come from the user's ~/.ssh/config, so
  * SSH is configured once for every tool (SPEC section 3).
  *
- * Only what syncmail can use is kept: HostName, Port, User, IdentityFile,
- * IdentitiesOnly, UserKnownHostsFile, StrictHostKeyChecking and
- * ProxyCommand, and Include is followed.  Every other keyword is ignored; Match blocks are not
- * evaluated and their lines never apply.
+ * Applied: HostName, Port, User, IdentityFile, IdentitiesOnly,
+ * UserKnownHostsFile, HostKeyAlias, StrictHostKeyChecking, ProxyCommand
+ * and ProxyJump, with Host, Match, Include and IgnoreUnknown.  A keyword
+ * ssh does not know is an error anywhere; one that would make ssh
+ * connect otherwise is an error where it applies (sftp/sshkw.c); the
+ * others are ignored.
  */
 #ifndef SYNCMAIL_SSHCONFIG_H
 #define SYNCMAIL_SSHCONFIG_H
@@ -47,6 +49,7 @@ struct ssh_account {
 	int		 ssh_config_given; /* it must exist */
 	const char	*proxy_command;	/* NULL: unset */
 	int		 timeout;	/* seconds */
+	int		 no_exec;	/* Match exec is an error (the fuzzer) */
 };
 
 enum sshconfig_check {
@@ -72,8 +75,30 @@ struct sshconfig_host {
 	char		 *known_hosts;	/* first file of UserKnownHostsFile */
 	enum sshconfig_check check;
 	char		 *check_where;	/* "FILE:LINE" of StrictHostKeyChecking */
-	int		  proxy_set;	/* ProxyCommand seen ("none" included) */
-	char		 *proxy_command; /* NULL for "none" */
+	/*
+	 * ProxyCommand or ProxyJump seen ("none" included): as in ssh the
+	 * first of the two wins, the other is then ignored.
+	 */
+	int		  proxy_set;
+	char		 *proxy_command; /* NULL for "none" or a ProxyJump */
+	char		 *proxy_jump;	/* the hops, validated; NULL: none */
+	char		 *host_key_alias;
+	char		 *ignore_unknown; /* IgnoreUnknown's pattern list */
+	unsigned	  slots;	/* sshkw slots whose first value was seen */
+};
+
+/*
+ * Who asks, for Host and Match: the account's host as written (Host,
+ * Match originalhost, %n) and what syncmail.conf already says, which
+ * comes first as ssh's command line does (Match user sees its user).
+ */
+struct sshconfig_query {
+	const char	*host;
+	const char	*home;		/* "~", %d, relative Include */
+	const char	*localuser;	/* Match localuser, %u; NULL: unknown */
+	const char	*user;		/* NULL: unset */
+	int		 port;		/* 0: unset */
+	int		 no_exec;	/* Match exec is an error, not run */
 };
 
 /* What %-tokens expand to; NULL members expand to nothing allowed. */
@@ -84,26 +109,32 @@ struct sshconfig_tokens {
 	const char	*alias;		/* %n: the name the config was read for */
 	const char	*port;		/* %p */
 	const char	*user;		/* %r: the remote user */
+	const char	*keyalias;	/* %k: HostKeyAlias, else %n */
+	const char	*uid;		/* %i */
+	const char	*localhost;	/* %l: this host's name */
+	const char	*shorthost;	/* %L: up to its first dot */
+	const char	*hash;		/* %C: SHA-1 of %l%h%p%r, in hex */
 };
 
 /*
- * Reads the config file at path for host.  A missing file is no error
- * unless must_exist.  home is the user's home directory: "~" and relative
- * Include paths (taken from ~/.ssh) need it.  Fills *out (free with
- * sshconfig_host_free, also after an error).  Returns 0, or -1 with err set
- * to "FILE:LINE: what", kind ERR_CONFIG.
+ * Reads the config file at path for q.  A missing file is no error
+ * unless must_exist.  q->home is the user's home directory: "~" and
+ * relative Include paths (taken from ~/.ssh) need it.  Match exec
+ * commands run here, unless q->no_exec.  Fills *out (free with
+ * sshconfig_host_free, also after an error).  Returns 0, or -1 with err
+ * set to "FILE:LINE: what", kind ERR_CONFIG.
  */
-int	 sshconfig_load(const char *path, const char *host, const char *home,
+int	 sshconfig_load(const char *path, const struct sshconfig_query *q,
 	    int must_exist, struct sshconfig_host *out, struct error *err);
 
 /*
- * Parses len bytes of config text named file (for messages) for host,
+ * Parses len bytes of config text named file (for messages) for q,
  * adding to *out what applies and is not set yet.  depth counts Include
- * levels.  Pure but for Include, which reads files through sshconfig_load's
- * rules.  Returns 0 or -1 with err set.
+ * levels.  Pure but for Include, which reads files through
+ * sshconfig_load's rules, and Match exec.  Returns 0 or -1 with err set.
  */
 int	 sshconfig_parse(const char *text, size_t len, const char *file,
-	    const char *host, const char *home, int depth,
+	    const struct sshconfig_query *q, int depth,
 	    struct sshconfig_host *out, struct error *err);
 
 /*
@@ -150,10 +181,13 @@ struct sshconfig_target {
 	 */
 	int		  identities_only;
 	char		 *known_hosts;
+	/* HostKeyAlias: the name known_hosts is searched for, on any port */
+	char		 *host_key_alias; /* NULL: host and port */
 	enum hostkey_check check;
+	/* ProxyJump becomes "ssh ... -W", as ssh itself runs it */
 	char		 *proxy_command; /* NULL: a direct TCP connection */
 	/* for -v: which values came from the ssh config */
-	char		  from[128];
+	char		  from[192];
 };
 
 /*

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "maildir/deliver.h"
 #include "syncmail/engine.h"
 #include "syncmail/say.h"
 
@@ -28,34 +29,67 @@ ms_since(const struct timespec *t)
 }
 
 /*
+ * Routes the ready message mi (route.c) and fills it in as the batch's
+ * item it.  Returns 0, or -1 when it cannot be routed: then it has been
+ * warned about, its file is gone and it stays on the server.
+ */
+static int
+batch_item(struct run *r, size_t mi, struct commit_item *it, char *tmpname)
+{
+	struct message *m = &r->msgs[mi];
+	struct dest_maildir *d;
+	struct error err;
+	char name[1100];
+
+	error_clear(&err);
+	run_tmpname(r, m, tmpname);
+	if (route_message(r, mi, &err) == -1) {
+		printable(m->name, name, sizeof(name));
+		say_warn(r->account, "%s/new/%s: %s; it stays on the server",
+		    r->remote, name, err.msg);
+		deliver_discard(r->job->md, tmpname);
+		m->state = MSG_FAIL;
+		r->status = STATUS_PARTIAL;
+		return -1;
+	}
+	memset(it, 0, sizeof(*it));
+	it->name = m->name;
+	it->tmpname = tmpname;
+	it->size = m->size;
+	it->want_sha256 = r->job->log != NULL && mlog_active(r->job->log);
+	if (m->dest == DEST_NONE)
+		it->dest = RECORD_DISCARD;
+	else {
+		d = r->dests[m->dest];
+		it->to = d->md;
+		it->tolocal = d->local;
+		it->dest = m->dest == 0 ? NULL : d->path;
+	}
+	m->state = MSG_COMMIT;
+	return 0;
+}
+
+/*
  * Hands the ready messages to the commit thread (maildir/commit.c does
- * the durable part, in the order that makes a crash recoverable).
+ * the durable part, in the order that makes a crash recoverable), each
+ * routed first.
  */
 void
 batch_submit(struct run *r)
 {
-	struct commit_item *it;
-	struct message *m;
-	size_t i, n = r->nready < BATCH_MAX ? r->nready : BATCH_MAX;
+	size_t i, n = r->nready < BATCH_MAX ? r->nready : BATCH_MAX, k = 0;
 
-	for (i = 0; i < n; i++) {
-		m = &r->msgs[r->ready[i]];
-		it = &r->items[i];
-		memset(it, 0, sizeof(*it));
-		it->name = m->name;
-		it->tmpname = run_tmpname(r, m, r->tmpnames[i]);
-		it->size = m->size;
-		it->want_sha256 = r->job->log != NULL &&
-		    mlog_active(r->job->log);
-		m->state = MSG_COMMIT;
-		r->batch[i] = r->ready[i];
-	}
-	r->nbatch = n;
+	for (i = 0; i < n; i++)
+		if (batch_item(r, r->ready[i], &r->items[k],
+		    r->tmpnames[k]) == 0)
+			r->batch[k++] = r->ready[i];
+	r->nbatch = k;
 	memmove(r->ready, r->ready + n, (r->nready - n) * sizeof(r->ready[0]));
 	r->nready -= n;
 	if (r->nready > 0)
 		clock_gettime(CLOCK_MONOTONIC, &r->ready_since);
-	committer_submit(&r->committer, r->items, n);
+	if (k > 0)
+		committer_submit(&r->committer, r->items, k);
 }
 
 /*
@@ -70,6 +104,7 @@ batch_finish(struct run *r, int rc, const struct error *local,
 {
 	const struct pull_job *job = r->job;
 	char name[1100], fname[1100], cname[1100];
+	const char *dpath, *verb;
 	struct commit_item *it;
 	struct message *m;
 	size_t i;
@@ -97,36 +132,43 @@ batch_finish(struct run *r, int rc, const struct error *local,
 		}
 		printable(it->final, fname, sizeof(fname));
 		printable(it->clash, cname, sizeof(cname));
+		dpath = route_dest_name(r, m);
 		if (it->result == DELIVER_DUPLICATE)
 			say_info(1, r->account, "%s/new/%s: already here as "
-			    "%s (same bytes); not delivered again", r->remote,
-			    name, cname);
+			    "%s/%s (same bytes); not delivered again",
+			    r->remote, name, dpath, cname);
 		else if (it->clash[0] != '\0')
 			say_warn(r->account, "%s/new/%s: %s/%s has the same "
 			    "unique name and other bytes; delivered as new/%s",
-			    r->remote, name, job->md->path, cname, fname);
+			    r->remote, name, dpath, cname, fname);
 		if (rc == -1) {
 			/* new/ may not be on disk: the record decides next time. */
 			m->state = MSG_FAIL;
 			continue;
 		}
-		say_info(1, r->account, "%s %s (%llu bytes)",
-		    job->acct->keep ? "copied" : "moved", name,
-		    (unsigned long long)m->size);
+		verb = it->result == DELIVER_DISCARD ? "discarded" :
+		    job->acct->keep ? "copied" : "moved";
+		if (it->result == DELIVER_DISCARD)
+			say_info(1, r->account, "%s %s (%llu bytes)", verb,
+			    name, (unsigned long long)m->size);
+		else
+			say_info(1, r->account, "%s %s (%llu bytes) to %s/new",
+			    verb, name, (unsigned long long)m->size, dpath);
 		if (job->log != NULL && mlog_active(job->log)) {
 			char from[5200], to[5200];
 
 			snprintf(from, sizeof(from), "%s/new/%s", r->remote,
 			    name);
-			if (it->result == DELIVER_DUPLICATE)
-				snprintf(to, sizeof(to), "%s/%s",
-				    job->md->path, cname);
+			if (it->result == DELIVER_DISCARD)
+				strlcpy(to, "discard", sizeof(to));
+			else if (it->result == DELIVER_DUPLICATE)
+				snprintf(to, sizeof(to), "%s/%s", dpath,
+				    cname);
 			else
-				snprintf(to, sizeof(to), "%s/new/%s",
-				    job->md->path, fname);
-			mlog_message(job->log, job->acct->keep ? "copied" :
-			    "moved", from, to, m->size, it->have_sha256 ?
-			    it->sha256 : NULL);
+				snprintf(to, sizeof(to), "%s/new/%s", dpath,
+				    fname);
+			mlog_message(job->log, verb, from, to, m->size,
+			    it->have_sha256 ? it->sha256 : NULL);
 		}
 		r->st->moved++;
 		r->st->bytes += m->size;

@@ -10,16 +10,43 @@
 #ifndef SYNCMAIL_CONFIG_H
 #define SYNCMAIL_CONFIG_H
 
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sftp/sshconfig.h"
 #include "util/error.h"
 
+/* Where a message goes (SPEC 8, Destinations). */
+enum dest_kind {
+	DEST_MAILDIR,
+	DEST_DISCARD		/* deleted on the server; in routes only */
+};
+
+struct dest {
+	enum dest_kind	 kind;
+	/*
+	 * DEST_MAILDIR: absolute, "~/" expanded; in a route it may hold
+	 * %1 to %9 (the groups the route's regex captured) and %%.
+	 */
+	char		*path;
+	int		 templated;	/* path holds a %N */
+};
+
+/* "route HEADER REGEX DEST" (SPEC 8, Routes). */
+struct route {
+	char		*header;	/* a field name, any case */
+	char		*regex;		/* as written, for messages */
+	regex_t		 re;		/* REG_EXTENDED | REG_ICASE */
+	struct dest	 dest;
+	int		 line;
+};
 
 struct pull {
 	char		*remote;	/* as written: relative to login dir unless absolute */
-	char		*local;		/* absolute, "~/" expanded */
+	char		*local;		/* the pull's Maildir: absolute, "~/" expanded */
+	struct route	*routes;	/* in config order: the first match decides */
+	size_t		 nroutes;
 	int		 line;		/* line of the "pull" keyword */
 };
 

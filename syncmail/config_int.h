@@ -36,6 +36,7 @@ enum keyword {
 	KW_SSH_CONFIG,
 	KW_PROXY_COMMAND,
 	KW_LOG,
+	KW_ROUTE,
 	KW_COUNT
 };
 
@@ -76,6 +77,22 @@ int	 config_identity_add(struct parser *p, struct account *a,
  */
 int	 config_path(struct parser *p, const char *kw, const char *value,
 	    char **out);
+
+/*
+ * A "route HEADER REGEX DEST..." line (nv values in v), for the last pull
+ * of the account being read (syncmail/config_route.c).  0, or -1 with the
+ * error set.
+ */
+int	 config_route(struct parser *p, char **v, int nv);
+
+/*
+ * A pull's DEST, the nv words in v: "PATH" or "maildir PATH" (SPEC 8).
+ * 0, or -1 with the error set.
+ */
+int	 config_pull_dest(struct parser *p, char **v, int nv, char **local);
+
+/* Frees what a pull's routes hold, and the array. */
+void	 config_routes_free(struct pull *);
 
 /*
  * After the last line: gives the accounts what they inherit and checks

@@ -10,6 +10,9 @@
  *   recover.c	what the record and the local Maildir say of earlier runs
  *   fetch.c	proves each file with LSTAT, downloads it into tmp/, and
  *		deletes the server's copy once it is delivered
+ *   route.c	where each message goes (SPEC 8): the routes matched against
+ *		its header section, and the Maildirs they name, opened once
+ *   preview.c	the dry run's routing, from header sections read into memory
  *   batch.c	hands downloaded messages to the commit thread (maildir/committer.c)
  *		and takes its results
  *   pull.c	the order of the steps, the quotas and the dry run
@@ -30,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mail/header.h"
 #include "maildir/commit.h"
 #include "maildir/localset.h"
 #include "maildir/names.h"
@@ -63,6 +67,25 @@
 #define TMP_OLD		(36 * 3600)
 #define SPACE_RESERVE	(1024 * 1024)
 
+/*
+ * A Maildir that messages of the pull go to: the pull's own (dests[0],
+ * the job's, whose tmp/ holds every download and whose record notes
+ * every delivery) or a route's, opened the first time a message goes
+ * there.  Each is held apart (never moved once made) because the
+ * commit thread uses md and local while the network loop may open the
+ * next.
+ */
+struct dest_maildir {
+	char		*path;
+	struct maildir	*md;
+	struct localset	*local;		/* its unique names of the listing */
+	struct maildir	 own_md;	/* md and local, for a route's */
+	struct localset	 own_local;
+};
+
+/* struct message's dest for a route's discard. */
+#define DEST_NONE	UINT32_MAX
+
 enum message_state {
 	MSG_WAIT,	/* listed, not started */
 	MSG_OPEN,	/* OPEN sent */
@@ -95,6 +118,7 @@ struct message {
 	uint32_t	 atime, mtime;
 	uint32_t	 perms;
 	unsigned int	 tmpseq;	/* its file in tmp/ (tmppool_name) */
+	uint32_t	 dest;		/* index in run.dests, or DEST_NONE */
 	int		 fd;
 	uint16_t	 handlelen;
 	uint16_t	 reads;		/* READs in flight */
@@ -131,6 +155,10 @@ struct run {
 	size_t		 nbatch;
 	int		 nfiles, nreads, nlstats;	/* in flight */
 	struct localset	 local;		/* unique names in new/ and cur/ */
+	struct dest_maildir **dests;	/* [0]: the pull's own Maildir */
+	size_t		 ndests;
+	uint8_t		*hdrbuf;	/* a header section read to route */
+	size_t		 hdrcap;
 	struct pull_stats *st;
 	uint64_t	 total, totalbytes, done, donebytes;
 	int		 status;
@@ -181,6 +209,20 @@ int	 fetch_close_handle(struct run *, size_t mi, struct error *err);
 int	 fetch_prove(struct run *, int unlisted, struct error *err);
 int	 fetch_transfer(struct run *, struct error *err);
 void	 fetch_report_removes(struct run *);
+
+/* route.c: see each function. */
+int	 route_start(struct run *, struct error *err);
+int	 route_dest_open(struct run *, const char *path, uint32_t *idx,
+	    struct error *err);
+int	 route_message(struct run *, size_t mi, struct error *err);
+int	 route_header(struct run *, size_t mi, const struct header *h,
+	    struct error *err);
+void	 route_too_large(struct run *, size_t mi);
+const char *route_dest_name(const struct run *, const struct message *m);
+void	 route_stop(struct run *);
+
+/* preview.c: -n with routes: each message's dest, from its header section. */
+int	 preview_routes(struct run *, struct error *err);
 
 /* batch.c: see each function. */
 int	 batch_due(struct run *);

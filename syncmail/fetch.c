@@ -614,12 +614,16 @@ fetch_prove(struct run *r, int unlisted, struct error *err)
 
 	r->next_lstat = 0;
 	for (;;) {
-		if (send_lstats(r, r->nmsgs, unlisted, err) == -1)
-			return -1;
 		while ((rc = sftp_reply(r->c, &rep, &q, err)) == 1)
 			if (on_reply(r, &rep, &q, err) == -1)
 				return -1;
-		if (rc == -1)
+		/*
+		 * After the answers, which make room for the next LSTATs:
+		 * sent before them, with the window full, nothing would be
+		 * queued once the last answer was read, and the wait below
+		 * would wait for an answer to nothing.
+		 */
+		if (rc == -1 || send_lstats(r, r->nmsgs, unlisted, err) == -1)
 			return -1;
 		if (sftp_inflight(r->c) == 0 && r->next_lstat >= r->nmsgs) {
 			r->next_lstat = 0;

@@ -345,11 +345,25 @@ main(int argc, char *argv[])
 	/*
 	 * Each account's ssh config is read here, once, before the sandbox
 	 * closes: the sandbox allows what the targets name, and each account
-	 * connects with its target (SPEC 6).  An account whose ssh config
-	 * fails reports it when it runs, as the others run.
+	 * connects with its target (SPEC 6).  A config error there is one
+	 * (SPEC 2: 78 stops everything before any account runs); any other
+	 * failure the account reports when it runs, as the others run.
 	 */
-	for (i = 0; i < nsel; i++)
+	status = STATUS_OK;
+	for (i = 0; i < nsel; i++) {
 		account_resolve(&sel[i], sel[i].acct, home, pw->pw_name);
+		if (!sel[i].resolved && sel[i].err.kind == ERR_CONFIG) {
+			fprintf(stderr, "syncmail: %s: %s\n",
+			    sel[i].acct->name, sel[i].err.msg);
+			status = STATUS_CONFIG;
+		}
+	}
+	if (status == STATUS_CONFIG) {
+		libssh2_exit();
+		selected_free(sel, nsel);
+		config_free(&cfg);
+		return status;
+	}
 	/* After libssh2_init: OpenSSL has read its config by now. */
 	memset(&so, 0, sizeof(so));
 	so.home = home;

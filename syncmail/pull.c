@@ -110,10 +110,17 @@ dry_run(struct run *r)
 			say_out(r->account, "would delete %s/new/%s (delivered "
 			    "by an earlier run)", r->remote, name);
 			ndelete++;
+		} else if (m->state == MSG_WAIT && m->dest == DEST_NONE) {
+			say_out(r->account, "would discard %s/new/%s (%llu "
+			    "bytes): not delivered, %s", r->remote, name,
+			    (unsigned long long)m->size, r->job->acct->keep ?
+			    "left on the server (keep)" :
+			    "deleted on the server");
+			ndelete++;
 		} else if (m->state == MSG_WAIT) {
 			say_out(r->account, "would %s %s/new/%s (%llu bytes) "
 			    "to %s/new", verb, r->remote, name,
-			    (unsigned long long)m->size, r->job->pull->local);
+			    (unsigned long long)m->size, route_dest_name(r, m));
 			nmove++;
 			bytes += m->size;
 		} else if (m->state == MSG_DONE)
@@ -193,7 +200,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	say_info(2, r->account, "%s/new: %zu messages listed", r->remote,
 	    r->nmsgs);
 
-	if (recover_reconcile(r, err) == -1)
+	if (route_start(r, err) == -1 || recover_reconcile(r, err) == -1)
 		goto out;
 	if (job->md->fd != -1) {
 		int n;
@@ -216,7 +223,8 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	r->selected = 1;
 	if (job->dryrun) {
 		/* What would be opened is proven as it would be. */
-		if (fetch_prove(r, 0, err) == -1)
+		if (fetch_prove(r, 0, err) == -1 ||
+		    preview_routes(r, err) == -1)
 			goto out;
 		dry_run(r);
 		ret = r->status;
@@ -231,7 +239,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 		goto out;
 	}
 	snprintf(prefix, sizeof(prefix), "syncmail.%s", job->rec->tag);
-	if (committer_start(&r->committer, job->md, job->rec, &r->local, err) == -1 ||
+	if (committer_start(&r->committer, job->md, job->rec, err) == -1 ||
 	    tmppool_start(&r->pool, job->md, prefix, err) == -1)
 		goto out;
 	sftp_set_wakefd(c, r->committer.pipe[0]);
@@ -259,6 +267,7 @@ out:
 			free(r->items[i].error);
 	}
 	committer_stop(&r->committer);
+	route_stop(r);
 	tmppool_stop(&r->pool);
 	sftp_set_wakefd(c, -1);
 	free(r->batch);

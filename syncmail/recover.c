@@ -21,6 +21,43 @@
 #include "syncmail/say.h"
 
 /*
+ * Sets the dest of l, a message the record says was delivered, from the
+ * record: the pull's own Maildir, a route's (opened, so that it can be
+ * checked and flushed before the server's copy goes), or a discard.
+ * Returns 1, 0 when that Maildir cannot be opened (warned about: the
+ * server's copy stays, and the record keeps the name for a later run),
+ * or -1 with err set.
+ */
+static int
+recorded_dest(struct run *r, struct message *l, struct error *err)
+{
+	const char *dest = record_dest(r->job->rec, l->name);
+	char name[1100];
+	struct error one;
+
+	l->dest = 0;
+	if (dest == NULL)
+		return 1;
+	if (strcmp(dest, RECORD_DISCARD) == 0) {
+		l->dest = DEST_NONE;
+		return 1;
+	}
+	error_clear(&one);
+	if (route_dest_open(r, dest, &l->dest, &one) == 0)
+		return 1;
+	if (one.kind != ERR_MAILBOX)
+		return error_set(err, one.kind, "%s", one.msg);
+	printable(l->name, name, sizeof(name));
+	say_warn(r->account, "%s/new/%s: delivered by an earlier run to %s, "
+	    "which cannot be opened now (%s); the server's copy stays",
+	    r->remote, name, dest, one.msg);
+	l->dest = 0;
+	l->state = MSG_SKIP;
+	r->status = STATUS_PARTIAL;
+	return 0;
+}
+
+/*
  * For each recorded message: its tmp file still there means the move into
  * new/ never happened (drop it); gone means it was delivered: with keep,
  * it is not fetched again; without, its remote copy is removed.
@@ -35,7 +72,7 @@ recover_reconcile(struct run *r, struct error *err)
 	struct stat st;
 	char **names = NULL, name[1100];
 	size_t n = 0, i, pos = 0, nstale = 0, nlinks = 0;
-	int ret = -1, delivered;
+	int ret = -1, delivered, rc;
 
 	if (rec->entries.count == 0)
 		return 0;
@@ -88,10 +125,14 @@ recover_reconcile(struct run *r, struct error *err)
 				goto out;
 			continue;
 		}
+		if ((rc = recorded_dest(r, l, err)) == -1)
+			goto out;
+		if (rc == 0)
+			continue;
 		/* Its file in new/ is checked once the local scan is done. */
-		l->verify = 1;
-		if (localset_want(&r->local, record_final(rec, names[i]),
-		    err) == -1)
+		l->verify = l->dest != DEST_NONE;
+		if (l->verify && localset_want(r->dests[l->dest]->local,
+		    record_final(rec, names[i]), err) == -1)
 			goto out;
 		if (job->acct->keep) {
 			l->state = MSG_DONE;
@@ -141,6 +182,7 @@ int
 recover_verify(struct run *r, struct error *err)
 {
 	const struct pull_job *job = r->job;
+	struct dest_maildir *d;
 	struct nameset_entry *e;
 	struct message *m;
 	struct stat st;
@@ -154,21 +196,24 @@ recover_verify(struct run *r, struct error *err)
 		if (!m->verify || (!m->earlier && m->state != MSG_DONE))
 			continue;
 		e = nameset_get(&job->rec->entries, m->name, strlen(m->name));
-		if (e == NULL)
+		if (e == NULL || m->dest == DEST_NONE)
 			continue;
+		d = r->dests[m->dest];
+		if (d->md->fd == -1)
+			continue;	/* dry run: not there at all */
 		final = record_final(job->rec, m->name);
-		found = localset_find(&r->local, job->md, final, local,
+		found = localset_find(d->local, d->md, final, local,
 		    sizeof(local), err);
 		if (found == -1)
 			return -1;
 		if (!found || strncmp(local, "new/", 4) != 0)
 			continue;
-		if (fstatat(job->md->newfd, local + 4, &st,
+		if (fstatat(d->md->newfd, local + 4, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1) {
 			if (errno == ENOENT)
 				continue;
 			return error_errno(err, ERR_MAILBOX, "%s/%s",
-			    job->md->path, local);
+			    d->md->path, local);
 		}
 		if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == e->num)
 			continue;
@@ -178,7 +223,7 @@ recover_verify(struct run *r, struct error *err)
 		    "as %s/%s, which has %lld of the %llu bytes recorded (lost "
 		    "in a power cut?); not taken for a delivery: the server's "
 		    "copy stays and is fetched again, and that file is left "
-		    "alone", r->remote, name, job->md->path, lname,
+		    "alone", r->remote, name, d->md->path, lname,
 		    (long long)st.st_size, (unsigned long long)e->num);
 		m->earlier = 0;
 		m->state = MSG_WAIT;

@@ -199,6 +199,47 @@ sandbox_dotssh(struct sandbox_paths *l, const char *home, struct error *err)
 }
 
 /*
+ * A Maildir an account delivers to, made (when missing) and added to l:
+ * with templated set, path is a route's, holding %N, and what is added
+ * is the directory above its first %N, beneath which every Maildir the
+ * route can name lies (the groups are made safe as single names, so
+ * none can climb out).  In a dry run nothing is made and all is read
+ * only.  Returns 0 or -1 with err set.
+ */
+static int
+sandbox_maildir(struct sandbox_paths *l, const char *path, int templated,
+    const struct sandbox_options *o, struct error *err)
+{
+	struct maildir md;
+	struct error ignored;
+	char dir[4096], *s;
+
+	if (!templated) {
+		if (!o->dryrun) {
+			/* the account reports any failure when it runs */
+			memset(&md, 0, sizeof(md));
+			error_clear(&ignored);
+			(void)maildir_open(&md, path, 1, &ignored);
+			maildir_close(&md);
+		}
+		return sandbox_add(l, path, o->dryrun ? SB_READ : SB_MAILDIR,
+		    err);
+	}
+	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir))
+		return error_set(err, ERR_CONFIG, "%s: path too long", path);
+	/* config_path made it absolute: a "/" comes before any %N */
+	if ((s = strchr(dir, '%')) != NULL)
+		*s = '\0';
+	if ((s = strrchr(dir, '/')) != NULL)
+		s[s == dir ? 1 : 0] = '\0';
+	if (!o->dryrun) {
+		error_clear(&ignored);
+		(void)maildir_mkdirs(dir, &ignored);
+	}
+	return sandbox_add(l, dir, o->dryrun ? SB_READ : SB_MAILDIR, err);
+}
+
+/*
  * What the account of at needs, added to l, from its target.  One whose
  * ssh config did not resolve needs nothing: it fails with that error
  * when it runs, before it touches anything.  Returns 0 or -1 with err
@@ -210,9 +251,7 @@ sandbox_account(struct sandbox_paths *l, const struct account_target *at,
 {
 	const struct account *a = at->acct;
 	const struct sshconfig_target *t = &at->t;
-	struct maildir md;
-	struct error ignored;
-	size_t i;
+	size_t i, j;
 
 	if (!at->resolved)
 		return 0;
@@ -222,16 +261,15 @@ sandbox_account(struct sandbox_paths *l, const struct account_target *at,
 		    "command, which may need any file", a->name);
 	}
 	for (i = 0; i < a->npulls; i++) {
-		if (!o->dryrun) {
-			/* the account reports any failure when it runs */
-			memset(&md, 0, sizeof(md));
-			error_clear(&ignored);
-			(void)maildir_open(&md, a->pulls[i].local, 1, &ignored);
-			maildir_close(&md);
-		}
-		if (sandbox_add(l, a->pulls[i].local,
-		    o->dryrun ? SB_READ : SB_MAILDIR, err) == -1)
+		if (sandbox_maildir(l, a->pulls[i].local, 0, o, err) == -1)
 			return -1;
+		for (j = 0; j < a->pulls[i].nroutes; j++) {
+			const struct dest *d = &a->pulls[i].routes[j].dest;
+
+			if (d->kind == DEST_MAILDIR && sandbox_maildir(l,
+			    d->path, d->templated, o, err) == -1)
+				return -1;
+		}
 	}
 	for (i = 0; i < t->nidentities; i++)
 		if (sandbox_add(l, t->identities[i], SB_READ, err) == -1 ||

@@ -17,8 +17,9 @@
  * recursive "try every tail" it replaces took 20 s for "*a*a*a*a*a*a*a*b"
  * against 60 bytes.
  */
-int
-match_glob(const char *p, size_t plen, const char *s, size_t slen)
+static int
+match_glob_fold(const char *p, size_t plen, const char *s, size_t slen,
+    int fold)
 {
 	size_t si = 0, pi = 0, star = SIZE_MAX, mark = 0;
 
@@ -26,9 +27,9 @@ match_glob(const char *p, size_t plen, const char *s, size_t slen)
 		if (pi < plen && p[pi] == '*') {
 			star = pi++;
 			mark = si;
-		} else if (pi < plen && (p[pi] == '?' ||
-		    tolower((unsigned char)p[pi]) ==
-		    tolower((unsigned char)s[si]))) {
+		} else if (pi < plen && (p[pi] == '?' || p[pi] == s[si] ||
+		    (fold && tolower((unsigned char)p[pi]) ==
+		    tolower((unsigned char)s[si])))) {
 			pi++;
 			si++;
 		} else if (star != SIZE_MAX) {
@@ -42,16 +43,22 @@ match_glob(const char *p, size_t plen, const char *s, size_t slen)
 	return pi == plen;
 }
 
+int
+match_glob(const char *p, size_t plen, const char *s, size_t slen)
+{
+	return match_glob_fold(p, plen, s, slen, 1);
+}
+
 /*
  * One pattern of a list, "!" stripped: 1 for a match, -1 for a negated
  * match, 0 for none.
  */
 static int
-match_one(const char *p, size_t plen, const char *s, size_t slen)
+match_one(const char *p, size_t plen, const char *s, size_t slen, int fold)
 {
 	int neg = plen > 0 && p[0] == '!';
 
-	if (!match_glob(p + neg, plen - neg, s, slen))
+	if (!match_glob_fold(p + neg, plen - neg, s, slen, fold))
 		return 0;
 	return neg ? -1 : 1;
 }
@@ -64,7 +71,7 @@ match_words(char *const *patterns, size_t n, const char *s)
 
 	for (i = 0; i < n; i++) {
 		if ((m = match_one(patterns[i], strlen(patterns[i]), s,
-		    slen)) == -1)
+		    slen, 1)) == -1)
 			return 0;
 		if (m == 1)
 			positive = 1;
@@ -73,8 +80,8 @@ match_words(char *const *patterns, size_t n, const char *s)
 }
 
 /* Every pattern is tried: a negation later in the list still rules out. */
-int
-match_list(const char *list, size_t len, const char *s)
+static int
+match_list_fold(const char *list, size_t len, const char *s, int fold)
 {
 	size_t i = 0, j, slen = strlen(s);
 	int positive = 0, m;
@@ -82,11 +89,23 @@ match_list(const char *list, size_t len, const char *s)
 	while (i <= len) {
 		for (j = i; j < len && list[j] != ','; j++)
 			;
-		if ((m = match_one(list + i, j - i, s, slen)) == -1)
+		if ((m = match_one(list + i, j - i, s, slen, fold)) == -1)
 			return 0;
 		if (m == 1)
 			positive = 1;
 		i = j + 1;
 	}
 	return positive;
+}
+
+int
+match_list(const char *list, size_t len, const char *s)
+{
+	return match_list_fold(list, len, s, 1);
+}
+
+int
+match_list_exact(const char *list, size_t len, const char *s)
+{
+	return match_list_fold(list, len, s, 0);
 }

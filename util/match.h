@@ -30,4 +30,10 @@ int	 match_words(char *const *patterns, size_t n, const char *s);
  */
 int	 match_list(const char *list, size_t len, const char *s);
 
+/*
+ * As match_list with case kept: ssh matches user names so (Match user,
+ * Match localuser), host names without case.
+ */
+int	 match_list_exact(const char *list, size_t len, const char *s);
+
 #endif

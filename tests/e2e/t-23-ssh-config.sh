@@ -123,3 +123,21 @@ rm -f "$SC"
 run_syncmail -q
 assert_rc 78 "a missing ssh-config file"
 grep -q "$SC: No such file" "$T/err" || fail "a missing ssh-config is not reported"
+# An ssh config error stops everything before any account runs (SPEC 2:
+# 78), also an account listed before the broken one.
+REMOTE2=$T/remote/Two
+mkmaildir "$REMOTE2" "$TEST_USER"
+mkmsg "$REMOTE2/new" 1700000100.M1P1Q1.first 300
+mail_config "ssh-config $SC"
+{
+	printf 'account first\n\thost 127.0.0.1\n\tport %s\n\tuser %s\n' \
+	    "$PORT" "$TEST_USER"
+	printf '\tidentity %s\n\tknown-hosts %s\n\tssh-config none\n' \
+	    "$T/id_ed25519" "$T/known_hosts"
+	printf '\tpull %s %s\n' "$REMOTE2" "$T/local/Two"
+	cat "$CONF"
+} >"$CONF.new" && mv "$CONF.new" "$CONF"
+run_syncmail -q
+assert_rc 78 "an ssh config error of the second account"
+grep -q "$SC: No such file" "$T/err" || fail "the ssh config error is not reported"
+assert_eq "$(count_files "$REMOTE2/new")" 1 "the first account's messages after the second's ssh config error"

@@ -16,7 +16,8 @@
  * crash).  An input with an Include that could leave that directory (an
  * absolute name, "..", a backslash) is not run, and returns -1 so that
  * libFuzzer does not keep it: otherwise a run would read whatever the
- * machine holds, /dev/stdin included.
+ * machine holds, /dev/stdin included.  Match exec is never run (no_exec
+ * makes it an error): the input would be a shell command.
  */
 #include <sys/stat.h>
 
@@ -158,7 +159,9 @@ check_host(const struct sshconfig_host *h)
 	if (h->port < 0 || h->port > 65535 ||
 	    (h->nidentities > 0) != (h->identities != NULL) ||
 	    (h->check != SSHCONFIG_CHECK_UNSET) != (h->check_where != NULL) ||
-	    (h->proxy_command != NULL && !h->proxy_set))
+	    (h->proxy_command != NULL && !h->proxy_set) ||
+	    (h->proxy_jump != NULL && (!h->proxy_set ||
+	    h->proxy_command != NULL)))
 		abort();
 }
 
@@ -176,6 +179,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	static char *noids[] = { NULL };
 	static char *ids[] = { "/keys/own", "relative/key", NULL };
 	struct sshconfig_host h;
+	struct sshconfig_query q;
 	struct sshconfig_target t;
 	struct ssh_account a;
 	struct error err;
@@ -199,9 +203,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	/* Each host with the home directory, and one without (HOME unset). */
 	for (i = 0; i <= NHOSTS; i++) {
 		memset(&h, 0, sizeof(h));
+		memset(&q, 0, sizeof(q));
+		q.host = hosts[i % NHOSTS];
+		q.home = i < NHOSTS ? home : NULL;
+		q.localuser = i % 2 ? "fuzzer" : NULL;
+		q.user = i == 1 ? "carol" : NULL;
+		q.no_exec = 1;
 		error_clear(&err);
-		if (sshconfig_parse(text, len, "fuzz", hosts[i % NHOSTS],
-		    i < NHOSTS ? home : NULL, 0, &h, &err) == 0)
+		if (sshconfig_parse(text, len, "fuzz", &q, 0, &h, &err) == 0)
 			check_host(&h);
 		else
 			check_error(&err);
@@ -225,6 +234,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	a.ssh_config = config;
 	a.ssh_config_given = 1;
 	a.file = "syncmail.conf";
+	a.no_exec = 1;
 	if (len % 4 == 3) {
 		a.port = 2222;
 		a.user = "carol";

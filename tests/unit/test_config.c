@@ -488,9 +488,13 @@ test_errors(void)
 	FAILS("# x\npull M /m\naccount a\n",
 	    "t.conf:2: \"pull\" must follow an \"account\" line");
 	FAILS("account a\nhost h\npull M\n",
-	    "t.conf:3: \"pull\" needs two values: REMOTE LOCAL");
+	    "t.conf:3: \"pull\" needs two values: REMOTE DEST");
 	FAILS("account a\nhost h\npull M /m /n\n", "t.conf:3: \"pull\" takes "
-	    "two values, not 3 (a value with spaces goes in double quotes)");
+	    "REMOTE DEST, not 3 values (a value with spaces goes in double "
+	    "quotes)");
+	FAILS("account a\nhost h\npull M /m /n /o\n", "t.conf:3: \"pull\" "
+	    "takes REMOTE DEST, not 4 values (a value with spaces goes in "
+	    "double quotes)");
 	FAILS("account a\nhost\n", "t.conf:2: \"host\" needs a value");
 	FAILS("account\n", "t.conf:1: \"account\" needs a value");
 	FAILS("account a b\n", "t.conf:1: \"account\" takes one value, not 2 "
@@ -1041,6 +1045,99 @@ test_load(void)
 	test_load_size();
 }
 
+/*
+ * Routes and a pull's DEST (SPEC 8): what is kept, in order, and every
+ * error at its line.
+ */
+static void
+test_routes(void)
+{
+	struct config c;
+	struct error e;
+	const struct pull *p;
+	regmatch_t pm[3];
+	const char *text = "account a\nhost h\npull M maildir ~/in\n"
+	    "route List-Id \"<([a-z.-]+)\\.lists\\.example\\.org>\" "
+	    "~/lists/%1\n"
+	    "route from \"nagios@\" discard\n"
+	    "route Subject \"^\\[(a)(b)\\]\" maildir \"/x/%2 %%/%1\"\n"
+	    "pull N /n\n";
+
+	CHECK(parse(text, &c, &e) == 0);
+	CHECK(c.naccounts == 1 && c.accounts[0].npulls == 2);
+	p = &c.accounts[0].pulls[0];
+	CHECK_STR(p->local, "/home/alice/in");
+	CHECK(p->nroutes == 3);
+	CHECK_STR(p->routes[0].header, "List-Id");
+	CHECK(p->routes[0].dest.kind == DEST_MAILDIR);
+	CHECK_STR(p->routes[0].dest.path, "/home/alice/lists/%1");
+	CHECK(p->routes[0].dest.templated);
+	CHECK(p->routes[0].line == 4);
+	/* the regex is extended and ignores case; "\." needed no doubling */
+	CHECK(regexec(&p->routes[0].re, "Dev <DEV.lists.example.org>", 3, pm,
+	    0) == 0 && pm[1].rm_so == 5 && pm[1].rm_eo == 8);
+	CHECK(regexec(&p->routes[0].re, "<devXlistsXexampleXorg>", 3, pm,
+	    0) != 0);
+	CHECK(p->routes[1].dest.kind == DEST_DISCARD);
+	CHECK(p->routes[1].dest.path == NULL);
+	CHECK_STR(p->routes[2].dest.path, "/x/%2 %%/%1");
+	CHECK(p->routes[2].dest.templated);
+	CHECK(c.accounts[0].pulls[1].nroutes == 0);
+	config_free(&c);
+
+	/* a path without %N is not templated, %% alone neither */
+	CHECK(parse(ACC "route X y /m/%%\n", &c, &e) == 0);
+	CHECK(!c.accounts[0].pulls[0].routes[0].dest.templated);
+	config_free(&c);
+
+	FAILS("route X y /m\n",
+	    "t.conf:1: \"route\" must follow an \"account\" line");
+	FAILS("account a\nhost h\nroute X y /m\npull M /m\n",
+	    "t.conf:3: \"route\" must follow a \"pull\" line of its "
+	    "account: the routes belong to that pull");
+	FAILS("account a\nhost h\npull M /m\naccount b\nhost h\n"
+	    "route X y /m\npull M /n\n",
+	    "t.conf:6: \"route\" must follow a \"pull\" line of its "
+	    "account: the routes belong to that pull");
+	FAILS(ACC "route X y\n",
+	    "t.conf:4: \"route\" needs three values: HEADER REGEX DEST");
+	FAILS(ACC "route X \"a(b\" /m\n", "t.conf:4: \"route\": invalid "
+	    "regex \"a(b\": Unmatched ( or \\(");
+	FAILS(ACC "route X \"(a)(b)\" /m/%3\n",
+	    "t.conf:4: \"route\": %3, but the regex captures 2 groups");
+	FAILS(ACC "route X y /m/%1\n",
+	    "t.conf:4: \"route\": %1, but the regex captures 0 groups");
+	FAILS(ACC "route X \"(a)\" /m/%2\n",
+	    "t.conf:4: \"route\": %2, but the regex captures 1 group");
+	FAILS(ACC "route X y /m/%x\n", "t.conf:4: \"route\": \"%x\" in a "
+	    "path: only %1 to %9 and %% are known");
+	FAILS(ACC "route X y /m/%\n", "t.conf:4: \"route\": \"% \" in a "
+	    "path: only %1 to %9 and %% are known");
+	FAILS(ACC "route X y m\n",
+	    "t.conf:4: \"route\": \"m\" is not an absolute path");
+	FAILS(ACC "route X: y /m\n",
+	    "t.conf:4: \"route\": \"X:\" is not a header field name");
+	FAILS(ACC "route X y discard /m\n",
+	    "t.conf:4: \"route\": \"discard\" takes no value");
+	FAILS(ACC "route X y maildir\n",
+	    "t.conf:4: \"route\": \"maildir\" takes one path");
+	FAILS(ACC "route X y /m /n\n", "t.conf:4: \"route\" takes HEADER "
+	    "REGEX DEST, not 4 values (a value with spaces goes in double "
+	    "quotes)");
+	FAILS(ACC "route X y pipe \"cat\"\n", "t.conf:4: destination "
+	    "\"pipe\" is not supported by this version of syncmail");
+	FAILS("account a\nhost h\npull M discard\n", "t.conf:3: "
+	    "\"discard\" is a route's destination, not a pull's: every "
+	    "message of a pull would be deleted unread");
+	FAILS("account a\nhost h\npull M attachments /s /m\n", "t.conf:3: "
+	    "destination \"attachments\" is not supported by this version "
+	    "of syncmail");
+	FAILS("account a\nhost h\npull M maildir /m /n\n",
+	    "t.conf:3: \"pull\": \"maildir\" takes one path");
+	FAILS(ACC "filter \"sanitize\"\n", "t.conf:4: \"filter\" is not "
+	    "supported by this version of syncmail");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1052,6 +1149,7 @@ main(int argc, char *argv[])
 	test_ssh();
 	test_errors();
 	test_mailboxes();
+	test_routes();
 	test_hostile();
 	test_random();
 	test_load();

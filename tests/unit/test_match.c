@@ -16,6 +16,7 @@
 
 #define G(p, s)	match_glob((p), strlen(p), (s), strlen(s))
 #define L(l, s)	match_list((l), strlen(l), (s))
+#define E(l, s)	match_list_exact((l), strlen(l), (s))
 
 /* CPU seconds that n matches of pattern against s take. */
 static double
@@ -88,6 +89,13 @@ main(void)
 	CHECK(!matched);
 	CHECK(secs < 0.5);
 	printf("1000 matches of *a*a*a*a*a*a*a*a*a*a*b: %.3f s CPU\n", secs);
+	/* User names keep their case (ssh's Match user), else as L. */
+	CHECK(E("alice,bob", "bob"));
+	CHECK(!E("alice,bob", "Bob"));
+	CHECK(E("a*,!admin", "alice"));
+	CHECK(!E("a*,!admin", "admin"));
+	CHECK(E("A?ICE", "ALICE") && !E("A?ICE", "alice"));
+
 	/* A pattern of 1000 stars and a's against the same name. */
 	for (i = 0; i + 2 < sizeof(worst) && i < 2000; i += 2) {
 		worst[i] = '*';

@@ -4,9 +4,11 @@
  */
 /*
  * Unit tests for sftp/sshconfig.c: ssh's line splitting, Host patterns
- * with "*", "?" and "!", first-value-wins, Match skipped, Include (real
- * files in a temporary directory), %-tokens and "~", IdentitiesOnly, and
- * the errors.
+ * with "*", "?" and "!", first-value-wins, Match with each criterion
+ * (exec through a real /bin/sh), Include (real files in a temporary
+ * directory), %-tokens and "~", IdentitiesOnly, HostKeyAlias, ProxyJump
+ * and its interplay with ProxyCommand, unknown and refused keywords with
+ * their file:line, and the errors.
  */
 #include <sys/stat.h>
 
@@ -22,14 +24,27 @@
 /* A Host pattern against a name, as the reader matches them. */
 #define G(p, s)	match_glob((p), strlen(p), (s), strlen(s))
 
+/* The query for host as the tests ask: home /home/al, local user al. */
+static const struct sshconfig_query *
+query(const char *host, const char *home)
+{
+	static struct sshconfig_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.host = host;
+	q.home = home;
+	q.localuser = "al";
+	return &q;
+}
+
 static int
 parse(const char *text, const char *host, struct sshconfig_host *h,
     struct error *err)
 {
 	memset(h, 0, sizeof(*h));
 	error_clear(err);
-	return sshconfig_parse(text, strlen(text), "cfg", host, "/home/al",
-	    0, h, err);
+	return sshconfig_parse(text, strlen(text), "cfg",
+	    query(host, "/home/al"), 0, h, err);
 }
 
 static void
@@ -194,8 +209,8 @@ test_parse(void)
 	sshconfig_host_free(&h);
 	CHECK(parse("StrictHostKeyChecking maybe\n", "a", &h, &e) == -1);
 	sshconfig_host_free(&h);
-	CHECK(sshconfig_parse("User a\0b\n", 9, "cfg", "a", NULL, 0, &h,
-	    &e) == -1);
+	CHECK(sshconfig_parse("User a\0b\n", 9, "cfg", query("a", NULL), 0,
+	    &h, &e) == -1);
 	CHECK_STR(e.msg, "cfg:1: NUL byte in line");
 	sshconfig_host_free(&h);
 }
@@ -244,9 +259,9 @@ test_identities_only(void)
 	CHECK(h.identities_only_set && !h.identities_only);
 	sshconfig_host_free(&h);
 
-	/* not from a block for another host, nor from Match */
+	/* not from a block for another host, nor from a Match for one */
 	CHECK(parse("Host other\n  IdentitiesOnly yes\n"
-	    "Match host mail\n  IdentitiesOnly yes\n"
+	    "Match host other\n  IdentitiesOnly yes\n"
 	    "Host mail\n  User bob\n", "mail", &h, &e) == 0);
 	CHECK(!h.identities_only_set && !h.identities_only);
 	sshconfig_host_free(&h);
@@ -269,7 +284,8 @@ static void
 test_expand(void)
 {
 	struct sshconfig_tokens t = { "/home/al", "al", "127.0.0.1", "mail",
-	    "2222", "bob" };
+	    "2222", "bob", "alias", "1000", "box.example.net", "box",
+	    "0123abcd" };
 	struct error e;
 	char *s;
 
@@ -280,6 +296,10 @@ test_expand(void)
 	CHECK(sshconfig_expand("~/.ssh/id_%r@%h-%u-%n%%", "dhnru", 1, &t,
 	    "IdentityFile", &s, &e) == 0);
 	CHECK_STR(s, "/home/al/.ssh/id_bob@127.0.0.1-al-mail%");
+	free(s);
+	CHECK(sshconfig_expand("%k %i %l %L %C", "CikLl", 0, &t, "x", &s,
+	    &e) == 0);
+	CHECK_STR(s, "alias 1000 box.example.net box 0123abcd");
 	free(s);
 	CHECK(sshconfig_expand("%d/x", "d", 1, &t, "IdentityFile", &s,
 	    &e) == 0);
@@ -339,6 +359,365 @@ write_size(const char *path, const char *text, size_t n)
 	fclose(f);
 }
 
+/* err's message starts with "cfg:LINE: " and then want. */
+static int
+at(const struct error *e, int line, const char *want)
+{
+	char prefix[32];
+
+	snprintf(prefix, sizeof(prefix), "cfg:%d: ", line);
+	return e->kind == ERR_CONFIG &&
+	    strncmp(e->msg, prefix, strlen(prefix)) == 0 &&
+	    strncmp(e->msg + strlen(prefix), want, strlen(want)) == 0;
+}
+
+/*
+ * Every keyword is looked up: one ssh does not know is an error
+ * anywhere, unless an IgnoreUnknown that applies came first; one that
+ * would make ssh connect otherwise is an error where it applies, unless
+ * its first value is harmless; the others change nothing.
+ */
+static void
+test_keywords(void)
+{
+	static const char *refused[] = {
+		"CertificateFile ~/.ssh/id_ed25519-cert.pub",
+		"PKCS11Provider /usr/lib/opensc-pkcs11.so",
+		"SmartcardDevice /usr/lib/opensc-pkcs11.so",
+		"SecurityKeyProvider /usr/lib/sk.so",
+		"IdentityAgent ~/.gnupg/S.gpg-agent.ssh",
+		"IdentityAgent none",
+		"BindAddress 192.0.2.1",
+		"BindInterface eth1",
+		"AddressFamily inet6",
+		"CanonicalizeHostname yes",
+		"Ciphers aes256-gcm@openssh.com",
+		"MACs hmac-sha2-512",
+		"KexAlgorithms curve25519-sha256",
+		"HostKeyAlgorithms +ssh-rsa",
+		"PubkeyAcceptedAlgorithms +ssh-rsa",
+		"PubkeyAcceptedKeyTypes +ssh-rsa",
+		"RequiredRSASize 4096",
+		"RevokedHostKeys ~/.ssh/revoked",
+		"KnownHostsCommand /bin/true",
+		"PubkeyAuthentication no",
+		"PreferredAuthentications password",
+	};
+	struct sshconfig_host h;
+	struct error e;
+	char text[256], kw[64];
+	size_t i;
+
+	/* what changes nothing about where and how: ignored */
+	CHECK(parse("ServerAliveInterval 30\nControlMaster auto\n"
+	    "ControlPath ~/.ssh/cm-%r@%h:%p\nCompression yes\nForwardAgent yes\n"
+	    "GSSAPIAuthentication yes\nSendEnv LANG LC_*\nProtocol 2\n"
+	    "Host mail\n  HostName x\n  LogLevel QUIET\n", "mail", &h, &e) == 0);
+	CHECK_STR(h.hostname, "x");
+	sshconfig_host_free(&h);
+
+	/* unknown: an error anywhere, naming the line and the keyword */
+	CHECK(parse("Host other\n  Hots x\n", "mail", &h, &e) == -1);
+	CHECK_STR(e.msg, "cfg:2: unknown keyword \"Hots\": ssh refuses it too "
+	    "(IgnoreUnknown before it would skip it)");
+	CHECK(e.kind == ERR_CONFIG);
+	sshconfig_host_free(&h);
+	CHECK(parse("Match host nomatch\n\n  UseKeychain yes\n", "mail", &h,
+	    &e) == -1);
+	CHECK(at(&e, 3, "unknown keyword \"UseKeychain\""));
+	sshconfig_host_free(&h);
+	CHECK(parse("User a\nfoo=bar\n", "mail", &h, &e) == -1);
+	CHECK(at(&e, 2, "unknown keyword \"foo\""));
+	sshconfig_host_free(&h);
+
+	/* IgnoreUnknown: a pattern list, any case, from its line on */
+	CHECK(parse("IgnoreUnknown UseKeychain,Foo*\nHost mail\n"
+	    "  usekeychain yes\n  FooBar 1\n  User bob\n", "mail", &h,
+	    &e) == 0);
+	CHECK_STR(h.user, "bob");
+	sshconfig_host_free(&h);
+	CHECK(parse("UseKeychain yes\nIgnoreUnknown UseKeychain\n", "mail",
+	    &h, &e) == -1);
+	CHECK(at(&e, 1, "unknown keyword \"UseKeychain\""));
+	sshconfig_host_free(&h);
+	/* ... only where it applies, and the first that applies wins */
+	CHECK(parse("Host other\nIgnoreUnknown UseKeychain\nHost *\n"
+	    "UseKeychain yes\n", "mail", &h, &e) == -1);
+	CHECK(at(&e, 4, "unknown keyword"));
+	sshconfig_host_free(&h);
+	CHECK(parse("IgnoreUnknown A\nIgnoreUnknown B\nB 1\n", "mail", &h,
+	    &e) == -1);
+	CHECK(at(&e, 3, "unknown keyword \"B\""));
+	sshconfig_host_free(&h);
+
+	/* refused where they apply, with file:line and the keyword */
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(text, sizeof(text), "Host mail\n  User bob\n  %s\n",
+		    refused[i]);
+		snprintf(kw, sizeof(kw), "%.*s", (int)strcspn(refused[i], " "),
+		    refused[i]);
+		CHECK(parse(text, "mail", &h, &e) == -1);
+		CHECK(at(&e, 3, kw));
+		CHECK(strstr(e.msg, " would make ssh connect otherwise, and "
+		    "syncmail does not apply it") != NULL);
+		sshconfig_host_free(&h);
+		/* not in a block for another host */
+		CHECK(parse(text, "other", &h, &e) == 0);
+		sshconfig_host_free(&h);
+	}
+	CHECK(parse("certificatefile x\n", "mail", &h, &e) == -1);
+	CHECK(at(&e, 1, "certificatefile would make ssh connect otherwise"));
+	sshconfig_host_free(&h);
+
+	/* values that mean what syncmail does anyway pass */
+	CHECK(parse("AddressFamily any\nIdentityAgent SSH_AUTH_SOCK\n"
+	    "PKCS11Provider none\nSecurityKeyProvider internal\n"
+	    "CanonicalizeHostname no\nPubkeyAuthentication yes\n"
+	    "PreferredAuthentications gssapi-with-mic,publickey\n"
+	    "KnownHostsCommand none\n", "mail", &h, &e) == 0);
+	sshconfig_host_free(&h);
+	/* the first applying value decides, as in ssh */
+	CHECK(parse("Host mail\n  AddressFamily any\nHost *\n"
+	    "  AddressFamily inet\n", "mail", &h, &e) == 0);
+	sshconfig_host_free(&h);
+	CHECK(parse("Host mail\n  AddressFamily inet6\nHost *\n"
+	    "  AddressFamily any\n", "mail", &h, &e) == -1);
+	CHECK(at(&e, 2, "AddressFamily would"));
+	sshconfig_host_free(&h);
+	CHECK(parse("Host other\n  AddressFamily any\nHost *\n"
+	    "  AddressFamily inet\n", "mail", &h, &e) == -1);
+	CHECK(at(&e, 4, "AddressFamily would"));
+	sshconfig_host_free(&h);
+}
+
+/* Match: each criterion, negation, lists, all, exec, and the errors. */
+static void
+test_match_blocks(void)
+{
+	struct sshconfig_query q;
+	struct sshconfig_host h;
+	struct error e;
+	char dir[] = "/tmp/test_sshconfig.XXXXXX", text[512], path[256];
+	char got[128];
+	FILE *f;
+
+	/* host: the HostName so far; originalhost: the name asked for */
+	CHECK(parse("Host mail\n  HostName real.example.org\n"
+	    "Match host real.example.org\n  User m1\n", "mail", &h, &e) == 0);
+	CHECK_STR(h.user, "m1");
+	sshconfig_host_free(&h);
+	CHECK(parse("Host mail\n  HostName real.example.org\n"
+	    "Match host mail\n  User m1\n", "mail", &h, &e) == 0);
+	CHECK(h.user == NULL);
+	sshconfig_host_free(&h);
+	CHECK(parse("Match host mail\n  User m1\n", "mail", &h, &e) == 0);
+	CHECK_STR(h.user, "m1");
+	sshconfig_host_free(&h);
+	CHECK(parse("HostName other\nMatch originalhost MAIL\n  User m2\n",
+	    "mail", &h, &e) == 0);
+	CHECK_STR(h.user, "m2");
+	sshconfig_host_free(&h);
+	/* HostName's %h is the name asked for */
+	CHECK(parse("HostName %h.example.org\nMatch host *.example.org\n"
+	    "  Port 2\n", "mail", &h, &e) == 0);
+	CHECK(h.port == 2);
+	sshconfig_host_free(&h);
+
+	/* user: syncmail.conf's, else User so far, else ours; case kept */
+	memset(&h, 0, sizeof(h));
+	q = *query("mail", "/home/al");
+	q.user = "carol";
+	snprintf(text, sizeof(text), "User bob\nMatch user carol\n  Port 3\n");
+	CHECK(sshconfig_parse(text, strlen(text), "cfg", &q, 0, &h, &e) == 0);
+	CHECK(h.port == 3);
+	sshconfig_host_free(&h);
+	CHECK(parse("User bob\nMatch user bob\n  Port 4\n", "mail", &h,
+	    &e) == 0);
+	CHECK(h.port == 4);
+	sshconfig_host_free(&h);
+	CHECK(parse("Match user a?\n  Port 5\n", "mail", &h, &e) == 0);
+	CHECK(h.port == 5);
+	sshconfig_host_free(&h);
+	CHECK(parse("Match user AL\n  Port 5\n", "mail", &h, &e) == 0);
+	CHECK(h.port == 0);
+	sshconfig_host_free(&h);
+	/* localuser */
+	CHECK(parse("Match localuser x,al\n  Port 6\n", "mail", &h, &e) == 0);
+	CHECK(h.port == 6);
+	sshconfig_host_free(&h);
+	CHECK(parse("Match !localuser al\n  Port 6\n", "mail", &h, &e) == 0);
+	CHECK(h.port == 0);
+	sshconfig_host_free(&h);
+
+	/* every criterion must hold; "!" negates; lists with "!" */
+	CHECK(parse("Match !host other,x* originalhost m*\n  Port 7\n",
+	    "mail", &h, &e) == 0);
+	CHECK(h.port == 7);
+	sshconfig_host_free(&h);
+	CHECK(parse("Match host mail !originalhost mail\n  Port 8\n", "mail",
+	    &h, &e) == 0);
+	CHECK(h.port == 0);
+	sshconfig_host_free(&h);
+	CHECK(parse("Match host m*,!mail\n  Port 8\n", "mail", &h, &e) == 0);
+	CHECK(h.port == 0);
+	sshconfig_host_free(&h);
+
+	/* all; a Match ends a Host block, a Host line ends a Match's */
+	CHECK(parse("Host other\nMatch all\n  Port 9\nHost other\n  Port 10\n"
+	    "Host *\n  User u\n", "mail", &h, &e) == 0);
+	CHECK(h.port == 9);
+	CHECK_STR(h.user, "u");
+	sshconfig_host_free(&h);
+	CHECK(parse("Match !all\n  Port 9\n", "mail", &h, &e) == 0);
+	CHECK(h.port == 0);
+	sshconfig_host_free(&h);
+	/* canonical: there is no canonicalization pass */
+	CHECK(parse("Match canonical\n  Port 1\nMatch !canonical\n  User c\n",
+	    "mail", &h, &e) == 0);
+	CHECK(h.port == 0);
+	CHECK_STR(h.user, "c");
+	sshconfig_host_free(&h);
+
+	/* exec: through /bin/sh, exit status 0 matches */
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(text, sizeof(text), "Match host mail exec \"test -f %s/flag\""
+	    "\n  Port 11\n", dir);
+	CHECK(parse(text, "mail", &h, &e) == 0);
+	CHECK(h.port == 0);
+	sshconfig_host_free(&h);
+	snprintf(path, sizeof(path), "%s/flag", dir);
+	writefile(path, "");
+	CHECK(parse(text, "mail", &h, &e) == 0);
+	CHECK(h.port == 11);
+	sshconfig_host_free(&h);
+	/* negated */
+	snprintf(text, sizeof(text), "Match !exec \"test -f %s/flag\"\n"
+	    "  Port 12\n", dir);
+	CHECK(parse(text, "mail", &h, &e) == 0);
+	CHECK(h.port == 0);
+	sshconfig_host_free(&h);
+	/* ssh's tokens; stdout is not ours (it goes to /dev/null) */
+	snprintf(text, sizeof(text), "HostName %%h.example.org\nUser bob\n"
+	    "Match exec \"echo %%h %%n %%p %%r %%u %%d %%k >%s/out; echo "
+	    "stdout\"\n", dir);
+	CHECK(parse(text, "mail", &h, &e) == 0);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	memset(got, 0, sizeof(got));
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(got, sizeof(got), f) == NULL)
+			got[0] = '\0';
+		fclose(f);
+	}
+	CHECK_STR(got, "mail.example.org mail 22 bob al /home/al "
+	    "mail.example.org\n");
+	sshconfig_host_free(&h);
+	/* not run when a criterion before it failed */
+	snprintf(text, sizeof(text), "Match host nomatch exec \"touch "
+	    "%s/ran\"\n", dir);
+	CHECK(parse(text, "mail", &h, &e) == 0);
+	snprintf(path, sizeof(path), "%s/ran", dir);
+	CHECK(access(path, F_OK) == -1);
+	sshconfig_host_free(&h);
+	/* nor where it is not to be run at all (the fuzzer) */
+	memset(&h, 0, sizeof(h));
+	q = *query("mail", "/home/al");
+	q.no_exec = 1;
+	snprintf(text, sizeof(text), "\nMatch exec \"touch %s/ran\"\n", dir);
+	CHECK(sshconfig_parse(text, strlen(text), "cfg", &q, 0, &h, &e) == -1);
+	CHECK(at(&e, 2, "Match exec is not run here"));
+	CHECK(access(path, F_OK) == -1);
+	sshconfig_host_free(&h);
+	CHECK(parse("Match exec \"echo %z\"\n", "mail", &h, &e) == -1);
+	CHECK(at(&e, 1, "Match exec: unknown token \"%z\""));
+	sshconfig_host_free(&h);
+	snprintf(text, sizeof(text), "rm -rf '%s'", dir);
+	if (system(text) != 0)
+		printf("could not remove %s\n", dir);
+
+	/* the errors */
+	CHECK(parse("Match\n", "mail", &h, &e) == -1);
+	CHECK_STR(e.msg, "cfg:1: Match needs a criterion");
+	sshconfig_host_free(&h);
+	CHECK(parse("Match host\n", "mail", &h, &e) == -1);
+	CHECK_STR(e.msg, "cfg:1: Match host needs an argument");
+	sshconfig_host_free(&h);
+	CHECK(parse("Match all host x\n", "mail", &h, &e) == -1);
+	CHECK(at(&e, 1, "Match: \"all\" cannot be combined"));
+	sshconfig_host_free(&h);
+	CHECK(parse("Match host x all\nPort 1\n", "mail", &h, &e) == 0);
+	sshconfig_host_free(&h);
+	CHECK(parse("Match tagged x\n", "mail", &h, &e) == -1);
+	CHECK(at(&e, 1, "Match: unknown criterion \"tagged\""));
+	sshconfig_host_free(&h);
+	CHECK(parse("Match final host x\n", "mail", &h, &e) == -1);
+	CHECK(at(&e, 1, "Match final"));
+	sshconfig_host_free(&h);
+}
+
+/* ProxyJump: the hops checked, and the first of it and ProxyCommand wins. */
+static void
+test_jump(void)
+{
+	static const char *good[] = { "jump", "bob@jump", "jump:2222",
+	    "bob@jump.example.org:2222", "ssh://bob@jump:22", "[::1]:2200",
+	    "a,b,c", "u@a:1,b:65535,ssh://c" };
+	static const char *bad[] = { "-oProxyCommand=x", "a,,b", "a,", ":22",
+	    "a:0", "a:65536", "a:22x", "@a", "bob@", "a;b", "'a'", "a b",
+	    "[::1", "-u@a", "a@-b", "::1" };
+	struct sshconfig_host h;
+	struct error e;
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "ProxyJump %s\n", good[i]);
+		CHECK(parse(text, "mail", &h, &e) == 0);
+		CHECK(h.proxy_set && h.proxy_command == NULL);
+		CHECK_STR(h.proxy_jump, good[i]);
+		sshconfig_host_free(&h);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "\nProxyJump \"%s\"\n", bad[i]);
+		CHECK(parse(text, "mail", &h, &e) == -1);
+		CHECK(at(&e, 2, "ProxyJump"));
+		sshconfig_host_free(&h);
+	}
+	CHECK(parse("Host mail\n  ProxyJump j1,bob@j2:2222\n"
+	    "  ProxyCommand nc %h %p\n", "mail", &h, &e) == 0);
+	CHECK_STR(h.proxy_jump, "j1,bob@j2:2222");
+	CHECK(h.proxy_command == NULL);
+	sshconfig_host_free(&h);
+	CHECK(parse("ProxyCommand nc %h %p\nProxyJump j\n", "mail", &h,
+	    &e) == 0);
+	CHECK_STR(h.proxy_command, "nc %h %p");
+	CHECK(h.proxy_jump == NULL);
+	sshconfig_host_free(&h);
+	CHECK(parse("ProxyJump none\nProxyCommand nc\nProxyJump j\n", "mail",
+	    &h, &e) == 0);
+	CHECK(h.proxy_set && h.proxy_command == NULL && h.proxy_jump == NULL);
+	sshconfig_host_free(&h);
+	CHECK(parse("ProxyCommand none\nProxyJump j\n", "mail", &h, &e) == 0);
+	CHECK(h.proxy_set && h.proxy_command == NULL && h.proxy_jump == NULL);
+	sshconfig_host_free(&h);
+	CHECK(parse("ProxyJump a b\n", "mail", &h, &e) == -1);
+	CHECK(at(&e, 1, "ProxyJump takes one comma-separated list"));
+	sshconfig_host_free(&h);
+
+	/* HostKeyAlias: first wins, a host name only */
+	CHECK(parse("Host mail\n  HostKeyAlias mail-key\nHost *\n"
+	    "  HostKeyAlias late\n", "mail", &h, &e) == 0);
+	CHECK_STR(h.host_key_alias, "mail-key");
+	sshconfig_host_free(&h);
+	CHECK(parse("HostKeyAlias a,b\n", "mail", &h, &e) == -1);
+	CHECK(at(&e, 1, "HostKeyAlias: \"a,b\" is no host name"));
+	sshconfig_host_free(&h);
+	CHECK(parse("HostKeyAlias *\n", "mail", &h, &e) == -1);
+	sshconfig_host_free(&h);
+}
+
 static void
 test_include(void)
 {
@@ -375,7 +754,7 @@ test_include(void)
 	    "Host *\n"
 	    "Include missing/*.conf\n"
 	    "User last\n");
-	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == 0);
+	CHECK(sshconfig_load(path, query("mail", home), 1, &h, &e) == 0);
 	CHECK(h.port == 2200);
 	CHECK_STR(h.hostname, "after-include");
 	CHECK_STR(h.user, "last");
@@ -383,36 +762,48 @@ test_include(void)
 
 	/* Include with an absolute path, at top level */
 	snprintf(text, sizeof(text), "Include %s/.ssh/conf.d/b.conf\n", dir);
-	CHECK(sshconfig_parse(text, strlen(text), "top", "mail", home, 0, &h,
-	    &e) == 0);
+	CHECK(sshconfig_parse(text, strlen(text), "top", query("mail", home),
+	    0, &h, &e) == 0);
 	CHECK(h.port == 2200);
 	sshconfig_host_free(&h);
 
+	/* An unknown keyword in a file included where nothing applies:
+	 * still an error, naming that file and its line. */
+	snprintf(path, sizeof(path), "%s/.ssh/unknown", dir);
+	writefile(path, "Host *\n  Bogus yes\n");
+	snprintf(text, sizeof(text), "Host nomatch\nInclude unknown\n");
+	CHECK(sshconfig_parse(text, strlen(text), "top", query("mail", home),
+	    0, &h, &e) == -1);
+	CHECK(strstr(e.msg, "/.ssh/unknown:2: unknown keyword \"Bogus\"") !=
+	    NULL);
+	sshconfig_host_free(&h);
+	unlink(path);
+
 	snprintf(path, sizeof(path), "%s/.ssh/loop", dir);
-	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == -1);
+	CHECK(sshconfig_load(path, query("mail", home), 1, &h, &e) == -1);
 	CHECK(strstr(e.msg, "Include nested more than 16 deep") != NULL);
 	sshconfig_host_free(&h);
 
 	/* The size limit: 1 MiB is read, a byte more is not. */
 	snprintf(path, sizeof(path), "%s/.ssh/big", dir);
 	write_size(path, "Host mail\nPort 2201\n", 1048576);
-	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == 0);
+	CHECK(sshconfig_load(path, query("mail", home), 1, &h, &e) == 0);
 	CHECK(h.port == 2201);
 	sshconfig_host_free(&h);
 	write_size(path, "Host mail\nPort 2201\n", 1048577);
-	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == -1);
+	CHECK(sshconfig_load(path, query("mail", home), 1, &h, &e) == -1);
 	CHECK(strstr(e.msg, "big: larger than 1048576 bytes") != NULL);
 	sshconfig_host_free(&h);
 	write_size(path, "Host mail\nPort 2201\n", 1900000);
-	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == -1);
+	CHECK(sshconfig_load(path, query("mail", home), 1, &h, &e) == -1);
 	CHECK(strstr(e.msg, "big: larger than 1048576 bytes") != NULL);
 	sshconfig_host_free(&h);
 	unlink(path);
 
 	snprintf(path, sizeof(path), "%s/.ssh/absent", dir);
-	CHECK(sshconfig_load(path, "mail", home, 0, &h, &e) == 0);
+	CHECK(sshconfig_load(path, query("mail", home), 0, &h, &e) == 0);
 	sshconfig_host_free(&h);
-	CHECK(sshconfig_load(path, "mail", home, 1, &h, &e) == -1);
+	CHECK(sshconfig_load(path, query("mail", home), 1, &h, &e) == -1);
 	CHECK(strstr(e.msg, "No such file") != NULL);
 	sshconfig_host_free(&h);
 
@@ -442,7 +833,7 @@ test_resolve(void)
 	struct sshconfig_target t;
 	struct ssh_account a;
 	struct error e;
-	char dir[] = "/tmp/test_sshconfig.XXXXXX", path[256], cmd[300];
+	char dir[] = "/tmp/test_sshconfig.XXXXXX", path[256], cmd[512];
 	char *ids[] = { "/own/key", NULL };
 
 	if (mkdtemp(dir) == NULL) {
@@ -571,6 +962,57 @@ test_resolve(void)
 	CHECK(!t.identities_only);
 	sshconfig_target_free(&t);
 
+	/*
+	 * ProxyJump: the command ssh runs for it, with -F this file; the
+	 * target is the HostName and port, quoted.  syncmail.conf's
+	 * proxy-command wins over it as over ProxyCommand.
+	 */
+	writefile(path, "Host mail\n  HostName 10.0.0.2\n  Port 2200\n"
+	    "  ProxyJump j1,bob@j2:2222\n  HostKeyAlias mail-key\n"
+	    "  UserKnownHostsFile ~/kh_%k\n");
+	account_init(&a, path);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	snprintf(cmd, sizeof(cmd), "ssh -F '%s' -l 'bob' -p 2222 -J 'j1' "
+	    "-W '[10.0.0.2]:2200' 'j2'", path);
+	CHECK_STR(t.proxy_command, cmd);
+	CHECK_STR(t.host_key_alias, "mail-key");
+	CHECK_STR(t.known_hosts, "/home/al/kh_mail-key");
+	CHECK_STR(t.from, "Port HostName UserKnownHostsFile HostKeyAlias "
+	    "ProxyJump");
+	sshconfig_target_free(&t);
+	a.proxy_command = "none";
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK(t.proxy_command == NULL);
+	sshconfig_target_free(&t);
+	writefile(path, "Host mail\n  HostName it's\n  ProxyJump jump\n");
+	account_init(&a, path);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	snprintf(cmd, sizeof(cmd), "ssh -F '%s' -W '[it'\\''s]:22' 'jump'",
+	    path);
+	CHECK_STR(t.proxy_command, cmd);
+	CHECK(t.host_key_alias == NULL);
+	sshconfig_target_free(&t);
+
+	/* Match user sees syncmail.conf's user, as ssh's -l */
+	writefile(path, "Match user carol\n  Port 2300\n");
+	account_init(&a, path);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK(t.port == 22);
+	sshconfig_target_free(&t);
+	a.user = "carol";
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == 0);
+	CHECK(t.port == 2300);
+	sshconfig_target_free(&t);
+
+	/* A refused keyword in the ssh config: its file and line. */
+	writefile(path, "Host *\n  User bob\n  IdentityAgent /run/agent\n");
+	account_init(&a, path);
+	CHECK(sshconfig_resolve(&a, "/home/al", "al", &t, &e) == -1);
+	CHECK(e.kind == ERR_CONFIG);
+	CHECK(strncmp(e.msg, path, strlen(path)) == 0 &&
+	    strncmp(e.msg + strlen(path), ":3: IdentityAgent would", 23) == 0);
+	sshconfig_target_free(&t);
+
 	/* A bad token in the ssh config names the file. */
 	writefile(path, "Host *\n  ProxyCommand nc %h %z\n");
 	account_init(&a, path);
@@ -592,6 +1034,9 @@ main(void)
 	test_parse();
 	test_identities_only();
 	test_expand();
+	test_keywords();
+	test_match_blocks();
+	test_jump();
 	test_include();
 	test_resolve();
 	return check_done();

@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
+# Writes mailing-list messages for the route tests (t-60, t-61):
+#
+#   routes.py T DIR OWNER lists N_PER_LIST N_PLAIN [SEED]
+#   routes.py T DIR OWNER hostile
+#   routes.py T DIR OWNER nagios N
+#
+# Each message goes into DIR (as OWNER) and, with the same bytes, into
+# T/orig; T/expect gets a line "NAME<TAB>WHERE" per message: the folder
+# the route "<([^>]*)\.lists\.example\.org>" names (its capture made
+# safe), "-" for none, "discard" for the monitoring system's.
+# The List-Id fields vary as mailers write them: display names plain,
+# quoted and RFC 2047 encoded (Q and B), the whole value encoded, the
+# field folded (CRLF and LF), the name in other cases, a second List-Id
+# of another list after the first, and lookalikes in other fields.
+import base64
+import os
+import pwd
+import random
+import sys
+
+T, DIR, OWNER, MODE = sys.argv[1:5]
+ARGS = sys.argv[5:]
+
+LISTS = ["dev", "announce", "users", "Help-Desk", "k8s.ops"]
+
+
+def q(s):
+    return "=?utf-8?q?" + "".join(
+        c if c.isalnum() else "=%02X" % b
+        for c in s for b in c.encode()) + "?="
+
+
+def b(s):
+    return "=?utf-8?b?" + base64.b64encode(s.encode()).decode() + "?="
+
+
+def list_id(name, variant):
+    lid = "<%s.lists.example.org>" % name
+    if variant == 0:
+        return "List-Id: %s list <%s.lists.example.org>\n" % (name, name)
+    if variant == 1:
+        return 'List-Id: "%s" %s\n' % (q("Liste für " + name), lid)
+    if variant == 2:
+        return "List-Id: The %s people\r\n\t%s\r\n" % (name, lid)
+    if variant == 3:
+        return "list-ID: %s %s\n" % (b("Développeurs " + name), lid)
+    if variant == 4:
+        return "List-Id: %s\n" % b("%s list %s" % (name, lid))
+    if variant == 5:
+        return "LIST-ID:\n  %s\n" % lid
+    return "List-Id: %s\nList-Id: <other.example.net>\n" % lid
+
+
+seq = [0]
+
+
+def write(name, header, where):
+    seq[0] += 1
+    body = "Message %d for the route tests.\n" % seq[0]
+    msg = ("Return-Path: <a@example.org>\n"
+           "From: Someone <a@example.org>\n"
+           "To: me@example.org\n" + header +
+           "Subject: test %d\nMessage-ID: <%d.%s@example.org>\n\n%s" %
+           (seq[0], seq[0], name, body)).encode()
+    for d in (DIR, os.path.join(T, "orig")):
+        p = os.path.join(d, name)
+        with open(p, "wb") as f:
+            f.write(msg)
+        os.chmod(p, 0o600)
+        if d == DIR and OWNER:
+            pw = pwd.getpwnam(OWNER)
+            os.chown(p, pw.pw_uid, pw.pw_gid)
+    with open(os.path.join(T, "expect"), "a") as f:
+        f.write("%s\t%s\n" % (name, where))
+
+
+def name(tag, i):
+    return "17%08d.M%dP1Q1.%s" % (random.randrange(10**8), i, tag)
+
+
+if MODE == "lists":
+    per, plain = int(ARGS[0]), int(ARGS[1])
+    random.seed(int(ARGS[2]) if len(ARGS) > 2 else 1)
+    i = 0
+    for n in LISTS:
+        for k in range(per):
+            i += 1
+            write(name("list", i), list_id(n, k % 7), n)
+    for k in range(plain):
+        i += 1
+        # Lookalikes outside List-Id must not route.
+        h = ["", "Subject-Hint: <dev.lists.example.org>\n",
+             "X-List: <users.lists.example.org>\n",
+             "List-Post: <mailto:dev@lists.example.org>\n"][k % 4]
+        write(name("plain", i), h, "-")
+elif MODE == "hostile":
+    random.seed(7)
+    # Each capture, and the folder SPEC 8's "made safe" names for it.
+    caps = [("../../escape", "___.._escape"), ("a/b", "a_b"),
+            ("x\x01y", "x_y"), ("..", "__"), (".hidden", "_hidden"),
+            ("", "_"), ("z" * 300, "z" * 255), ("back\\slash", "back_slash")]
+    for i, (c, safe) in enumerate(caps):
+        # Encoded, so that any byte can be in the capture.
+        write(name("hostile", i), "List-Id: %s\n" %
+              b("<%s.lists.example.org>" % c), safe)
+elif MODE == "nagios":
+    n = int(ARGS[0])
+    random.seed(3)
+    for i in range(n):
+        if i % 2 == 0:
+            write(name("nagios", i), "X-Mailer: nagios\n"
+                  "Sender: =?us-ascii?q?Nagios?= <nagios@monitor.example.com>\n",
+                  "discard")
+        else:
+            write(name("human", i), "Sender: Ann <ann@example.org>\n", "-")
+else:
+    sys.exit("routes.py: unknown mode " + MODE)
