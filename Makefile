@@ -109,8 +109,11 @@ UNIT =		tests/unit/test_config \
 		tests/unit/test_safename \
 		tests/unit/test_runner \
 		tests/unit/test_engine
-# Unit tests linked with the sanitizer objects, which have the crash points.
-UNIT_ASAN =	tests/unit/test_crash
+# Unit tests linked with the sanitizer objects, which have the crash points;
+# test_runner_asan is test_runner under ASan and UBSan (its runner process
+# too, which is forked, not executed).
+UNIT_ASAN =	tests/unit/test_crash \
+		tests/unit/test_runner_asan
 
 .PHONY: all deps check unit e2e asan demo install clean fuzz fuzz-replay fuzz-cmin
 
@@ -198,8 +201,11 @@ CRASH_WRAP =	-Wl,--wrap=renameat2 -Wl,--wrap=linkat -Wl,--wrap=fsync
 tests/unit/test_crash: tests/unit/test_crash.asan.o tests/unit/fixture.asan.o \
 	    $(ENGINE_OBJS:.o=.asan.o)
 	$(CC) $(ASAN_FLAGS) $(CRASH_WRAP) -o $@ $^ $(LDLIBS)
-$(UNIT_ASAN:=.asan.o) tests/unit/fixture.asan.o: $(HDRS) tests/unit/check.h \
-	    tests/unit/fixture.h
+tests/unit/test_runner_asan: tests/unit/test_runner.asan.o exec/runner.asan.o \
+	    exec/command.asan.o compat/pdeath.asan.o util/error.asan.o
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+$(UNIT_ASAN:=.asan.o) tests/unit/test_runner.asan.o tests/unit/fixture.asan.o: \
+	    $(HDRS) tests/unit/check.h tests/unit/fixture.h
 
 # Fuzz targets (tests/fuzz): the config parser, the SFTP reply codec,
 # the known_hosts line parser, the ssh_config reader, a whole pull and
@@ -342,5 +348,6 @@ install: $(PROG)
 
 clean:
 	rm -f $(PROG) $(OBJS) $(ASAN_PROG) $(ASAN_OBJS) $(UNIT) $(UNIT:=.o)
-	rm -f $(UNIT_ASAN) $(UNIT_ASAN:=.asan.o) tests/unit/fixture.o tests/unit/fixture.asan.o
+	rm -f $(UNIT_ASAN) $(UNIT_ASAN:=.asan.o) tests/unit/fixture.o tests/unit/fixture.asan.o \
+	    tests/unit/test_runner.asan.o
 	rm -f $(FUZZ_PROGS) $(REPLAY_PROGS) tests/fuzz/*.asan.o
