@@ -174,12 +174,11 @@ deliver_move(const struct maildir *from, const struct maildir *md,
 			return error_set(err, ERR_MAILBOX, "%s: new/%s "
 			    "appeared while delivering tmp/%s; it stays on the "
 			    "server for the next run", md->path, final, tmpname);
-		if (errno == EXDEV)
+		if (errno == EXDEV && from != md)
 			return error_set(err, ERR_MAILBOX, "%s is on another "
 			    "file system than %s: a route's Maildir must be on "
 			    "the file system of its pull's (the move into new/ "
-			    "is one rename); it stays on the server",
-			    md->path, from->path);
+			    "is one rename)", md->path, from->path);
 		if (from != md)
 			return error_errno(err, ERR_MAILBOX, "rename %s/tmp/%s "
 			    "to %s/new/%s", from->path, tmpname, md->path,

@@ -59,8 +59,11 @@ run_syncmail -q
 grep -q "log $T/logs/sub: open" "$T/err" || fail "the error does not name the log"
 assert_eq "$(count_files "$REMOTE/new")" $((before + 2)) "messages moved without a log"
 # syslog: when this machine has no syslog daemon, a listener of our own
-# on /dev/log for the time of the test (removed after it).
+# on /dev/log for the time of the test (removed after it), under the e2e
+# lock: the sanitizer pass's run of this test, beside this one, would
+# otherwise take or remove the same /dev/log.
 syslog_note="syslog not tried (/dev/log is this machine's)"
+e2e_lock
 if [ ! -e /dev/log ]; then
 	python3 -c '
 import os, socket, sys
@@ -89,4 +92,5 @@ while True:
 		fail "no run line sent to syslog"
 	syslog_note="syslog (mail.info) through /dev/log"
 fi
+e2e_unlock
 note "$n messages logged with their SHA-256, run lines, append, keep, dry run, unopenable log; $syslog_note"
