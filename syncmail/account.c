@@ -146,6 +146,8 @@ account_run(const struct account_target *at, const struct run_options *o)
 		say_warn(a->name, "%s", at->err.msg);
 		return status_of(&at->err);
 	}
+	if (!o->dryrun)
+		say_progress_start(a->name);
 	if ((loc = calloc(a->npulls, sizeof(*loc))) == NULL) {
 		say_warn(a->name, "out of memory");
 		return STATUS_PARTIAL;
@@ -190,10 +192,15 @@ account_run(const struct account_target *at, const struct run_options *o)
 		}
 		status = status_worst(status, rc);
 	}
+	/* A stop that came outside a transfer: none said so, none in flight. */
+	if (*o->stop)
+		say_stopping(0);
+	say_progress_finish();
 	if (st.moved > 0)
 		say_info(1, a->name, "%llu messages, %llu bytes",
 		    (unsigned long long)st.moved, (unsigned long long)st.bytes);
 out:
+	say_progress_finish();
 	sftp_close(&c);
 	session_close(&s);
 	status = close_locals(a, loc, status);

@@ -693,8 +693,9 @@ fetch_transfer(struct run *r, struct error *err)
 			batch_submit(r);
 			busy = 1;
 		}
-		say_progress(r->account, r->done, r->total, r->donebytes,
-		    r->totalbytes, 0);
+		say_progress(r->done, r->total, r->donebytes, r->totalbytes);
+		if (*r->job->stop)
+			say_stopping(r->nactive + r->nready + r->nbatch);
 		if (sftp_inflight(r->c) == 0 && r->nready == 0 && r->nbatch == 0 &&
 		    !busy && !sftp_pending_output(r->c))
 			break;
@@ -710,8 +711,5 @@ fetch_transfer(struct run *r, struct error *err)
 			r->removes_sent = 0;
 		}
 	}
-	if (r->total > 0)
-		say_progress(r->account, r->done, r->total, r->donebytes,
-		    r->totalbytes, 1);
 	return 0;
 }

@@ -170,6 +170,7 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 		say_warn(NULL, "out of memory");
 		return STATUS_PARTIAL;
 	}
+	say_progress_shared();
 	while (next < nsel || running > 0) {
 		while (running < (size_t)jobs && next < nsel &&
 		    !stop_requested) {

@@ -148,7 +148,6 @@ abandon(struct run *r)
 	struct message *m;
 	size_t i;
 
-	say_progress_end();
 	for (i = 0; i < r->nmsgs; i++) {
 		m = &r->msgs[i];
 		if (m->fd != -1) {
@@ -266,6 +265,10 @@ out:
 		for (i = 0; i < r->nbatch; i++)
 			free(r->items[i].error);
 	}
+	/* The account's progress line keeps what this pull moved. */
+	if (r->selected && !job->dryrun)
+		say_progress(r->done, r->total, r->donebytes, r->totalbytes);
+	say_progress_pull_end();
 	committer_stop(&r->committer);
 	route_stop(r);
 	tmppool_stop(&r->pool);
