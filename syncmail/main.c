@@ -33,14 +33,25 @@
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stop_now;
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_sent;	/* signals a process sent (kill) */
 
+/*
+ * A signal a process sent (SI_USER: kill(1), a service manager) may have
+ * been sent to us alone, and run_accounts passes it on to the accounts'
+ * processes.  One the kernel sent (a terminal's ^C, a hangup) went to
+ * the whole foreground process group, children included: passed on, it
+ * would reach them twice, and its second time stop them at once.
+ */
 static void
-on_signal(int sig)
+on_signal(int sig, siginfo_t *si, void *ctx)
 {
+	(void)ctx;
 	if (stop_requested)
 		stop_now = 1;
 	stop_requested = 1;
 	stop_signal = sig;
+	if (si != NULL && si->si_code == SI_USER && stop_sent < 2)
+		stop_sent++;
 }
 
 #ifndef EXAMPLES_DIR
@@ -125,10 +136,12 @@ setup_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a wait must wake up to see the signal. */
-	sa.sa_handler = on_signal;
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	/* Over a file size limit, write() must fail, not kill us mid-message. */
@@ -198,12 +211,10 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 			if (errno != EINTR)
 				break;
 			/* Pass a signal sent to us alone on to the children. */
-			if (stop_requested && forwarded < 1 + stop_now) {
+			for (; forwarded < stop_sent; forwarded++)
 				for (i = 0; i < next; i++)
 					if (pids[i] > 0)
 						kill(pids[i], stop_signal);
-				forwarded = 1 + stop_now;
-			}
 			continue;
 		}
 		for (i = 0; i < next; i++)
