@@ -22,6 +22,7 @@
 
 #include "syncmail/account.h"
 #include "syncmail/config.h"
+#include "syncmail/mlog.h"
 #include "syncmail/sandbox.h"
 #include "syncmail/say.h"
 #include "syncmail/status.h"
@@ -396,6 +397,12 @@ main(int argc, char *argv[])
 	 * lets the accounts finish what is in flight.
 	 */
 	setup_signals();
+	/* Before -j forks: the accounts' processes would each say it. */
+	for (i = 0; i < nsel && !o.dryrun; i++)
+		if (sel[i].acct->log_syslog) {
+			mlog_syslog_check();
+			break;
+		}
 	o.stop = &stop_requested;
 	o.abort = &stop_now;
 	status = run_accounts(sel, nsel, jobs, &o);

@@ -3,6 +3,9 @@
  * SPDX-License-Identifier: ISC (the text is in LICENSE)
  */
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -15,6 +18,50 @@
 #include "syncmail/mlog.h"
 #include "syncmail/say.h"
 
+static int syslog_checked;
+
+/* Whether a datagram or stream socket can connect to path. */
+static int
+syslog_listening(const char *path)
+{
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	struct sockaddr_un sun;
+	size_t i;
+	int fd, ok;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		return 0;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if ((fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0)) == -1)
+			continue;
+		ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+		close(fd);
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * syslog(3) drops its lines without a word when no daemon listens on
+ * _PATH_LOG (a container, a minimal system): the user who asked for a
+ * log must hear that there is none.  A socket file left by a daemon
+ * that is gone refuses the connection: as good as none.
+ */
+void
+mlog_syslog_check(void)
+{
+	if (syslog_checked)
+		return;
+	syslog_checked = 1;
+	if (!syslog_listening(_PATH_LOG))
+		say_warn(NULL, "log syslog: no syslog daemon listening on %s; "
+		    "nothing is logged", _PATH_LOG);
+}
+
 int
 mlog_open(struct mlog *l, const struct account *a, struct error *err)
 {
@@ -22,6 +69,7 @@ mlog_open(struct mlog *l, const struct account *a, struct error *err)
 	l->account = a->name;
 	l->fd = -1;
 	if (a->log_syslog) {
+		mlog_syslog_check();
 		openlog("syncmail", LOG_PID, LOG_MAIL);
 		l->syslog = 1;
 		return 0;

@@ -45,4 +45,11 @@ void	 mlog_run(struct mlog *, int status, uint64_t moved, uint64_t bytes,
 
 void	 mlog_close(struct mlog *);
 
+/*
+ * Warns when no syslog daemon listens on the socket syslog(3) writes to
+ * (/dev/log), once per run: main calls it before the accounts' processes
+ * are forked, mlog_open for an account that logs to syslog.
+ */
+void	 mlog_syslog_check(void);
+
 #endif

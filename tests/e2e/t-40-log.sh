@@ -8,7 +8,9 @@
 # appended to by the next run (which then says "copied" with keep yes);
 # a dry run writes nothing to it; a log that cannot be opened stops the
 # account before anything moves (nothing moved unrecorded).  Runs inside
-# the sandbox (t-39): the log file is allowed there.
+# the sandbox (t-39): the log file is allowed there.  log syslog with no
+# daemon on /dev/log (none, or a socket file left behind) warns once per
+# run, however many accounts, and the run goes on.
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -90,7 +92,37 @@ while True:
 	    4 "message lines sent to syslog"
 	grep -q '^<22>.*syncmail\[[0-9]*\]: test: run ended with status 0' "$T/syslog.out" ||
 		fail "no run line sent to syslog"
+	grep -q 'log syslog:' "$T/err" && fail "a warning with a syslog listener: $(cat "$T/err")"
 	syslog_note="syslog (mail.info) through /dev/log"
+
+	# No /dev/log: a warning, once per run, and the run goes on; a
+	# socket left by a daemon gone refuses: as good as none.
+	warning='^syncmail: log syslog: no syslog daemon listening on /dev/log; nothing is logged$'
+	mkmsgs "$REMOTE/new" 1
+	run_syncmail -q
+	assert_rc 0 "log syslog without /dev/log"
+	assert_eq "$(grep -c "$warning" "$T/err")" 1 "warnings without /dev/log"
+	run_syncmail -n
+	grep -q 'log syslog:' "$T/err" && fail "a dry run warned of syslog"
+	python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind("/dev/log")'
+	[ -S /dev/log ] || fail "no socket /dev/log"
+	run_syncmail -q
+	rm -f /dev/log
+	assert_rc 0 "log syslog with no daemon on /dev/log"
+	assert_eq "$(grep -c "$warning" "$T/err")" 1 "warnings with a socket no daemon has"
+	# Two accounts at once: still once.
+	mkmaildir "$T/remote/m2" "$TEST_USER"
+	{
+		echo
+		sed -n '/^account test/,$p' "$CONF" |
+		    sed -e 's/^account test/account t2/' \
+			-e "s|^	pull .*|	pull $T/remote/m2 $T/local/t2|"
+	} >>"$CONF"
+	run_syncmail -q -j 2
+	assert_rc 0 "two accounts logging to syslog without /dev/log"
+	assert_eq "$(grep -c "$warning" "$T/err")" 1 "warnings of two accounts with -j 2"
+	syslog_note="$syslog_note, warned of once without it"
 fi
 e2e_unlock
 note "$n messages logged with their SHA-256, run lines, append, keep, dry run, unopenable log; $syslog_note"
