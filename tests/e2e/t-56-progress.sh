@@ -17,32 +17,41 @@
 setup
 
 # The server's bytes at most at the rate in bytes a second that
-# $T/rate says when the connection is made.
+# $T/rate says when the connection is made.  Its stderr is syncmail's,
+# the terminal under test: what it has to say goes to $T/throttle.log,
+# and syncmail closing the connection is no error.
 echo 600000 >"$T/rate"
 cat >"$T/throttle.py" <<'EOF'
 import os, select, socket, sys, time
+os.dup2(os.open(sys.argv[3] + ".log", os.O_WRONLY | os.O_CREAT | os.O_APPEND), 2)
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
 rate = float(open(sys.argv[3]).read())
 start, got, ins = time.time(), 0, [0, s]
-while True:
-    r, _, _ = select.select(ins, [], [])
-    if 0 in r:
-        d = os.read(0, 65536)
-        if d:
-            s.sendall(d)
-        else:
-            s.shutdown(socket.SHUT_WR)
-            ins.remove(0)
-    if s in r:
-        d = s.recv(16384)
-        if not d:
-            break
-        got += len(d)
-        while d:
-            d = d[os.write(1, d):]
-        ahead = got / rate - (time.time() - start)
-        if ahead > 0:
-            time.sleep(ahead)
+def relay():
+    global got
+    while True:
+        r, _, _ = select.select(ins, [], [])
+        if 0 in r:
+            d = os.read(0, 65536)
+            if d:
+                s.sendall(d)
+            else:
+                s.shutdown(socket.SHUT_WR)
+                ins.remove(0)
+        if s in r:
+            d = s.recv(16384)
+            if not d:
+                return
+            got += len(d)
+            while d:
+                d = d[os.write(1, d):]
+            ahead = got / rate - (time.time() - start)
+            if ahead > 0:
+                time.sleep(ahead)
+try:
+    relay()
+except (BrokenPipeError, ConnectionError):
+    pass
 EOF
 
 # ptyrun.py OUT COLS [intr DIR N] [resize DIR N COLS] -- ARGV: runs ARGV
@@ -167,6 +176,14 @@ on_pty()
 	RC=$?
 }
 
+# pty_rc WANT OUT WHAT: the last on_pty exited WANT, else the test fails
+# with the end of what the terminal showed.
+pty_rc()
+{
+	[ "$RC" = "$1" ] || fail "$3: exit $RC, want $1; the terminal showed:" \
+	    "$(tail -c 600 "$2" | tr '\r' '\n' | sed 's/\x1b\[K//g' | grep -v '^$' | tail -n 4)"
+}
+
 # check OUT COLS MODE ACCOUNT...: check.py, failing the test.
 check()
 {
@@ -181,7 +198,7 @@ check()
 # drawn after the resize, at most 30).
 mkmsgs "$REMOTE/new" 300 small
 on_pty "$T/pty40" 40 resize "$LOCAL/new" 200 30 --
-assert_rc 0 "40 columns"
+pty_rc 0 "$T/pty40" "40 columns"
 check_exactly_once
 n40=$(check "$T/pty40" 40 inplace test)
 last=$(tr '\r' '\n' <"$T/pty40" | sed 's/\x1b\[K//g' | grep -v '^$' | tail -n 1)
@@ -192,20 +209,20 @@ last=$(tr '\r' '\n' <"$T/pty40" | sed 's/\x1b\[K//g' | grep -v '^$' | tail -n 1)
 # 120 columns: percent, rate, time left.
 mkmsgs "$REMOTE/new" 300 small
 on_pty "$T/pty120" 120 --
-assert_rc 0 "120 columns"
+pty_rc 0 "$T/pty120" "120 columns"
 check_exactly_once
 n120=$(check "$T/pty120" 120 wide test)
 
 # Nothing to do: nothing shown.
 on_pty "$T/pty-none" 80 --
-assert_rc 0 "nothing to do"
+pty_rc 0 "$T/pty-none" "nothing to do"
 [ ! -s "$T/pty-none" ] ||
 	fail "nothing to do, but the terminal got: $(od -c "$T/pty-none" | head -n 3)"
 
 # -q: nothing.
 mkmsgs "$REMOTE/new" 20 small
 on_pty "$T/pty-q" 80 -- -q
-assert_rc 0 "-q"
+pty_rc 0 "$T/pty-q" "-q"
 [ ! -s "$T/pty-q" ] || fail "-q, but the terminal got: $(od -c "$T/pty-q" | head -n 3)"
 check_exactly_once
 
@@ -213,7 +230,7 @@ check_exactly_once
 mkmsgs "$REMOTE/new" 300 small
 before=$(count_files "$LOCAL/new")
 on_pty "$T/pty-int" 120 intr "$LOCAL/new" $((before + 30)) --
-assert_rc 130 "after ^C"
+pty_rc 130 "$T/pty-int" "after ^C"
 check_once_somewhere
 check_tmp_empty
 check "$T/pty-int" 120 inplace test >/dev/null
@@ -257,7 +274,7 @@ mkmsgs "$REMOTE/new" 200 small
 echo 200000 >"$T/rate"
 on_pty "$T/pty-j2" 60 -- -j 2
 echo 600000 >"$T/rate"
-assert_rc 0 "-j 2"
+pty_rc 0 "$T/pty-j2" "-j 2"
 check_exactly_once
 b_once "-j 2"
 [ "$(count_files "$T/remote/b/new")" = 0 ] || fail "-j 2: account b left mail"
@@ -271,7 +288,7 @@ mkmsgs "$REMOTE/new" 300 small
 mkmsgs_b 300
 before=$(count_files "$LOCAL/new")
 on_pty "$T/pty-j2int" 120 intr "$LOCAL/new" $((before + 30)) -- -j 2
-assert_rc 130 "-j 2 after ^C"
+pty_rc 130 "$T/pty-j2int" "-j 2 after ^C"
 for a in test b; do
 	grep -q "^syncmail: $a: stopping: finishing [0-9]* messages\? in flight" "$T/pty-j2int" ||
 		fail "-j 2: no notice of account $a after ^C: $(tail -c 400 "$T/pty-j2int")"
