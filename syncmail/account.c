@@ -192,8 +192,11 @@ account_run(const struct account_target *at, const struct run_options *o)
 		}
 		status = status_worst(status, rc);
 	}
-	/* A stop that came outside a transfer: none said so, none in flight. */
-	if (*o->stop)
+	/*
+	 * A stop that came outside a transfer: none said so, none in
+	 * flight.  After a second signal there is nothing left to finish.
+	 */
+	if (*o->stop && !*o->abort)
 		say_stopping(0);
 	say_progress_finish();
 	if (st.moved > 0)
