@@ -19,7 +19,7 @@
 #define RATE_MS		5000	/* the rate is over this much of the past */
 #define RATE_MIN_MS	500	/* and is not shown over less */
 #define SAMPLES		64	/* RATE_MS / REDRAW_MS, and some */
-#define LINE_MAX_	512	/* a progress line's bytes, escapes included */
+#define PROGRESS_MAX	512	/* a progress line's bytes, escapes included */
 
 int say_verbose;
 int say_quiet;
@@ -273,7 +273,7 @@ sample_add(long long now, uint64_t bytes)
 
 /*
  * The account's line, at most width bytes (account names are ASCII, so
- * bytes are columns), into buf of LINE_MAX_ bytes.  Fields that do not
+ * bytes are columns), into buf of PROGRESS_MAX bytes.  Fields that do not
  * fit are dropped from the right; the first is cut if even it is too
  * wide.  final: the rate is the whole run's and the time the run took.
  */
@@ -296,7 +296,7 @@ progress_format(char *buf, size_t width, long long now, int final)
 		pct = total > 0 ? (double)done * 100 / (double)total : 100;
 	snprintf(f[n++], sizeof(f[0]), "%d%%", pct > 100 ? 100 : (int)pct);
 	if (final) {
-		if (now - pg.start_ms >= RATE_MIN_MS) {
+		if (pg.start_ms != 0 && now - pg.start_ms >= RATE_MIN_MS) {
 			fmt_rate(f[n++], sizeof(f[0]), (double)bytes * 1000 /
 			    (double)(now - pg.start_ms));
 			fmt_time(f[n++], sizeof(f[0]), "in ",
@@ -308,9 +308,9 @@ progress_format(char *buf, size_t width, long long now, int final)
 			fmt_time(f[n++], sizeof(f[0]), "",
 			    (double)(totalbytes - bytes) / rate, " left");
 	}
-	if (width > LINE_MAX_ - 1)
-		width = LINE_MAX_ - 1;
-	len = strlcpy(buf, f[0], LINE_MAX_);
+	if (width > PROGRESS_MAX - 1)
+		width = PROGRESS_MAX - 1;
+	len = strlcpy(buf, f[0], PROGRESS_MAX);
 	if (len > width)
 		len = width;
 	buf[len] = '\0';
@@ -333,7 +333,7 @@ progress_format(char *buf, size_t width, long long now, int final)
 static void
 progress_draw(long long now, int final)
 {
-	char line[LINE_MAX_], out[LINE_MAX_ + 16];
+	char line[PROGRESS_MAX], out[PROGRESS_MAX + 16];
 	size_t width = term_width(), len, n = 0;
 
 	width = width > 1 ? width - 1 : 1;
