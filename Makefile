@@ -11,9 +11,10 @@ SYSTEMD_USER_DIR_OS != case "$$(uname -s)" in Linux) echo '$$(PREFIX)/lib/system
 SYSTEMD_USER_DIR ?= $(SYSTEMD_USER_DIR_OS)
 DESTDIR ?=
 CC ?=		cc
-PKGS =		libssh2 openssl libbsd-overlay
+PKGS =		libssh2 openssl libbsd-overlay gmime-3.0
 
-# The sandbox's platform file (compat/sandbox-*.c).
+# The sandbox's platform file (compat/sandbox-*.c), and the mail
+# parser's confinement's (compat/confine-*.c).
 SANDBOX_OS !=	case "$$(uname -s)" in Linux) echo linux ;; \
 		OpenBSD) echo openbsd ;; *) echo none ;; esac
 
@@ -63,6 +64,7 @@ OBJS =		syncmail/main.o \
 		mail/header.o \
 		mail/safename.o \
 		mail/utf8.o \
+		mail/attach.o \
 		util/note.o \
 		maildir/maildir.o \
 		maildir/deliver.o \
@@ -74,7 +76,8 @@ OBJS =		syncmail/main.o \
 		maildir/localset.o \
 		compat/rename.o \
 		compat/syncfs.o \
-		compat/sandbox-$(SANDBOX_OS).o
+		compat/sandbox-$(SANDBOX_OS).o \
+		compat/confine-$(SANDBOX_OS).o
 
 HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/readfile.h \
 		syncmail/mlog.h \
@@ -87,7 +90,8 @@ HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/rea
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
 		syncmail/sandbox.h util/match.h util/note.h util/lex.h \
 		syncmail/config_int.h sftp/hostkey_blob.h \
-		mail/header.h mail/safename.h mail/utf8.h
+		mail/header.h mail/safename.h mail/utf8.h mail/attach.h \
+		compat/confine.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
