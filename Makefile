@@ -103,6 +103,7 @@ UNIT =		tests/unit/test_config \
 		tests/unit/test_lex \
 		tests/unit/test_header \
 		tests/unit/test_safename \
+		tests/unit/test_attach \
 		tests/unit/test_engine
 # Unit tests linked with the sanitizer objects, which have the crash points.
 UNIT_ASAN =	tests/unit/test_crash
@@ -152,6 +153,10 @@ tests/unit/test_lex: tests/unit/test_lex.o util/lex.o
 tests/unit/test_header: tests/unit/test_header.o mail/header.o mail/utf8.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_safename: tests/unit/test_safename.o mail/safename.o mail/utf8.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+tests/unit/test_attach: tests/unit/test_attach.o mail/attach.o mail/safename.o \
+	    mail/utf8.o util/match.o util/error.o compat/rename.o \
+	    compat/confine-$(SANDBOX_OS).o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.

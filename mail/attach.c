@@ -468,11 +468,10 @@ attach_child(int msgfd, int dirfd, int out, const char *prefix,
 		attach_stop(&c, ATTACH_MSG_ERROR, 0, "%s", err.msg);
 		_exit(1);
 	}
-	if (lim->child_hook != NULL)
-		lim->child_hook(CHILD_DIR_FD);
-
 	g_mime_init();
 	g_log_set_default_handler(attach_glib_log, &c);
+	if (lim->child_hook != NULL)
+		lim->child_hook(CHILD_DIR_FD);
 	if (attach_parse(&c) == 0) {
 		/* the names PREFIX+N durable too: the record will name them */
 		if (fsync(CHILD_DIR_FD) == -1)
