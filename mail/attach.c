@@ -233,6 +233,41 @@ attach_stop(const struct attach_child *c, char kind, int errnum,
 }
 
 /*
+ * The child's state for its SIGXCPU handler, which has no argument: set
+ * once in the child, never in the parent.
+ */
+static const struct attach_child *attach_self;
+
+/*
+ * SIGXCPU, at the soft CPU limit: the last word, with the count of the
+ * files created, then _exit (the kernel's SIGKILL a second later backs
+ * it up).  Only write(2) and _exit(2), which a handler may call.  That
+ * it ends in _exit and not in death by a signal also lets valgrind
+ * release glibc's own memory as at any exit, so that a check of the
+ * child reports no leak that an interrupted parse cannot help.
+ */
+static void
+attach_xcpu(int sig)
+{
+	static struct attach_msg m;
+	const char *p;
+	size_t left;
+	ssize_t w;
+
+	(void)sig;
+	m.kind = ATTACH_MSG_UNPARSED;
+	m.created = attach_self->n;
+	memcpy(m.text, "CPU", 4);
+	for (p = (const char *)&m, left = sizeof(m); left > 0; ) {
+		if ((w = write(attach_self->out, p, left)) <= 0)
+			break;
+		p += w;
+		left -= (size_t)w;
+	}
+	_exit(4);
+}
+
+/*
  * glib's messages in the child.  A fatal one (an allocation over the
  * address space limit ends in g_error) becomes the child's answer, so
  * that the warning says what happened; the others are GMime's remarks
@@ -410,6 +445,25 @@ attach_rlimit(int what, rlim_t soft, rlim_t hard)
 }
 
 /*
+ * RLIMIT_NOFILE at n, the hard limit too where it may be lowered;
+ * valgrind refuses any change to the hard one (its own descriptors sit
+ * under it), and a soft limit is what bounds a parser that leaks
+ * descriptors, which is all this is for.
+ */
+static int
+attach_nofile(rlim_t n)
+{
+	struct rlimit rl;
+
+	if (attach_rlimit(RLIMIT_NOFILE, n, n) == 0)
+		return 0;
+	if (errno != EPERM || getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
+	return attach_rlimit(RLIMIT_NOFILE, n < rl.rlim_max ? n : rl.rlim_max,
+	    rl.rlim_max);
+}
+
+/*
  * The child: never returns.  Its descriptors are the message, DIR and
  * the pipe (and stdin, stdout, stderr: sanitizer reports go there);
  * everything else the parent held (the server's connection above all)
@@ -442,6 +496,8 @@ attach_child(int msgfd, int dirfd, int out, const char *prefix,
 			_exit(2);
 	closefrom(CHILD_OUT_FD + 1);
 	c.out = CHILD_OUT_FD;
+	attach_self = &c;
+	signal(SIGXCPU, attach_xcpu);
 
 	/*
 	 * RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL a second later.
@@ -456,7 +512,7 @@ attach_child(int msgfd, int dirfd, int out, const char *prefix,
 	    (rlim_t)lim->cpu_seconds + 1) == -1 ||
 	    attach_rlimit(RLIMIT_FSIZE, (rlim_t)msgsize + 65536,
 	    (rlim_t)msgsize + 65536) == -1 ||
-	    attach_rlimit(RLIMIT_NOFILE, 16, 16) == -1) {
+	    attach_nofile(16) == -1) {
 		attach_stop(&c, ATTACH_MSG_ERROR, errno, "setrlimit");
 		_exit(1);
 	}
@@ -725,9 +781,10 @@ attach_extract(int msgfd, int dirfd, const char *prefix,
 			rc = error_set(err, ERR_MAILBOX, "attachments: %s",
 			    end.stop.text);
 		goto fail;
-	} else if (end.last == ATTACH_MSG_UNPARSED)
+	} else if (end.last == ATTACH_MSG_UNPARSED &&
+	    strcmp(end.stop.text, "CPU") != 0)
 		snprintf(res->why, sizeof(res->why), "%s", end.stop.text);
-	else if (sig == SIGXCPU || (sig == SIGKILL &&
+	else if (end.last == ATTACH_MSG_UNPARSED || sig == SIGXCPU || (sig == SIGKILL &&
 	    cpu >= (long)lim->cpu_seconds))
 		snprintf(res->why, sizeof(res->why), "the parser used more "
 		    "than its %u s of CPU time", lim->cpu_seconds);

@@ -244,6 +244,11 @@ run(struct run *r, const char *msg, size_t len, char *const *types,
 		perror(r->msg);
 		exit(2);
 	}
+	/*
+	 * valgrind runs glibc's __libc_freeres in the child at its _exit,
+	 * which flushes the copy of our stdout buffer it inherited.
+	 */
+	fflush(stdout);
 	t = now();
 	r->rc = attach_extract(fd, r->dirfd, PREFIX, types, ntypes, lim,
 	    &r->res, &r->err);
@@ -691,6 +696,10 @@ test_deep(void)
 	int i, temps;
 	FILE *f;
 
+	/* valgrind runs GMime's parse of it some 50 times slower */
+	if (RUNNING_ON_VALGRIND)
+		lim.cpu_seconds = 300;
+
 	f = open_memstream(&buf, &len);
 	fputs("From: a@example.com\nMIME-Version: 1.0\n", f);
 	for (i = 0; i < 10000; i++)
@@ -703,7 +712,7 @@ test_deep(void)
 	run(&r, buf, len, NULL, 0, &lim, 1);
 	CHECK(r.rc == 0 && r.res.n == 0);
 	CHECK(!r.res.parsed && strstr(r.res.why, "deeper") != NULL);
-	CHECK(r.secs < 10);
+	CHECK(r.secs < (RUNNING_ON_VALGRIND ? 300 : 10));
 	CHECK(entries(r.out, &temps) == 0);
 	printf("10,000 levels: %s, %.2f s\n", r.res.why, r.secs);
 	run_done(&r);
@@ -868,8 +877,11 @@ hook_probe(int dirfd)
 	fprintf(f, "devnull %s\n", s == -1 ? strerror(errno) : "ok");
 	s = fcntl(probe_fd, F_GETFD);
 	fprintf(f, "inherited %s\n", s == -1 ? strerror(errno) : "ok");
-	execv("/bin/true", argv);
-	fprintf(f, "exec %s\n", strerror(errno));
+	/* valgrind cannot go on after a refused execve: it exits */
+	if (!RUNNING_ON_VALGRIND) {
+		execv("/bin/true", argv);
+		fprintf(f, "exec %s\n", strerror(errno));
+	}
 	fclose(f);
 }
 
@@ -944,7 +956,7 @@ test_limits(void)
 		CHECK(strstr(probe, "inet Permission denied") != NULL);
 		CHECK(strstr(probe, "unix Permission denied") != NULL);
 	}
-	if (r.res.confined & CONFINE_EXEC)
+	if ((r.res.confined & CONFINE_EXEC) && !RUNNING_ON_VALGRIND)
 		CHECK(strstr(probe, "exec Permission denied") != NULL);
 	if (r.res.confined & CONFINE_FILES) {
 		CHECK(strstr(probe, "outside Permission denied") != NULL);
