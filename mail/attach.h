@@ -122,7 +122,9 @@ struct attach_result {
  * the work failed here and a later try may succeed: no process, a
  * descriptor, DIR refusing a file or full (then too nothing of ours is
  * left in DIR).  res is the caller's, freed with attach_result_free()
- * either way.
+ * either way.  The child is waited for by its pid: SIGCHLD must not be
+ * ignored.  stdio buffers are the caller's to flush before (the child
+ * leaves by _exit and never flushes them, but valgrind does).
  */
 int	 attach_extract(int msgfd, int dirfd, const char *prefix,
 	    char *const *types, size_t ntypes, const struct attach_limits *lim,

@@ -256,6 +256,8 @@ run(struct run *r, const char *msg, size_t len, char *const *types,
 	close(fd);
 	if (r->rc == -1)
 		printf("case %d: %s\n", ncase, r->err.msg);
+	else if (!r->res.parsed)
+		printf("case %d: not parsed: %s\n", ncase, r->res.why);
 	if (!place || r->rc != 0 || !r->res.parsed)
 		return;
 	for (i = 0; i < r->res.n && i < 64; i++)
@@ -752,7 +754,7 @@ static void
 test_big(void)
 {
 	struct attach_limits lim = { 10, 0, 64UL << 20, ATTACH_DEPTH, NULL };
-	size_t n = 50 * 1000 * 1000, len;
+	size_t n = 50 * 1000 * 1000, len, hdr;
 	uint8_t *data;
 	struct run r;
 	char *buf;
@@ -783,12 +785,22 @@ test_big(void)
 	run_done(&r);
 	free(buf);
 
-	/* the limit holds (where there is one) */
+	/*
+	 * The limit holds (where there is one).  GMime grows a header's
+	 * buffer by copies, which realloc makes cheap here and not under
+	 * the sanitizers or valgrind, where there is no limit to prove:
+	 * there 4 MB, and time.
+	 */
 	lim.memory = 16UL << 20;
+	hdr = 40 * 1000 * 1000;
+	if (TEST_SANITIZER || RUNNING_ON_VALGRIND) {
+		lim.cpu_seconds = 300;
+		hdr = 4 * 1000 * 1000;
+	}
 	f = open_memstream(&buf, &len);
 	fputs("From: a@example.com\nX-Big: ", f);
-	memset(data, 'a', 40 * 1000 * 1000);
-	fwrite(data, 1, 40 * 1000 * 1000, f);
+	memset(data, 'a', hdr);
+	fwrite(data, 1, hdr, f);
 	fputs("\nMIME-Version: 1.0\nContent-Type: application/pdf; "
 	    "name=a.pdf\n\nx\n", f);
 	fclose(f);
@@ -898,26 +910,38 @@ test_limits(void)
 	int temps, fd;
 	FILE *f;
 
+	/* the wall clock far off: on a busy machine CPU time comes slowly */
+	lim.wall_seconds = 60;
 	if (RUNNING_ON_VALGRIND)
-		lim.cpu_seconds = 5;
+		lim.cpu_seconds = 3;
 	run(&r, msg, sizeof(msg) - 1, NULL, 0, &lim, 1);
 	CHECK(r.rc == 0 && !r.res.parsed && r.res.n == 0);
 	CHECK(strstr(r.res.why, "CPU time") != NULL);
-	CHECK(r.secs < 3 * lim.cpu_seconds + 5);
+	CHECK(r.secs < lim.wall_seconds);
 	CHECK(entries(r.out, &temps) == 0);
 	printf("a spin: %s, %.2f s\n", r.res.why, r.secs);
 	run_done(&r);
 
-	/* GMime's own loop, under the default limits */
+	/*
+	 * GMime's own loop, under the default limits; not in the
+	 * sanitizer build, which has no memory limit to stop it before
+	 * it has taken gigabytes
+	 */
 	lim.cpu_seconds = ATTACH_CPU_SECONDS;
+	lim.wall_seconds = 0;
 	lim.child_hook = hook_165;
-	run(&r, msg, sizeof(msg) - 1, NULL, 0, &lim, 1);
+	if (!TEST_SANITIZER)
+		run(&r, msg, sizeof(msg) - 1, NULL, 0, &lim, 1);
+	else
+		run(&r, msg, sizeof(msg) - 1, NULL, 0, NULL, 1);
 	CHECK(r.rc == 0);
-	if (faccessat(r.dirfd, "returned", F_OK, 0) == 0)
+	if (TEST_SANITIZER)
+		printf("GMime #165: not tried in the sanitizer build\n");
+	else if (faccessat(r.dirfd, "returned", F_OK, 0) == 0)
 		printf("GMime #165: not reproduced (this GMime is fixed)\n");
 	else {
 		CHECK(!r.res.parsed && r.res.n == 0);
-		CHECK(r.secs < 3 * lim.cpu_seconds + 5);
+		CHECK(r.secs < 3 * lim.cpu_seconds + 7);
 		printf("GMime #165: reproduced; %s, %.2f s\n", r.res.why,
 		    r.secs);
 	}
