@@ -13,13 +13,15 @@
  * header over a small limit, GMime's loop of issue #165 (or a plain
  * spin where GMime is fixed) stopped by the CPU limit, a child that
  * waits stopped by the wall clock, the confinement probed from inside
- * the child, temporary files removed after each failure, and leftovers
- * listed and removed by prefix.
+ * the child, the whole inside a caller already confined, temporary
+ * files removed after each failure, and leftovers listed and removed by
+ * prefix.
  */
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -1030,6 +1032,64 @@ test_errors(void)
 	run_done(&r);
 }
 
+/*
+ * The caller already confined (as the program's Landlock sandbox will
+ * have it): a process shut into the case's directory the same way
+ * extracts a name in ISO-8859-1, which needs iconv's converter from
+ * /usr, inside its own nested confinement.  Exits 0 when it worked.
+ * (The program's sandbox must also let it rename in DIR; this one
+ * does not.)
+ */
+static void
+test_nested(void)
+{
+	static const char msg[] = "From: a@example.com\nMIME-Version: 1.0\n"
+	    "Content-Type: application/pdf\nContent-Disposition: attachment;"
+	    " filename*=iso-8859-1''Gr%FC%DFe.pdf\n\nx\n";
+	char dir[PATH_MAX], path[PATH_MAX + 8];
+	struct attach_result res;
+	struct error err;
+	char final[SAFENAME_SIZE];
+	int status, casefd, dirfd, fd, ok;
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "%s/case%d", root, ++ncase);
+	snprintf(path, sizeof(path), "%s/msg", dir);
+	CHECK(mkdir(dir, 0700) == 0);
+	write_file(path, msg, sizeof(msg) - 1);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	CHECK(mkdir(path, 0700) == 0);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		casefd = open(dir, O_RDONLY | O_DIRECTORY);
+		dirfd = open(path, O_RDONLY | O_DIRECTORY);
+		fd = openat(casefd, "msg", O_RDONLY);
+		if (casefd == -1 || dirfd == -1 || fd == -1 ||
+		    confine_parser(casefd, &err) == -1)
+			_exit(2);
+		ok = attach_extract(fd, dirfd, PREFIX, NULL, 0, NULL, &res,
+		    &err) == 0 && res.parsed && res.n == 1 &&
+		    strcmp(res.files[0].name, "Gr\xc3\xbc\xc3\x9f"
+		    "e.pdf") == 0;
+		if (!ok)
+			printf("nested: %s\n", res.why[0] ? res.why : err.msg);
+		attach_result_free(&res);
+		fflush(stdout);
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		printf("nested: status 0x%x\n", status);
+	/* placed out here: this stand-in confinement allows no rename */
+	dirfd = open(path, O_RDONLY | O_DIRECTORY);
+	CHECK(attach_place(dirfd, PREFIX "0", "Gr\xc3\xbc\xc3\x9f" "e.pdf",
+	    final, &err) == 0);
+	CHECK(same_bytes(dirfd, "Gr\xc3\xbc\xc3\x9f" "e.pdf",
+	    (const uint8_t *)"x\n", 2));
+	close(dirfd);
+}
+
 /* Leftovers after a crash, by prefix. */
 static void
 test_leftovers(void)
@@ -1097,6 +1157,7 @@ main(void)
 	test_big();
 	test_limits();
 	test_errors();
+	test_nested();
 	test_leftovers();
 	printf("test_attach: %.1f s\n", now() - t);
 	if (getenv("TEST_ATTACH_KEEP") != NULL)
