@@ -68,6 +68,7 @@ OBJS =		syncmail/main.o \
 		mail/safename.o \
 		mail/utf8.o \
 		util/note.o \
+		util/prompt.o \
 		maildir/maildir.o \
 		maildir/deliver.o \
 		maildir/commit.o \
@@ -92,7 +93,7 @@ HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/rea
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
-		syncmail/sandbox.h util/match.h util/note.h util/lex.h \
+		syncmail/sandbox.h util/match.h util/note.h util/prompt.h util/lex.h \
 		syncmail/config_int.h sftp/hostkey_blob.h \
 		mail/header.h mail/safename.h mail/utf8.h \
 		exec/command.h exec/runner.h

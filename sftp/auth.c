@@ -20,7 +20,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <readpassphrase.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include "sftp/auth.h"
 #include "sftp/keyfile.h"
 #include "util/note.h"
+#include "util/prompt.h"
 
 /* One key file to offer: named by IdentityFile, or a default that exists. */
 struct auth_id {
@@ -134,28 +134,42 @@ auth_offer_file(struct auth_run *r, const char *path, const char *pass,
 
 /*
  * Asks for the passphrase of the key at path on the terminal and tries
- * the key with it, up to three times as ssh does.  Returns as
- * auth_keyfile; without a terminal, 0 with the reason in tried and hint.
+ * the key with it, up to three times as ssh does, holding the terminal
+ * from the first prompt to the last so that another account's prompt
+ * comes only after (util/prompt.h).  Returns as auth_keyfile; without a
+ * terminal, 0 with the reason in tried and hint; -1 with err set when a
+ * signal came during a prompt or the wait for one.
  */
 static int
 auth_encrypted(struct auth_run *r, const char *path, struct error *err)
 {
 	struct session *s = r->s;
 	char pass[1024], prompt[4200], what[4200];
-	int i, ok, rc = LIBSSH2_ERROR_FILE;
+	int i, ok = 0, rc = LIBSSH2_ERROR_FILE;
 
 	snprintf(prompt, sizeof(prompt), "syncmail: %s: passphrase for key "
 	    "%s: ", s->account, path);
+	if (prompt_begin() == -1)
+		return error_set(err, ERR_TRANSIENT, "%s: stopped by a signal "
+		    "while waiting to ask for its passphrase", path);
 	for (i = 0; i < 3 && rc == LIBSSH2_ERROR_FILE; i++) {
-		if (readpassphrase(prompt, pass, sizeof(pass),
-		    RPP_REQUIRE_TTY) == NULL) {
+		if (prompt_read(prompt, pass, sizeof(pass)) == -1) {
 			explicit_bzero(pass, sizeof(pass));
+			if (errno == EINTR) {
+				ok = error_set(err, ERR_TRANSIENT, "%s: stopped "
+				    "by a signal while asking for its "
+				    "passphrase", path);
+				break;
+			}
 			snprintf(what, sizeof(what), "%s (encrypted, and no "
 			    "terminal to ask for its passphrase)", path);
 			auth_tried_add(r, what);
 			snprintf(r->hint, sizeof(r->hint), ".  To use %s from "
 			    "cron, add it to an ssh-agent (ssh-add %s) whose "
 			    "SSH_AUTH_SOCK syncmail gets", path, path);
+			prompt_end();
+			/* the wait for the terminal was no server silence */
+			session_progress(s);
 			return 0;
 		}
 		/* the user's typing is not the server's silence */
@@ -163,12 +177,15 @@ auth_encrypted(struct auth_run *r, const char *path, struct error *err)
 		ok = auth_offer_file(r, path, pass, &rc, err);
 		explicit_bzero(pass, sizeof(pass));
 		if (ok != 0)
-			return ok;
+			break;
 		session_progress(s);
 		if (rc == LIBSSH2_ERROR_FILE && i < 2)
 			note(0, s->account, "%s: wrong passphrase, or the key "
 			    "cannot be read; try again", path);
 	}
+	prompt_end();
+	if (ok != 0)
+		return ok;
 	snprintf(what, sizeof(what), "%s (encrypted%s)", path,
 	    rc == LIBSSH2_ERROR_FILE ? ", wrong passphrase" : "");
 	auth_tried_add(r, what);

@@ -27,6 +27,7 @@
 #include "syncmail/status.h"
 #include "util/fault.h"
 #include "util/note.h"
+#include "util/prompt.h"
 
 #define SYNCMAIL_VERSION "0.1"
 
@@ -364,6 +365,17 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return status;
 	}
+	/*
+	 * Before the fork and the sandbox: the accounts' processes take
+	 * turns at the terminal through a lock they inherit (SPEC 6).
+	 * Without one they must not run at once.
+	 */
+	if (prompt_init(isatty(STDERR_FILENO) && !say_quiet, jobs > 1 &&
+	    nsel > 1, &err) == -1) {
+		fprintf(stderr, "syncmail: %s: the accounts run one at a "
+		    "time\n", err.msg);
+		jobs = 1;
+	}
 	/* After libssh2_init: OpenSSL has read its config by now. */
 	memset(&so, 0, sizeof(so));
 	so.home = home;
@@ -387,6 +399,7 @@ main(int argc, char *argv[])
 	o.stop = &stop_requested;
 	o.abort = &stop_now;
 	status = run_accounts(sel, nsel, jobs, &o);
+	prompt_finish();
 	libssh2_exit();
 	selected_free(sel, nsel);
 	config_free(&cfg);

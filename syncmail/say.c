@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "syncmail/say.h"
+#include "util/prompt.h"
 
 int say_verbose;
 int say_quiet;
@@ -83,6 +84,12 @@ say_progress(const char *account, uint64_t done, uint64_t total,
 	    (now.tv_nsec - progress_last.tv_nsec) / 1000000;
 	if (!final && progress_shown && ms < 100)
 		return;
+	/*
+	 * Not over another account's passphrase prompt: a redraw waits for
+	 * the next one, the account's last line for the prompt's answer.
+	 */
+	if (!prompt_screen_take(final))
+		return;
 	progress_last = now;
 	fprintf(stderr, "\r\033[K%s: %llu/%llu messages, %.1f/%.1f MB",
 	    account, (unsigned long long)done, (unsigned long long)total,
@@ -93,6 +100,7 @@ say_progress(const char *account, uint64_t done, uint64_t total,
 	} else
 		progress_shown = 1;
 	fflush(stderr);
+	prompt_screen_done();
 }
 
 void
@@ -100,9 +108,13 @@ say_progress_end(void)
 {
 	if (!progress_shown)
 		return;
+	progress_shown = 0;
+	/* a prompt shown elsewhere has cleared the line already */
+	if (!prompt_screen_take(0))
+		return;
 	fputs("\r\033[K", stderr);
 	fflush(stderr);
-	progress_shown = 0;
+	prompt_screen_done();
 }
 
 void
