@@ -52,8 +52,9 @@ void	 account_target_free(struct account_target *at);
 /*
  * Runs the account of at, resolved by account_resolve, and reports its
  * problems on stderr.  Returns its exit status: STATUS_OK,
- * STATUS_PARTIAL, STATUS_TEMPFAIL, STATUS_NOPERM, STATUS_PROTOCOL, or
- * STATUS_CONFIG for an ssh config that did not resolve.
+ * STATUS_PARTIAL, STATUS_TEMPFAIL, STATUS_NOHOST, STATUS_NOPERM,
+ * STATUS_PROTOCOL, or STATUS_CONFIG for an ssh config that did not
+ * resolve.
  */
 int	 account_run(const struct account_target *at,
 	    const struct run_options *o);
