@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: ISC (the text is in LICENSE)
  */
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -17,21 +18,57 @@ int say_quiet;
 static int progress_shown;
 static struct timespec progress_last;
 
+/*
+ * Whether progress lines may be on stderr's terminal: drawn by this
+ * process or, with -j, by another account's.
+ */
+static int
+progress_possible(void)
+{
+	return !say_quiet && isatty(STDERR_FILENO);
+}
+
+/*
+ * The line goes out in one write: with -j another account's process
+ * writes to the same terminal, and a progress redraw (which begins with
+ * a carriage return) between the pieces of a line would overwrite its
+ * start.  Where progress may be drawn, the line first clears the one
+ * the cursor is on, which can be another account's unfinished progress
+ * line: that one is drawn again below.
+ */
 void
 say_warn(const char *account, const char *fmt, ...)
 {
+	char line[4096];
 	va_list ap;
+	size_t n, off = 0;
+	ssize_t w;
+	int len;
 
 	say_progress_end();
 	fflush(stdout);
-	if (account != NULL)
-		fprintf(stderr, "syncmail: %s: ", account);
-	else
-		fprintf(stderr, "syncmail: ");
+	len = snprintf(line, sizeof(line), "%ssyncmail: %s%s",
+	    progress_possible() ? "\r\033[K" : "", account != NULL ? account :
+	    "", account != NULL ? ": " : "");
+	n = len < 0 ? 0 : (size_t)len;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (n < sizeof(line) &&
+	    (len = vsnprintf(line + n, sizeof(line) - n, fmt, ap)) > 0)
+		n += (size_t)len;
 	va_end(ap);
-	fputc('\n', stderr);
+	/* a long message is cut, but still ends its line */
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	fflush(stderr);
+	while (off < n) {
+		if ((w = write(STDERR_FILENO, line + off, n - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)w;
+	}
 }
 
 static void	vout(const char *, const char *, va_list)
@@ -77,7 +114,7 @@ say_progress(const char *account, uint64_t done, uint64_t total,
 	struct timespec now;
 	long ms;
 
-	if (say_quiet || !isatty(STDERR_FILENO))
+	if (!progress_possible())
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - progress_last.tv_sec) * 1000 +
