@@ -14,8 +14,8 @@
  * MaxAuthTries and disconnects past it ("Too many authentication
  * failures").  What was tried is gathered into one list, so that a
  * refusal names every key and why each failed, with a hint for the
- * likely cause (too many keys offered, an RSA key libssh2 signs with
- * SHA-1 only, an encrypted key and no terminal).
+ * likely cause (too many keys offered, an RSA key libssh2 1.10 signs
+ * with SHA-1 only, an encrypted key and no terminal).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,10 +25,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat/compat.h"
 #include "sftp/auth.h"
 #include "sftp/keyfile.h"
 #include "util/note.h"
 #include "util/prompt.h"
+
+int
+auth_rsa_sha2(void)
+{
+	/* the library loaded may be older than the headers built with */
+	return COMPAT_LIBSSH2_RSA_SHA2 && libssh2_version(0x010b00) != NULL;
+}
 
 /* One key file to offer: named by IdentityFile, or a default that exists. */
 struct auth_id {
@@ -217,7 +225,7 @@ auth_keyfile(struct auth_run *r, const char *path, struct error *err)
 	if (rc == LIBSSH2_ERROR_FILE)
 		snprintf(r->hint, sizeof(r->hint), "; %s could not be loaded: "
 		    "if it is encrypted, add it to ssh-agent", path);
-	else if (keyfile_is_rsa(path))
+	else if (!auth_rsa_sha2() && keyfile_is_rsa(path))
 		snprintf(r->hint, sizeof(r->hint), "; %s is an RSA key, which "
 		    "libssh2 1.10 can only sign with SHA-1, refused by OpenSSH "
 		    "8.8 and later: use an ed25519 or ECDSA key", path);
@@ -264,13 +272,16 @@ auth_agent_close(LIBSSH2_AGENT *agent)
 }
 
 /*
- * Whether the agent's key a is RSA, which is never offered: libssh2 1.10
- * signs with SHA-1 only, which OpenSSH 8.8 and later refuse.
+ * Whether the agent's key a is RSA and libssh2 1.10's, which is never
+ * offered: 1.10 signs with SHA-1 only, which OpenSSH 8.8 and later
+ * refuse, and each refusal counts against the server's MaxAuthTries.
+ * With 1.11 it is offered as any other.
  */
 static int
 auth_agent_rsa(struct auth_run *r, const struct libssh2_agent_publickey *a)
 {
-	if (a->blob_len < 11 || memcmp(a->blob + 4, "ssh-rsa", 7) != 0)
+	if (auth_rsa_sha2() || a->blob_len < 11 ||
+	    memcmp(a->blob + 4, "ssh-rsa", 7) != 0)
 		return 0;
 	note(1, r->s->account, "ssh-agent: skipping RSA key %s: libssh2 1.10 "
 	    "signs with SHA-1 only", a->comment);

@@ -20,6 +20,7 @@
 #include <libssh2.h>
 #include <openssl/crypto.h>
 
+#include "sftp/auth.h"
 #include "syncmail/account.h"
 #include "syncmail/config.h"
 #include "syncmail/sandbox.h"
@@ -76,8 +77,9 @@ help(void)
 static void
 version(void)
 {
-	printf("syncmail %s\nlibssh2 %s\n%s\n", SYNCMAIL_VERSION,
-	    libssh2_version(0), OpenSSL_version(OPENSSL_VERSION));
+	printf("syncmail %s\nlibssh2 %s (RSA keys sign with %s)\n%s\n",
+	    SYNCMAIL_VERSION, libssh2_version(0), auth_rsa_sha2() ?
+	    "rsa-sha2-512/256" : "SHA-1 only", OpenSSL_version(OPENSSL_VERSION));
 }
 
 /*
