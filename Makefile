@@ -44,6 +44,7 @@ OBJS =		syncmail/main.o \
 		syncmail/batch.o \
 		syncmail/route.o \
 		syncmail/preview.o \
+		syncmail/pipe.o \
 		maildir/committer.o \
 		util/fault.o \
 		syncmail/config.o \

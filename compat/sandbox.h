@@ -37,6 +37,8 @@ struct sandbox_paths {
 	struct sandbox_rule *rules;
 	size_t		 n;
 	int		 proxy;		/* some account runs a proxy command */
+	int		 sendfd;	/* some account hands messages to the
+					   command runner (SCM_RIGHTS) */
 	char		 off[512];	/* then: why the file system stays open */
 	int		 ruleset;	/* Linux: the Landlock ruleset, or -1 */
 	long		 abi;		/* Linux: its ABI version */

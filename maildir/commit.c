@@ -12,43 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "compat/compat.h"
 #include "maildir/commit.h"
 #include "maildir/names.h"
 #include "util/fault.h"
-
-/*
- * The SHA-256 of tmp/tmpname, for the log: read back from the page cache
- * it was just written to, in this thread, off the transfer's way.
- * Returns 0, or -1 (the log then says the hash is unknown).
- */
-static int
-hash_tmp(const struct maildir *md, const char *tmpname, uint8_t *out)
-{
-	unsigned char buf[65536];
-	unsigned int len;
-	EVP_MD_CTX *ctx;
-	ssize_t n;
-	int fd, rc = -1;
-
-	if ((fd = openat(md->tmpfd, tmpname, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		goto out;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (EVP_DigestUpdate(ctx, buf, n) != 1)
-			goto out;
-	if (n == 0 && EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == 32)
-		rc = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	close(fd);
-	return rc;
-}
 
 /*
  * Step 1: the files' bytes and their names in tmp/ on disk.  One syncfs
@@ -206,7 +173,7 @@ commit_batch(const struct maildir *md, struct record *rec,
 		items[i].final[0] = items[i].clash[0] = '\0';
 		items[i].error = NULL;
 		items[i].have_sha256 = items[i].want_sha256 &&
-		    hash_tmp(md, items[i].tmpname, items[i].sha256) == 0;
+		    deliver_sha256(md, items[i].tmpname, items[i].sha256) == 0;
 	}
 	if (sync_tmp(md, items, n, err) == -1) {
 		/*

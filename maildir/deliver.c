@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "compat/compat.h"
 #include "maildir/deliver.h"
 #include "maildir/names.h"
@@ -188,6 +190,36 @@ deliver_move(const struct maildir *from, const struct maildir *md,
 	}
 	snprintf(local, sizeof(local), "new/%s", final);
 	return localset_add(set, local, err);
+}
+
+/*
+ * Read back from the page cache it was just written to, by the thread
+ * that calls it (the committer's, off the transfer's way).
+ */
+int
+deliver_sha256(const struct maildir *md, const char *tmpname, uint8_t *out)
+{
+	unsigned char buf[65536];
+	unsigned int len;
+	EVP_MD_CTX *ctx;
+	ssize_t n;
+	int fd, rc = -1;
+
+	if ((fd = openat(md->tmpfd, tmpname, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto out;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (EVP_DigestUpdate(ctx, buf, n) != 1)
+			goto out;
+	if (n == 0 && EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == 32)
+		rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return rc;
 }
 
 void

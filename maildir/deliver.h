@@ -65,6 +65,13 @@ int	 deliver_move(const struct maildir *from, const struct maildir *md,
 	    const char *tmpname, const char *final, struct localset *set,
 	    struct error *err);
 
+/*
+ * The SHA-256 of tmp/tmpname into out, for the log.  Returns 0, or -1
+ * (the log then says the hash is unknown).
+ */
+int	 deliver_sha256(const struct maildir *, const char *tmpname,
+	    uint8_t *out);
+
 /* Removes tmp/tmpname, if there. */
 void	 deliver_discard(const struct maildir *, const char *tmpname);
 

@@ -106,13 +106,15 @@ del_entry(struct record *r, const char *name)
 	nameset_del(&r->entries, name, len);
 	nameset_del(&r->finals, name, len);
 	nameset_del(&r->dests, name, len);
+	nameset_del(&r->redeliver, name, len);
 }
 
 /* What a DEST field may say: "discard", or an absolute path. */
 static int
 dest_ok(const char *dest)
 {
-	return strcmp(dest, RECORD_DISCARD) == 0 || (dest[0] == '/' &&
+	return strcmp(dest, RECORD_DISCARD) == 0 ||
+	    strcmp(dest, RECORD_PIPE) == 0 || (dest[0] == '/' &&
 	    strchr(dest, '\t') == NULL);
 }
 
@@ -149,6 +151,13 @@ parse_line(struct record *r, char *line, int lineno, struct error *err)
 		return 0;
 	if (line[0] == '-' && line[1] == '\t') {
 		del_entry(r, line + 2);
+		r->lines++;
+		return 0;
+	}
+	if (line[0] == 'r' && line[1] == '\t' && line[2] != '\0') {
+		if (nameset_put(&r->redeliver, line + 2, strlen(line + 2), "",
+		    0) == NULL)
+			return error_errno(err, ERR_MAILBOX, "nameset");
 		r->lines++;
 		return 0;
 	}
@@ -420,7 +429,8 @@ drop_locked(struct record *r, const char *name, struct error *err)
 	char line[300];
 	int n;
 
-	if (nameset_get(&r->entries, name, strlen(name)) == NULL)
+	if (nameset_get(&r->entries, name, strlen(name)) == NULL &&
+	    nameset_get(&r->redeliver, name, strlen(name)) == NULL)
 		return 0;
 	n = snprintf(line, sizeof(line), "-\t%s\n", name);
 	if (n < 0 || (size_t)n >= sizeof(line))
@@ -465,6 +475,40 @@ record_final(struct record *r, const char *name)
 	e = nameset_get(&r->finals, name, strlen(name));
 	pthread_mutex_unlock(&r->lock);
 	return e != NULL ? e->value : name;
+}
+
+int
+record_redeliver_set(struct record *r, const char *name, struct error *err)
+{
+	char line[300];
+	int n, rc = -1;
+
+	n = snprintf(line, sizeof(line), "r\t%s\n", name);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return error_set(err, ERR_MAILBOX, "record line too long");
+	pthread_mutex_lock(&r->lock);
+	if (append(r, line, n, err) == 0) {
+		if (nameset_put(&r->redeliver, name, strlen(name), "", 0) ==
+		    NULL)
+			error_errno(err, ERR_MAILBOX, "nameset");
+		else {
+			r->lines++;
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+int
+record_redeliver(struct record *r, const char *name)
+{
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	rc = nameset_get(&r->redeliver, name, strlen(name)) != NULL;
+	pthread_mutex_unlock(&r->lock);
+	return rc;
 }
 
 int
@@ -525,13 +569,23 @@ compact(struct record *r, struct error *err)
 		if (write_all(fd, line, n) == -1)
 			goto fail;
 	}
+	pos = 0;
+	while ((e = nameset_next(&r->redeliver, &pos)) != NULL) {
+		n = snprintf(line, sizeof(line), "r\t%s\n", e->key);
+		if (n < 0 || (size_t)n >= sizeof(line)) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		if (write_all(fd, line, n) == -1)
+			goto fail;
+	}
 	if (fsync(fd) == -1 ||
 	    renameat(r->md->fd, tmpname, r->md->fd, r->name) == -1 ||
 	    fsync(r->md->fd) == -1)
 		goto fail;
 	close(r->fd);
 	r->fd = fd;
-	r->lines = r->entries.count;
+	r->lines = r->entries.count + r->redeliver.count;
 	return 0;
 fail:
 	error_errno(err, ERR_MAILBOX, "%s/%s: rewriting the record",
@@ -557,11 +611,12 @@ record_close(struct record *r, struct error *err)
 	 * dropped lines dominate.
 	 */
 	if (ret == 0 && r->fd != -1 && r->md != NULL && r->lines > 0) {
-		if (r->entries.count == 0) {
+		if (r->entries.count == 0 && r->redeliver.count == 0) {
 			if (ftruncate(r->fd, 0) == -1)
 				ret = error_errno(err, ERR_MAILBOX,
 				    "%s/%s: truncate", r->md->path, r->name);
-		} else if (r->lines > 2 * r->entries.count + 64)
+		} else if (r->lines > 2 * (r->entries.count +
+		    r->redeliver.count) + 64)
 			ret = compact(r, err);
 	}
 	if (r->fd != -1)
@@ -570,6 +625,7 @@ record_close(struct record *r, struct error *err)
 	nameset_free(&r->entries);
 	nameset_free(&r->finals);
 	nameset_free(&r->dests);
+	nameset_free(&r->redeliver);
 	free(r->pending);
 	free(r->source);
 	r->pending = r->source = NULL;

@@ -14,7 +14,10 @@
  * made in new/, when its unique name is not NAME's: a fresh name after a
  * clash; DEST: where a route sent it, when not to this Maildir: another
  * Maildir's absolute path, or "discard"; FINAL is then always written),
- * "-\tNAME" drops, "#" comments.  The tmp file is always in this
+ * "r\tNAME" notes that a command was given NAME and its outcome is not
+ * known (a run died while it ran, or it was killed at its timeout: the
+ * next attempt says so to the command), "-\tNAME" drops both, "#"
+ * comments.  The tmp file is always in this
  * Maildir's tmp/, wherever the message goes: its being gone is what
  * "delivered" means, for a route's Maildir as for this one.  An older
  * syncmail reads a line with DEST as damaged and stops: never guesses.
@@ -32,6 +35,8 @@
 
 /* A route's discard, as the record's DEST says it. */
 #define RECORD_DISCARD	"discard"
+/* A route's pipe: its tmp file gone means the command took it whole. */
+#define RECORD_PIPE	"pipe"
 /* A "+" line: a name, a final name, a size, a tmp name and a path. */
 #define RECORD_LINE_MAX	(2 * 256 + 24 + 64 + 4096 + 16)
 
@@ -45,6 +50,7 @@ struct record {
 	struct nameset	 entries;	/* key NAME, value TMPNAME, num SIZE */
 	struct nameset	 finals;	/* key NAME, value FINAL, when given */
 	struct nameset	 dests;		/* key NAME, value DEST, when given */
+	struct nameset	 redeliver;	/* key NAME: an attempt's outcome unknown */
 	char		*pending;	/* lines not yet written */
 	size_t		 pendlen;
 	size_t		 pendcap;
@@ -87,6 +93,16 @@ const char *record_dest(struct record *, const char *name);
  * record keeps one (record_add's final), else name itself.
  */
 const char *record_final(struct record *, const char *name);
+
+/*
+ * Notes that name was given to a command whose outcome is not known
+ * ("r" line); durable after record_sync, forgotten with record_drop.
+ */
+int	 record_redeliver_set(struct record *, const char *name,
+	    struct error *err);
+
+/* Whether record_redeliver_set noted name: 1 or 0. */
+int	 record_redeliver(struct record *, const char *name);
 
 /* Writes what is pending and flushes it to disk.  0 or -1 with err. */
 int	 record_sync(struct record *, struct error *err);

@@ -101,12 +101,25 @@ account_resolve(struct account_target *at, const struct account *a,
 	at->resolved = 1;
 }
 
+int
+account_pipes(const struct account *a)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->npulls; i++)
+		for (j = 0; j < a->pulls[i].nroutes; j++)
+			if (a->pulls[i].routes[j].dest.kind == DEST_PIPE)
+				return 1;
+	return 0;
+}
+
 void
 account_target_free(struct account_target *at)
 {
 	if (at->resolved)
 		sshconfig_target_free(&at->t);
 	at->resolved = 0;
+	runner_stop(&at->runner);
 }
 
 int
@@ -177,6 +190,8 @@ account_run(const struct account_target *at, const struct run_options *o)
 		job.rec = &loc[i].rec;
 		job.dryrun = o->dryrun;
 		job.log = &log;
+		job.runner = at->runner.pid > 0 ? (struct runner *)&at->runner :
+		    NULL;
 		job.stop = o->stop;
 		error_clear(&err);
 		rc = pull_run(&job, &c, &st, &err);

@@ -10,6 +10,7 @@
 
 #include <signal.h>
 
+#include "exec/runner.h"
 #include "sftp/sshconfig.h"
 #include "syncmail/config.h"
 #include "util/error.h"
@@ -26,6 +27,11 @@ struct account_target {
 	int			 resolved;	/* t is filled */
 	struct sshconfig_target	 t;
 	struct error		 err;		/* else why not */
+	/*
+	 * The process that runs its routes' pipes (exec/runner.h), started
+	 * before the sandbox when a route has one; pid -1 otherwise.
+	 */
+	struct runner		 runner;
 };
 
 struct run_options {
@@ -48,6 +54,9 @@ void	 account_resolve(struct account_target *at, const struct account *a,
 
 /* Frees what at holds; at itself is the caller's, and may be zeroed. */
 void	 account_target_free(struct account_target *at);
+
+/* Whether a's routes send messages to a command: 1 or 0. */
+int	 account_pipes(const struct account *a);
 
 /*
  * Runs the account of at, resolved by account_resolve, and reports its

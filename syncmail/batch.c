@@ -30,8 +30,9 @@ ms_since(const struct timespec *t)
 
 /*
  * Routes the ready message mi (route.c) and fills it in as the batch's
- * item it.  Returns 0, or -1 when it cannot be routed: then it has been
- * warned about, its file is gone and it stays on the server.
+ * item it.  Returns 0, 1 when it goes to a pipe (queued for pipe.c, not
+ * in the batch), or -1 when it cannot be routed: then it has been warned
+ * about, its file is gone and it stays on the server.
  */
 static int
 batch_item(struct run *r, size_t mi, struct commit_item *it, char *tmpname)
@@ -52,12 +53,18 @@ batch_item(struct run *r, size_t mi, struct commit_item *it, char *tmpname)
 		r->status = STATUS_PARTIAL;
 		return -1;
 	}
+	if (m->dest == TO_PIPE) {
+		/* pipe.c runs it, once the downloads are done */
+		m->state = MSG_PIPE;
+		r->pipeq[r->npipeq++] = mi;
+		return 1;
+	}
 	memset(it, 0, sizeof(*it));
 	it->name = m->name;
 	it->tmpname = tmpname;
 	it->size = m->size;
 	it->want_sha256 = r->job->log != NULL && mlog_active(r->job->log);
-	if (m->dest == DEST_NONE)
+	if (m->dest == TO_DISCARD)
 		it->dest = RECORD_DISCARD;
 	else {
 		d = r->dests[m->dest];

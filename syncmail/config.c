@@ -68,6 +68,7 @@ static const struct {
 	[KW_PROXY_COMMAND] =	{ "proxy-command",	1, 0 },
 	[KW_LOG] =		{ "log",		1, 0 },
 	[KW_ROUTE] =		{ "route",		3, 1, 4 },
+	[KW_COMMAND_TIMEOUT] =	{ "command-timeout",	1, 0 },
 };
 
 /*
@@ -77,7 +78,7 @@ static const struct {
  * was meant to stop).
  */
 static const char *const keywords_later[] = {
-	"filter", "quarantine", "attachment-types", "command-timeout",
+	"filter", "quarantine", "attachment-types",
 	"watch-interval", "server-notify", NULL
 };
 
@@ -563,6 +564,12 @@ config_keyword(struct parser *p, enum keyword kw, char **v, int nv)
 		    &n) == -1)
 			return -1;
 		a->deadline = (int)n;
+		return 0;
+	case KW_COMMAND_TIMEOUT:
+		if (config_range(p, "command-timeout", v[0], 1,
+		    COMMAND_TIMEOUT_MAX, &n) == -1)
+			return -1;
+		a->command_timeout = (int)n;
 		return 0;
 	default:
 		/* the unsupported ones never get here */

@@ -20,7 +20,8 @@
 /* Where a message goes (SPEC 8, Destinations). */
 enum dest_kind {
 	DEST_MAILDIR,
-	DEST_DISCARD		/* deleted on the server; in routes only */
+	DEST_DISCARD,		/* deleted on the server; in routes only */
+	DEST_PIPE		/* on a command's stdin; in routes only, yet */
 };
 
 struct dest {
@@ -31,6 +32,7 @@ struct dest {
 	 */
 	char		*path;
 	int		 templated;	/* path holds a %N */
+	char		*command;	/* DEST_PIPE: run under /bin/sh -c */
 };
 
 /* "route HEADER REGEX DEST" (SPEC 8, Routes). */
@@ -75,6 +77,7 @@ struct account {
 	uint64_t	 max_messages;	/* per pull per run; 0: no limit */
 	int		 timeout;	/* seconds, default 30 */
 	int		 deadline;	/* seconds, default 3600 */
+	int		 command_timeout; /* seconds a pipe command may run */
 	int		 log_syslog;	/* log: one line per message to syslog */
 	char		*log_file;	/* log: ...or appended to this file */
 	char		*file;		/* config file name, for messages */

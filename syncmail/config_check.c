@@ -120,6 +120,8 @@ config_check_inherit(struct parser *p, struct account *a, unsigned int set)
 		a->timeout = d->timeout;
 	if (from & SET(KW_DEADLINE))
 		a->deadline = d->deadline;
+	if (from & SET(KW_COMMAND_TIMEOUT))
+		a->command_timeout = d->command_timeout;
 	if (from & SET(KW_LOG)) {
 		a->log_syslog = d->log_syslog;
 		if (d->log_file != NULL &&
@@ -139,6 +141,8 @@ config_check_inherit(struct parser *p, struct account *a, unsigned int set)
 		a->timeout = TIMEOUT_DEFAULT;
 	if (a->deadline == 0)
 		a->deadline = DEADLINE_DEFAULT;
+	if (a->command_timeout == 0)
+		a->command_timeout = COMMAND_TIMEOUT_DEFAULT;
 
 	if (a->host == NULL)
 		return config_error(p, "account \"%s\" has no host", a->name);

@@ -22,7 +22,7 @@
  * The words of SPEC 8's destinations that this version does not build
  * yet: refused by name, never taken for a path or ignored.
  */
-static const char *const dests_later[] = { "pipe", "attachments", NULL };
+static const char *const dests_later[] = { "attachments", NULL };
 
 /* Whether w names a destination this version refuses; then the error. */
 static int
@@ -42,6 +42,10 @@ config_pull_dest(struct parser *p, char **v, int nv, char **local)
 {
 	if (dest_later(p, v[0]) == -1)
 		return -1;
+	if (strcmp(v[0], "pipe") == 0)
+		return config_error(p, "\"pipe\" as a pull's DEST is not "
+		    "supported by this version of syncmail: a route may send "
+		    "messages to a command");
 	if (strcmp(v[0], "discard") == 0)
 		return config_error(p, "\"discard\" is a route's destination, "
 		    "not a pull's: every message of a pull would be deleted "
@@ -122,6 +126,15 @@ route_dest(struct parser *p, char **v, int nv, size_t ngroups,
 		d->kind = DEST_DISCARD;
 		return 0;
 	}
+	if (strcmp(v[0], "pipe") == 0) {
+		if (nv != 2)
+			return config_error(p, "\"route\": \"pipe\" takes one "
+			    "command (in double quotes when it has spaces)");
+		d->kind = DEST_PIPE;
+		if ((d->command = strdup(v[1])) == NULL)
+			return config_nomem(p);
+		return 0;
+	}
 	if (strcmp(v[0], "maildir") == 0) {
 		if (nv != 2)
 			return config_error(p, "\"route\": \"maildir\" takes "
@@ -183,6 +196,7 @@ fail:
 	free(rt.header);
 	free(rt.regex);
 	free(rt.dest.path);
+	free(rt.dest.command);
 	return -1;
 }
 
@@ -196,6 +210,7 @@ config_routes_free(struct pull *pl)
 		free(pl->routes[i].header);
 		free(pl->routes[i].regex);
 		free(pl->routes[i].dest.path);
+		free(pl->routes[i].dest.command);
 	}
 	free(pl->routes);
 	pl->routes = NULL;

@@ -12,6 +12,7 @@
  *		deletes the server's copy once it is delivered
  *   route.c	where each message goes (SPEC 8): the routes matched against
  *		its header section, and the Maildirs they name, opened once
+ *   pipe.c	a route's pipe: a message given to a command, exactly once
  *   preview.c	the dry run's routing, from header sections read into memory
  *   batch.c	hands downloaded messages to the commit thread (maildir/committer.c)
  *		and takes its results
@@ -83,14 +84,16 @@ struct dest_maildir {
 	struct localset	 own_local;
 };
 
-/* struct message's dest for a route's discard. */
-#define DEST_NONE	UINT32_MAX
+/* struct message's dest for a route's discard, and for a route's pipe. */
+#define TO_DISCARD	UINT32_MAX
+#define TO_PIPE		(UINT32_MAX - 1)
 
 enum message_state {
 	MSG_WAIT,	/* listed, not started */
 	MSG_OPEN,	/* OPEN sent */
 	MSG_READ,	/* handle held, reading into tmp/ */
 	MSG_READY,	/* downloaded and closed, waiting for its batch */
+	MSG_PIPE,	/* downloaded, waiting for its command (pipe.c) */
 	MSG_COMMIT,	/* with the commit thread */
 	MSG_REMOVE,	/* in new/, REMOVE sent */
 	MSG_DONE,
@@ -118,7 +121,11 @@ struct message {
 	uint32_t	 atime, mtime;
 	uint32_t	 perms;
 	unsigned int	 tmpseq;	/* its file in tmp/ (tmppool_name) */
-	uint32_t	 dest;		/* index in run.dests, or DEST_NONE */
+	uint32_t	 dest;		/* index in run.dests, TO_DISCARD or
+					   TO_PIPE */
+	char		*matches;	/* TO_PIPE: the groups, "v\0" each */
+	uint16_t	 route;		/* TO_PIPE: the route's index */
+	uint8_t		 nmatches;
 	int		 fd;
 	uint16_t	 handlelen;
 	uint16_t	 reads;		/* READs in flight */
@@ -157,6 +164,8 @@ struct run {
 	struct localset	 local;		/* unique names in new/ and cur/ */
 	struct dest_maildir **dests;	/* [0]: the pull's own Maildir */
 	size_t		 ndests;
+	size_t		*pipeq;		/* messages in MSG_PIPE, listing order */
+	size_t		 npipeq, pipe_next;
 	uint8_t		*hdrbuf;	/* a header section read to route */
 	size_t		 hdrcap;
 	struct pull_stats *st;
@@ -220,6 +229,9 @@ int	 route_header(struct run *, size_t mi, const struct header *h,
 void	 route_too_large(struct run *, size_t mi);
 const char *route_dest_name(const struct run *, const struct message *m);
 void	 route_stop(struct run *);
+
+/* pipe.c: gives message mi to its route's command, exactly once. */
+int	 pipe_message(struct run *, size_t mi, struct error *err);
 
 /* preview.c: -n with routes: each message's dest, from its header section. */
 int	 preview_routes(struct run *, struct error *err);

@@ -653,6 +653,32 @@ fetch_report_removes(struct run *r)
 	    r->remove_mixed ? ", and other errors" : "");
 }
 
+static int
+cmp_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Gives the next queued message to its command, the queue sorted into
+ * listing order first.  After the first signal nothing new starts: the
+ * messages not given stay on the server (their files go with the pull).
+ * 0, or -1 with err set.
+ */
+static int
+run_pipes(struct run *r, struct error *err)
+{
+	if (r->pipe_next == 0)
+		qsort(r->pipeq, r->npipeq, sizeof(r->pipeq[0]), cmp_index);
+	if (*r->job->stop || r->nonew) {
+		r->pipe_next = r->npipeq;
+		return 0;
+	}
+	return pipe_message(r, r->pipeq[r->pipe_next++], err);
+}
+
 /*
  * The transfer loop: sends what the windows allow, handles the answers,
  * moves batches to and from the commit thread, and waits on the network
@@ -695,6 +721,17 @@ fetch_transfer(struct run *r, struct error *err)
 		}
 		say_progress(r->account, r->done, r->total, r->donebytes,
 		    r->totalbytes, 0);
+		/*
+		 * A route's pipes run once every download is done, one at a
+		 * time in listing order (SPEC 8): a command may take
+		 * minutes, and the network must not wait on it meanwhile.
+		 */
+		if (r->nactive == 0 && r->nready == 0 && r->nbatch == 0 &&
+		    !busy && r->pipe_next < r->npipeq) {
+			if ((rc = run_pipes(r, err)) == -1)
+				return -1;
+			busy = 1;
+		}
 		if (sftp_inflight(r->c) == 0 && r->nready == 0 && r->nbatch == 0 &&
 		    !busy && !sftp_pending_output(r->c))
 			break;

@@ -185,11 +185,19 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 				continue;
 			}
 			if (pid == 0) {
-				int rc = account_run(&sel[next], o);
+				int rc;
+
+				/* Only its own runner: the others' must see
+				 * their engine go when it does. */
+				for (i = 0; i < nsel; i++)
+					if (i != next)
+						runner_detach(&sel[i].runner);
+				rc = account_run(&sel[next], o);
 
 				fflush(NULL);
 				_exit(rc);
 			}
+			runner_detach(&sel[next].runner);
 			pids[next++] = pid;
 			running++;
 		}
@@ -210,7 +218,10 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 		}
 		for (i = 0; i < next; i++)
 			if (pids[i] == pid)
-				pids[i] = 0;
+				break;
+		if (i == next)
+			continue;	/* a runner, its account done */
+		pids[i] = 0;
 		running--;
 		if (WIFEXITED(ws))
 			status = status_worst(status, WEXITSTATUS(ws));
@@ -361,7 +372,19 @@ main(int argc, char *argv[])
 			status = STATUS_CONFIG;
 		}
 	}
-	if (status == STATUS_CONFIG) {
+	/*
+	 * The processes that run the routes' pipes, before the sandbox:
+	 * Landlock would forbid them exec (SPEC 8: commands run with the
+	 * user's rights, outside it).
+	 */
+	for (i = 0; i < nsel && status == STATUS_OK && !o.dryrun; i++)
+		if (account_pipes(sel[i].acct) &&
+		    runner_start(&sel[i].runner, &err) == -1) {
+			fprintf(stderr, "syncmail: %s: %s\n",
+			    sel[i].acct->name, err.msg);
+			status = status_of(&err);
+		}
+	if (status != STATUS_OK) {
 		libssh2_exit();
 		selected_free(sel, nsel);
 		config_free(&cfg);

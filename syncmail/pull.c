@@ -110,13 +110,19 @@ dry_run(struct run *r)
 			say_out(r->account, "would delete %s/new/%s (delivered "
 			    "by an earlier run)", r->remote, name);
 			ndelete++;
-		} else if (m->state == MSG_WAIT && m->dest == DEST_NONE) {
+		} else if (m->state == MSG_WAIT && m->dest == TO_DISCARD) {
 			say_out(r->account, "would discard %s/new/%s (%llu "
 			    "bytes): not delivered, %s", r->remote, name,
 			    (unsigned long long)m->size, r->job->acct->keep ?
 			    "left on the server (keep)" :
 			    "deleted on the server");
 			ndelete++;
+		} else if (m->state == MSG_WAIT && m->dest == TO_PIPE) {
+			say_out(r->account, "would pipe %s/new/%s (%llu bytes) "
+			    "to \"%s\" (not run by -n)", r->remote, name,
+			    (unsigned long long)m->size, route_dest_name(r, m));
+			nmove++;
+			bytes += m->size;
 		} else if (m->state == MSG_WAIT) {
 			say_out(r->account, "would %s %s/new/%s (%llu bytes) "
 			    "to %s/new", verb, r->remote, name,
@@ -155,7 +161,8 @@ abandon(struct run *r)
 			close(m->fd);
 			m->fd = -1;
 		}
-		if (m->state == MSG_READ || m->state == MSG_READY)
+		if (m->state == MSG_READ || m->state == MSG_READY ||
+		    m->state == MSG_PIPE)
 			deliver_discard(r->job->md, run_tmpname(r, m, tmp));
 		(void)fetch_close_handle(r, i, &ignored);
 	}
@@ -232,6 +239,7 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	}
 	if ((r->active = calloc(FILES_INFLIGHT + 1, sizeof(size_t))) == NULL ||
 	    (r->ready = calloc(r->nmsgs + 1, sizeof(size_t))) == NULL ||
+	    (r->pipeq = calloc(r->nmsgs + 1, sizeof(size_t))) == NULL ||
 	    (r->batch = calloc(BATCH_MAX, sizeof(size_t))) == NULL ||
 	    (r->items = calloc(BATCH_MAX, sizeof(*r->items))) == NULL ||
 	    (r->tmpnames = calloc(BATCH_MAX, sizeof(*r->tmpnames))) == NULL) {
@@ -274,9 +282,18 @@ out:
 	free(r->items);
 	free(r->tmpnames);
 	for (i = 0; i < r->nmsgs; i++) {
+		/* After a failure, queued pipes' files are partial files of ours. */
+		if (r->msgs[i].state == MSG_PIPE) {
+			char tmp[TMPPOOL_NAME];
+
+			deliver_discard(r->job->md, run_tmpname(r, &r->msgs[i],
+			    tmp));
+		}
 		free(r->msgs[i].name);
 		free(r->msgs[i].handle);
+		free(r->msgs[i].matches);
 	}
+	free(r->pipeq);
 	free(r->msgs);
 	free(r->active);
 	free(r->ready);

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "exec/runner.h"
 #include "maildir/maildir.h"
 #include "maildir/record.h"
 #include "sftp/client.h"
@@ -26,6 +27,7 @@ struct pull_job {
 	struct record	*rec;	/* opened and locked */
 	int		 dryrun;
 	struct mlog	*log;	/* the account's log (mlog.h) */
+	struct runner	*runner; /* runs a route's pipe (exec/runner.h), or NULL */
 	/* First signal: start nothing new, finish what is in flight. */
 	const volatile sig_atomic_t *stop;
 };

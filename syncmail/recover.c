@@ -39,7 +39,11 @@ recorded_dest(struct run *r, struct message *l, struct error *err)
 	if (dest == NULL)
 		return 1;
 	if (strcmp(dest, RECORD_DISCARD) == 0) {
-		l->dest = DEST_NONE;
+		l->dest = TO_DISCARD;
+		return 1;
+	}
+	if (strcmp(dest, RECORD_PIPE) == 0) {
+		l->dest = TO_PIPE;
 		return 1;
 	}
 	error_clear(&one);
@@ -57,6 +61,36 @@ recorded_dest(struct run *r, struct message *l, struct error *err)
 	return 0;
 }
 
+/* Drops the record's "r" notes of messages no longer listed.  0 or -1. */
+static int
+forget_notes(struct run *r, struct error *err)
+{
+	struct record *rec = r->job->rec;
+	struct nameset_entry *e;
+	char **gone;
+	size_t n = 0, i, pos = 0;
+	int rc = 0;
+
+	if (rec->redeliver.count == 0)
+		return 0;
+	if ((gone = calloc(rec->redeliver.count, sizeof(*gone))) == NULL)
+		return error_errno(err, ERR_MAILBOX, "calloc");
+	while ((e = nameset_next(&rec->redeliver, &pos)) != NULL)
+		if (list_find(r, e->key) == NULL &&
+		    (gone[n++] = strdup(e->key)) == NULL) {
+			rc = error_errno(err, ERR_MAILBOX, "strdup");
+			break;
+		}
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && gone[i] != NULL &&
+		    record_drop(rec, gone[i], err) == -1)
+			rc = -1;
+		free(gone[i]);
+	}
+	free(gone);
+	return rc;
+}
+
 /*
  * For each recorded message: its tmp file still there means the move into
  * new/ never happened (drop it); gone means it was delivered: with keep,
@@ -71,8 +105,9 @@ recover_reconcile(struct run *r, struct error *err)
 	struct message *l;
 	struct stat st;
 	char **names = NULL, name[1100];
+	const char *dest;
 	size_t n = 0, i, pos = 0, nstale = 0, nlinks = 0;
-	int ret = -1, delivered, rc;
+	int ret = -1, delivered, rc, piped;
 
 	if (rec->entries.count == 0)
 		return 0;
@@ -98,8 +133,21 @@ recover_reconcile(struct run *r, struct error *err)
 			delivered = st.st_nlink > 1;
 			if (!delivered) {
 				nstale++;
-				if (!job->dryrun &&
-				    record_drop(rec, names[i], err) == -1)
+				if (job->dryrun)
+					continue;
+				/*
+				 * A command had it and the run died: what
+				 * the command did is not known, and its
+				 * next attempt says so (pipe.c).  The "r"
+				 * line comes after the drop, which would
+				 * forget it.
+				 */
+				dest = record_dest(rec, names[i]);
+				piped = dest != NULL &&
+				    strcmp(dest, RECORD_PIPE) == 0;
+				if (record_drop(rec, names[i], err) == -1 ||
+				    (piped && record_redeliver_set(rec,
+				    names[i], err) == -1))
 					goto out;
 				continue;
 			}
@@ -130,7 +178,7 @@ recover_reconcile(struct run *r, struct error *err)
 		if (rc == 0)
 			continue;
 		/* Its file in new/ is checked once the local scan is done. */
-		l->verify = l->dest != DEST_NONE;
+		l->verify = l->dest < r->ndests;	/* a Maildir's */
 		if (l->verify && localset_want(r->dests[l->dest]->local,
 		    record_final(rec, names[i]), err) == -1)
 			goto out;
@@ -150,6 +198,12 @@ recover_reconcile(struct run *r, struct error *err)
 		}
 		l->earlier = 1;
 	}
+	/*
+	 * A redelivery note whose message has left the server (not listed,
+	 * and the listing whole) is of no more use.
+	 */
+	if (!job->dryrun && !r->truncated && forget_notes(r, err) == -1)
+		goto out;
 	/* Their tmp files are now stale partials, which the cleanup removes. */
 	if (nstale > 0 && !job->dryrun && record_sync(rec, err) == -1)
 		goto out;
@@ -196,8 +250,8 @@ recover_verify(struct run *r, struct error *err)
 		if (!m->verify || (!m->earlier && m->state != MSG_DONE))
 			continue;
 		e = nameset_get(&job->rec->entries, m->name, strlen(m->name));
-		if (e == NULL || m->dest == DEST_NONE)
-			continue;
+		if (e == NULL || m->dest >= r->ndests)
+			continue;	/* not a Maildir's: nothing to check */
 		d = r->dests[m->dest];
 		if (d->md->fd == -1)
 			continue;	/* dry run: not there at all */

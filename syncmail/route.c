@@ -74,8 +74,10 @@ route_stop(struct run *r)
 const char *
 route_dest_name(const struct run *r, const struct message *m)
 {
-	if (m->dest == DEST_NONE)
+	if (m->dest == TO_DISCARD)
 		return "discard";
+	if (m->dest == TO_PIPE)
+		return r->job->pull->routes[m->route].dest.command;
 	return r->dests[m->dest]->path;
 }
 
@@ -128,7 +130,7 @@ route_dest_open(struct run *r, const char *path, uint32_t *idx,
 			*idx = (uint32_t)i;
 			return 0;
 		}
-	if (r->ndests >= DEST_NONE)
+	if (r->ndests >= TO_PIPE)
 		return error_set(err, ERR_MAILBOX, "too many Maildirs");
 	if ((p = reallocarray(r->dests, r->ndests + 1, sizeof(*p))) == NULL)
 		return error_errno(err, ERR_MAILBOX, "realloc");
@@ -279,6 +281,37 @@ match_routes(const struct pull *pl, const struct header *h, char *value,
 	return NULL;
 }
 
+/*
+ * m goes to rt's command: notes the route and keeps the groups the regex
+ * captured in value (pm), for the command's environment.  0, or -1 with
+ * err set.
+ */
+static int
+pipe_matches(struct message *m, const struct route *rt, const char *value,
+    const regmatch_t *pm, const struct pull *pl, struct error *err)
+{
+	size_t i, n = rt->re.re_nsub < 9 ? rt->re.re_nsub : 9, len = 0;
+	char *p;
+
+	m->dest = TO_PIPE;
+	m->route = (uint16_t)(rt - pl->routes);
+	m->nmatches = (uint8_t)n;
+	for (i = 1; i <= n; i++)
+		len += (pm[i].rm_so == -1 ? 0 : pm[i].rm_eo - pm[i].rm_so) + 1;
+	free(m->matches);
+	if ((m->matches = p = malloc(len + 1)) == NULL)
+		return error_errno(err, ERR_MAILBOX, "malloc");
+	for (i = 1; i <= n; i++) {
+		if (pm[i].rm_so != -1) {
+			memcpy(p, value + pm[i].rm_so, pm[i].rm_eo - pm[i].rm_so);
+			p += pm[i].rm_eo - pm[i].rm_so;
+		}
+		*p++ = '\0';
+	}
+	*p = '\0';
+	return 0;
+}
+
 int
 route_header(struct run *r, size_t mi, const struct header *h,
     struct error *err)
@@ -297,7 +330,9 @@ route_header(struct run *r, size_t mi, const struct header *h,
 	if (rt == NULL)
 		;
 	else if (rt->dest.kind == DEST_DISCARD)
-		m->dest = DEST_NONE;
+		m->dest = TO_DISCARD;
+	else if (rt->dest.kind == DEST_PIPE)
+		rc = pipe_matches(m, rt, value, pm, pl, err);
 	else if (expand(rt->dest.path, value, pm, path, sizeof(path)) == -1)
 		rc = error_set(err, ERR_MAILBOX, "the Maildir of the route at "
 		    "line %d is a path too long", rt->line);

@@ -260,6 +260,8 @@ sandbox_account(struct sandbox_paths *l, const struct account_target *at,
 		snprintf(l->off, sizeof(l->off), "account %s runs a proxy "
 		    "command, which may need any file", a->name);
 	}
+	if (!o->dryrun && account_pipes(a))
+		l->sendfd = 1;
 	for (i = 0; i < a->npulls; i++) {
 		if (sandbox_maildir(l, a->pulls[i].local, 0, o, err) == -1)
 			return -1;

@@ -6,6 +6,7 @@
 #   routes.py T DIR OWNER lists N_PER_LIST N_PLAIN [SEED]
 #   routes.py T DIR OWNER hostile
 #   routes.py T DIR OWNER nagios N
+#   routes.py T DIR OWNER subject SUBJECT COUNT SIZE
 #
 # Each message goes into DIR (as OWNER) and, with the same bytes, into
 # T/orig; T/expect gets a line "NAME<TAB>WHERE" per message: the folder
@@ -60,11 +61,14 @@ seq = [0]
 def write(name, header, where):
     seq[0] += 1
     body = "Message %d for the route tests.\n" % seq[0]
-    msg = ("Return-Path: <a@example.org>\n"
-           "From: Someone <a@example.org>\n"
-           "To: me@example.org\n" + header +
-           "Subject: test %d\nMessage-ID: <%d.%s@example.org>\n\n%s" %
-           (seq[0], seq[0], name, body)).encode()
+    put(name, ("Return-Path: <a@example.org>\n"
+               "From: Someone <a@example.org>\n"
+               "To: me@example.org\n" + header +
+               "Subject: test %d\nMessage-ID: <%d.%s@example.org>\n\n%s" %
+               (seq[0], seq[0], name, body)).encode(), where)
+
+
+def put(name, msg, where):
     for d in (DIR, os.path.join(T, "orig")):
         p = os.path.join(d, name)
         with open(p, "wb") as f:
@@ -116,5 +120,14 @@ elif MODE == "nagios":
                   "discard")
         else:
             write(name("human", i), "Sender: Ann <ann@example.org>\n", "-")
+elif MODE == "subject":
+    subj, count, size = ARGS[0], int(ARGS[1]), int(ARGS[2])
+    random.seed(sum(map(ord, subj)) * 1000 + count)
+    for i in range(count):
+        body = ("%s %d " % (subj, i)) * (size // (len(subj) + 6) + 1)
+        seq[0] += 1
+        put(name(subj.replace(" ", "_"), seq[0]),
+            ("From: a@example.org\nSubject: %s %d\n\n%s\n" %
+             (subj, i, body[:size])).encode(), subj)
 else:
     sys.exit("routes.py: unknown mode " + MODE)

@@ -82,6 +82,13 @@ while True:
 	# The 2 the unopenable log left, and 2 more.
 	mkmsgs "$REMOTE/new" 2
 	run_syncmail -q
+	# The listener writes what it received on its own time.
+	w=0
+	while ! grep -q 'run ended' "$T/syslog.out" 2>/dev/null &&
+	    [ "$w" -lt 50 ]; do
+		sleep 0.1
+		w=$((w + 1))
+	done
 	kill "$SYSLOG_PID"
 	rm -f /dev/log
 	assert_rc 0 "run logging to syslog"
