@@ -11,7 +11,8 @@
 # passphrases for one account: its three prompts come in a row, exit 77
 # with "wrong passphrase", the other account's mail moved.  An account
 # process killed (SIGKILL) in the middle of its prompt: the other one is
-# asked next, and the terminal has its echo back at the end.
+# asked next, and the terminal has its echo back at the end; so it has
+# after a ^C at a prompt (130).
 . "$(dirname "$0")/lib.sh"
 setup
 
@@ -101,7 +102,11 @@ while True:
         acct = pending[0]
         if termios.tcgetattr(slave)[3] & termios.ECHO:
             errors.append("echo on while %s's passphrase is read" % acct)
-        if acct == kill_acct:
+        if kill_acct == "INT:" + acct:
+            # as ^C does: the whole foreground process group
+            os.killpg(p.pid, signal.SIGINT)
+            kill_acct = ""
+        elif acct == kill_acct:
             pid = account_pid(acct)
             if pid is None:
                 errors.append("no process for account %s" % acct)
@@ -163,13 +168,21 @@ for e in errors:
     print("error %s" % e)
 EOF
 
-# drive ANSWERS [KILL_ACCOUNT]: syncmail -j 2 on the pty; the report in
-# $T/report, the screen in $T/screen, the status in $RC.
+# drive ANSWERS [KILL [ACCOUNT...]]: syncmail -j 2 on the pty; KILL is an
+# account whose process is killed (SIGKILL) at its prompt, or INT:ACCOUNT
+# for a ^C there; the report in $T/report, the screen in $T/screen, the
+# status in $RC.
 drive()
 {
+	dr_answers=$1 dr_kill=
+	shift
+	if [ $# -gt 0 ]; then
+		dr_kill=$1
+		shift
+	fi
 	env -u SSH_AUTH_SOCK HOME="$T/home" /usr/bin/python3 "$T/prompts.py" \
-	    "$RUN_TIMEOUT" "$T/screen" "$1" "${2:-}" \
-	    "$SYNCMAIL" -c "$CONF" -j 2 >"$T/report" 2>"$T/err" </dev/null ||
+	    "$RUN_TIMEOUT" "$T/screen" "$dr_answers" "$dr_kill" \
+	    "$SYNCMAIL" -c "$CONF" -j 2 "$@" >"$T/report" 2>"$T/err" </dev/null ||
 		fail "the pty driver failed: $(cat "$T/err")"
 	RC=$(sed -n 's/^rc //p' "$T/report")
 	if grep -q '^error' "$T/report"; then
@@ -226,4 +239,13 @@ case $(sed -n 's/^order //p' "$T/report") in
 esac
 [ "$(count_files "$LOCAL_B/new")" = 6 ] && [ "$(count_files "$REMOTE_B/new")" = 0 ] ||
 	fail "account b did not move its mail after a was killed"
-note "prompts one at a time, no echo, also after a kill mid-prompt"
+
+# ^C at the prompt (one account, no fork): readpassphrase puts the echo
+# back itself, the account says why it stopped, 130.
+mkmsgs "$REMOTE/new" 2 small
+drive "" INT:a a
+[ "$RC" = 130 ] || { cat "$T/screen"; fail "^C at the prompt: exit $RC, want 130"; }
+grep -q "a: $T/id_a: stopped by a signal while asking for its passphrase" "$T/screen" ||
+	fail "no message for the interrupted prompt: $(tail -n 2 "$T/screen")"
+[ "$(count_files "$REMOTE/new")" = 2 ] || fail "mail moved after ^C at the prompt"
+note "prompts one at a time, no echo, also after a kill or ^C mid-prompt"
