@@ -107,6 +107,7 @@ del_entry(struct record *r, const char *name)
 	nameset_del(&r->finals, name, len);
 	nameset_del(&r->dests, name, len);
 	nameset_del(&r->redeliver, name, len);
+	nameset_del(&r->warned, name, len);
 }
 
 /* What a DEST field may say: "discard", or an absolute path. */
@@ -154,9 +155,10 @@ parse_line(struct record *r, char *line, int lineno, struct error *err)
 		r->lines++;
 		return 0;
 	}
-	if (line[0] == 'r' && line[1] == '\t' && line[2] != '\0') {
-		if (nameset_put(&r->redeliver, line + 2, strlen(line + 2), "",
-		    0) == NULL)
+	if ((line[0] == 'r' || line[0] == 'w') && line[1] == '\t' &&
+	    line[2] != '\0') {
+		if (nameset_put(line[0] == 'r' ? &r->redeliver : &r->warned,
+		    line + 2, strlen(line + 2), "", 0) == NULL)
 			return error_errno(err, ERR_MAILBOX, "nameset");
 		r->lines++;
 		return 0;
@@ -430,7 +432,8 @@ drop_locked(struct record *r, const char *name, struct error *err)
 	int n;
 
 	if (nameset_get(&r->entries, name, strlen(name)) == NULL &&
-	    nameset_get(&r->redeliver, name, strlen(name)) == NULL)
+	    nameset_get(&r->redeliver, name, strlen(name)) == NULL &&
+	    nameset_get(&r->warned, name, strlen(name)) == NULL)
 		return 0;
 	n = snprintf(line, sizeof(line), "-\t%s\n", name);
 	if (n < 0 || (size_t)n >= sizeof(line))
@@ -477,19 +480,22 @@ record_final(struct record *r, const char *name)
 	return e != NULL ? e->value : name;
 }
 
-int
-record_redeliver_set(struct record *r, const char *name, struct error *err)
+/* Notes name in the set of a one-letter line kind ("r" or "w"). */
+static int
+note_set(struct record *r, struct nameset *set, char kind, const char *name,
+    struct error *err)
 {
 	char line[300];
 	int n, rc = -1;
 
-	n = snprintf(line, sizeof(line), "r\t%s\n", name);
+	n = snprintf(line, sizeof(line), "%c\t%s\n", kind, name);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return error_set(err, ERR_MAILBOX, "record line too long");
 	pthread_mutex_lock(&r->lock);
-	if (append(r, line, n, err) == 0) {
-		if (nameset_put(&r->redeliver, name, strlen(name), "", 0) ==
-		    NULL)
+	if (nameset_get(set, name, strlen(name)) != NULL)
+		rc = 0;		/* noted already */
+	else if (append(r, line, n, err) == 0) {
+		if (nameset_put(set, name, strlen(name), "", 0) == NULL)
 			error_errno(err, ERR_MAILBOX, "nameset");
 		else {
 			r->lines++;
@@ -500,15 +506,39 @@ record_redeliver_set(struct record *r, const char *name, struct error *err)
 	return rc;
 }
 
-int
-record_redeliver(struct record *r, const char *name)
+static int
+note_get(struct record *r, struct nameset *set, const char *name)
 {
 	int rc;
 
 	pthread_mutex_lock(&r->lock);
-	rc = nameset_get(&r->redeliver, name, strlen(name)) != NULL;
+	rc = nameset_get(set, name, strlen(name)) != NULL;
 	pthread_mutex_unlock(&r->lock);
 	return rc;
+}
+
+int
+record_redeliver_set(struct record *r, const char *name, struct error *err)
+{
+	return note_set(r, &r->redeliver, 'r', name, err);
+}
+
+int
+record_redeliver(struct record *r, const char *name)
+{
+	return note_get(r, &r->redeliver, name);
+}
+
+int
+record_warned_set(struct record *r, const char *name, struct error *err)
+{
+	return note_set(r, &r->warned, 'w', name, err);
+}
+
+int
+record_warned(struct record *r, const char *name)
+{
+	return note_get(r, &r->warned, name);
 }
 
 int
@@ -531,6 +561,27 @@ record_drop(struct record *r, const char *name, struct error *err)
 	rc = drop_locked(r, name, err);
 	pthread_mutex_unlock(&r->lock);
 	return rc;
+}
+
+/* Writes a line of kind for each name of set to fd.  0, or -1 with errno. */
+static int
+compact_notes(int fd, struct nameset *set, char kind)
+{
+	struct nameset_entry *e;
+	char line[300];
+	size_t pos = 0;
+	int n;
+
+	while ((e = nameset_next(set, &pos)) != NULL) {
+		n = snprintf(line, sizeof(line), "%c\t%s\n", kind, e->key);
+		if (n < 0 || (size_t)n >= sizeof(line)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (write_all(fd, line, n) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -569,23 +620,16 @@ compact(struct record *r, struct error *err)
 		if (write_all(fd, line, n) == -1)
 			goto fail;
 	}
-	pos = 0;
-	while ((e = nameset_next(&r->redeliver, &pos)) != NULL) {
-		n = snprintf(line, sizeof(line), "r\t%s\n", e->key);
-		if (n < 0 || (size_t)n >= sizeof(line)) {
-			errno = ENAMETOOLONG;
-			goto fail;
-		}
-		if (write_all(fd, line, n) == -1)
-			goto fail;
-	}
+	if (compact_notes(fd, &r->redeliver, 'r') == -1 ||
+	    compact_notes(fd, &r->warned, 'w') == -1)
+		goto fail;
 	if (fsync(fd) == -1 ||
 	    renameat(r->md->fd, tmpname, r->md->fd, r->name) == -1 ||
 	    fsync(r->md->fd) == -1)
 		goto fail;
 	close(r->fd);
 	r->fd = fd;
-	r->lines = r->entries.count + r->redeliver.count;
+	r->lines = r->entries.count + r->redeliver.count + r->warned.count;
 	return 0;
 fail:
 	error_errno(err, ERR_MAILBOX, "%s/%s: rewriting the record",
@@ -611,12 +655,13 @@ record_close(struct record *r, struct error *err)
 	 * dropped lines dominate.
 	 */
 	if (ret == 0 && r->fd != -1 && r->md != NULL && r->lines > 0) {
-		if (r->entries.count == 0 && r->redeliver.count == 0) {
+		if (r->entries.count == 0 && r->redeliver.count == 0 &&
+		    r->warned.count == 0) {
 			if (ftruncate(r->fd, 0) == -1)
 				ret = error_errno(err, ERR_MAILBOX,
 				    "%s/%s: truncate", r->md->path, r->name);
 		} else if (r->lines > 2 * (r->entries.count +
-		    r->redeliver.count) + 64)
+		    r->redeliver.count + r->warned.count) + 64)
 			ret = compact(r, err);
 	}
 	if (r->fd != -1)
@@ -626,6 +671,7 @@ record_close(struct record *r, struct error *err)
 	nameset_free(&r->finals);
 	nameset_free(&r->dests);
 	nameset_free(&r->redeliver);
+	nameset_free(&r->warned);
 	free(r->pending);
 	free(r->source);
 	r->pending = r->source = NULL;

@@ -16,8 +16,9 @@
  * Maildir's absolute path, or "discard"; FINAL is then always written),
  * "r\tNAME" notes that a command was given NAME and its outcome is not
  * known (a run died while it ran, or it was killed at its timeout: the
- * next attempt says so to the command), "-\tNAME" drops both, "#"
- * comments.  The tmp file is always in this
+ * next attempt says so to the command), "w\tNAME" that NAME's warning
+ * (over max-size) was given, so that it is not repeated each run,
+ * "-\tNAME" drops them all, "#" comments.  The tmp file is always in this
  * Maildir's tmp/, wherever the message goes: its being gone is what
  * "delivered" means, for a route's Maildir as for this one.  An older
  * syncmail reads a line with DEST as damaged and stops: never guesses.
@@ -51,6 +52,7 @@ struct record {
 	struct nameset	 finals;	/* key NAME, value FINAL, when given */
 	struct nameset	 dests;		/* key NAME, value DEST, when given */
 	struct nameset	 redeliver;	/* key NAME: an attempt's outcome unknown */
+	struct nameset	 warned;	/* key NAME: its warning given once */
 	char		*pending;	/* lines not yet written */
 	size_t		 pendlen;
 	size_t		 pendcap;
@@ -103,6 +105,15 @@ int	 record_redeliver_set(struct record *, const char *name,
 
 /* Whether record_redeliver_set noted name: 1 or 0. */
 int	 record_redeliver(struct record *, const char *name);
+
+/*
+ * Notes that name's warning was given ("w" line, written with the next
+ * sync or at close; a lost one only repeats the warning), and whether it
+ * was: 1 or 0.  Forgotten with record_drop.
+ */
+int	 record_warned_set(struct record *, const char *name,
+	    struct error *err);
+int	 record_warned(struct record *, const char *name);
 
 /* Writes what is pending and flushes it to disk.  0 or -1 with err. */
 int	 record_sync(struct record *, struct error *err);

@@ -29,6 +29,32 @@ run_tmpname(const struct run *r, const struct message *m, char *buf)
 	return buf;
 }
 
+/*
+ * m stays on the server, over max-size: a warning the first time (the
+ * record remembers it, so a cron job does not repeat it every run), a -v
+ * line after that.
+ */
+static void
+over_max_size(struct run *r, struct message *m)
+{
+	struct error ignored;
+	char name[1100];
+
+	printable(m->name, name, sizeof(name));
+	m->state = MSG_SKIP;
+	if (record_warned(r->job->rec, m->name)) {
+		say_info(1, r->account, "%s/new/%s: %llu bytes, over max-size; "
+		    "left on the server (said before)", r->remote, name,
+		    (unsigned long long)m->size);
+		return;
+	}
+	say_warn(r->account, "%s/new/%s: %llu bytes, over max-size; left on "
+	    "the server (said once: -v repeats it)", r->remote, name,
+	    (unsigned long long)m->size);
+	/* A note lost with a failed write only repeats the warning. */
+	(void)record_warned_set(r->job->rec, m->name, &ignored);
+}
+
 /* Applies max-size, max-messages and the free space to the candidates. */
 static int
 select_msgs(struct run *r, struct error *err)
@@ -36,7 +62,6 @@ select_msgs(struct run *r, struct error *err)
 	const struct account *a = r->job->acct;
 	uint64_t avail = UINT64_MAX, need = 0, count = 0, waitn = 0;
 	uint64_t waitbytes = 0, later = 0;
-	char name[1100];
 	struct message *m;
 	size_t i;
 
@@ -48,11 +73,7 @@ select_msgs(struct run *r, struct error *err)
 		if (m->state != MSG_WAIT || m->earlier)
 			continue;
 		if (a->max_size > 0 && m->size > a->max_size) {
-			printable(m->name, name, sizeof(name));
-			say_warn(r->account, "%s/new/%s: %llu bytes, over "
-			    "max-size; left on the server", r->remote, name,
-			    (unsigned long long)m->size);
-			m->state = MSG_SKIP;
+			over_max_size(r, m);
 			continue;
 		}
 		if (a->max_messages > 0 && count >= a->max_messages) {

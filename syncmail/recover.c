@@ -61,9 +61,12 @@ recorded_dest(struct run *r, struct message *l, struct error *err)
 	return 0;
 }
 
-/* Drops the record's "r" notes of messages no longer listed.  0 or -1. */
+/*
+ * Drops the record's notes in set ("r" or "w" lines) of messages no
+ * longer listed.  0 or -1 with err set.
+ */
 static int
-forget_notes(struct run *r, struct error *err)
+forget_notes(struct run *r, struct nameset *set, struct error *err)
 {
 	struct record *rec = r->job->rec;
 	struct nameset_entry *e;
@@ -71,11 +74,11 @@ forget_notes(struct run *r, struct error *err)
 	size_t n = 0, i, pos = 0;
 	int rc = 0;
 
-	if (rec->redeliver.count == 0)
+	if (set->count == 0)
 		return 0;
-	if ((gone = calloc(rec->redeliver.count, sizeof(*gone))) == NULL)
+	if ((gone = calloc(set->count, sizeof(*gone))) == NULL)
 		return error_errno(err, ERR_MAILBOX, "calloc");
-	while ((e = nameset_next(&rec->redeliver, &pos)) != NULL)
+	while ((e = nameset_next(set, &pos)) != NULL)
 		if (list_find(r, e->key) == NULL &&
 		    (gone[n++] = strdup(e->key)) == NULL) {
 			rc = error_errno(err, ERR_MAILBOX, "strdup");
@@ -109,9 +112,9 @@ recover_reconcile(struct run *r, struct error *err)
 	size_t n = 0, i, pos = 0, nstale = 0, nlinks = 0;
 	int ret = -1, delivered, rc, piped;
 
-	if (rec->entries.count == 0)
+	if (rec->entries.count + rec->redeliver.count + rec->warned.count == 0)
 		return 0;
-	if ((names = calloc(rec->entries.count, sizeof(*names))) == NULL)
+	if ((names = calloc(rec->entries.count + 1, sizeof(*names))) == NULL)
 		return error_errno(err, ERR_MAILBOX, "calloc");
 	while ((e = nameset_next(&rec->entries, &pos)) != NULL)
 		if ((names[n++] = strdup(e->key)) == NULL) {
@@ -199,10 +202,12 @@ recover_reconcile(struct run *r, struct error *err)
 		l->earlier = 1;
 	}
 	/*
-	 * A redelivery note whose message has left the server (not listed,
-	 * and the listing whole) is of no more use.
+	 * A note whose message has left the server (not listed, and the
+	 * listing whole) is of no more use.
 	 */
-	if (!job->dryrun && !r->truncated && forget_notes(r, err) == -1)
+	if (!job->dryrun && !r->truncated &&
+	    (forget_notes(r, &rec->redeliver, err) == -1 ||
+	    forget_notes(r, &rec->warned, err) == -1))
 		goto out;
 	/* Their tmp files are now stale partials, which the cleanup removes. */
 	if (nstale > 0 && !job->dryrun && record_sync(rec, err) == -1)

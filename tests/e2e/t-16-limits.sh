@@ -1,7 +1,8 @@
 #!/bin/sh
 # Copyright (c) 2026 The syncmail authors
 # SPDX-License-Identifier: ISC (the text is in LICENSE)
-# max-size: larger messages stay on the server with a warning (exit 0);
+# max-size: larger messages stay on the server with a warning (exit 0),
+# given once per message (the record remembers it; -v repeats it);
 # max-messages: at most that many moved per run, the rest next time.
 . "$(dirname "$0")/lib.sh"
 setup
@@ -24,16 +25,21 @@ run_syncmail -q
 assert_rc 0 "first run with max-messages 5"
 left 9 "max-messages 5, first run"
 check_once_somewhere
+grep -q '^syncmail: test: .*1700000000.M1P1Q1.big: .*over max-size' "$T/err" ||
+	fail "no warning names the message over max-size"
+# The warning is given once (the record remembers it); -v repeats it.
 run_syncmail -q
 assert_rc 0 "second run"
 left 4 "max-messages 5, second run"
-run_syncmail -q
+grep -q 'M1P1Q1.big' "$T/err" && fail "the max-size warning was repeated: $(cat "$T/err")"
+run_syncmail -v
 assert_rc 0 "third run"
+grep -q 'M1P1Q1.big: .*over max-size; left on the server (said before)' "$T/out" ||
+	fail "-v does not repeat the max-size warning: $(cat "$T/out")"
+grep -q 'M1P1Q1.big' "$T/err" && fail "the max-size warning was repeated with -v on stderr"
 # Everything but the one over max-size has come, 10240 bytes is not over.
 left 1 "max-size 10K"
 [ -f "$REMOTE/new/1700000000.M1P1Q1.big" ] || fail "the message over max-size was moved"
-grep -q '^syncmail: test: .*1700000000.M1P1Q1.big' "$T/err" ||
-	fail "no warning names the message over max-size"
 [ -f "$LOCAL/new/1700000000.M2P2Q2.limit" ] || fail "a message of exactly max-size was not moved"
 check_once_somewhere
 check_tmp_empty
