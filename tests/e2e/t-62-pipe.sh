@@ -9,7 +9,10 @@
 # quoted, status 1, the pull goes on), one that reads half a 200 KB
 # message and exits 0 (stays), one that hangs (killed at command-timeout,
 # stays; the next attempt has SYNCMAIL_REDELIVERY=1); -n runs nothing;
-# the log names the command.  Then crashes: syncmail killed with SIGKILL
+# the log names the command; valgrind finds nothing.  Killed at each of the
+# pipe's crash points (the record written, the command exited, done): the
+# message is given again, flagged, or not at all once done.  Then crashes:
+# syncmail killed with SIGKILL
 # at 25 random moments while a slow command runs; afterwards every
 # message was given to the command at least once, never again once a
 # run had logged its exit 0, SYNCMAIL_REDELIVERY=1 on every attempt
@@ -142,6 +145,52 @@ case $(basename "$SYNCMAIL") in
 	;;
 esac
 
+# ---- killed at each of the pipe's crash points (util/fault.h), at the
+# second message: pipe-recorded (recorded, the command not started),
+# pipe-exited (it exited 0, "done" not yet on disk), pipe-done (done,
+# the server's copy not yet deleted).  The next run gives the message
+# again, flagged, in the first two, and never again in the third.
+FAULTY=$ROOT/syncmail/syncmail-asan
+[ -x "$FAULTY" ] || fail "no $FAULTY with crash points (make syncmail/syncmail-asan)"
+printf '#!/bin/sh\ncat >/dev/null\necho "$SYNCMAIL_NAME $SYNCMAIL_REDELIVERY" >>"%s/quick.log"\n' "$T" >"$T/quick.sh"
+chmod 755 "$T/quick.sh"
+for point in pipe-recorded pipe-exited pipe-done; do
+	write_config
+	conf_add route Subject "^q$point" pipe "$T/quick.sh"
+	: >"$T/expect"
+	: >"$T/quick.log"
+	gen "q$point" 3 300
+	env -u SSH_AUTH_SOCK HOME="$T/home" SYNCMAIL_FAULT="$point:2" \
+	    ASAN_OPTIONS=exitcode=86:detect_leaks=0 \
+	    timeout -k 5 60 "$FAULTY" -q -c "$CONF" </dev/null >"$T/out" 2>"$T/err"
+	RC=$?
+	[ "$RC" = 137 ] || fail "$point: syncmail exited $RC, want death by SIGKILL"
+	second=$(cut -f1 "$T/expect" | LC_ALL=C sort | sed -n 2p)
+	run_syncmail -q
+	assert_rc 0 "clean run after a kill at $point"
+	assert_eq "$(count_entries "$REMOTE/new")" 0 "remote new/ after $point"
+	check_tmp_empty
+	given=$(grep -c "^$second " "$T/quick.log")
+	case $point in
+	pipe-recorded)
+		assert_eq "$given" 1 "$point: attempts of the second message"
+		grep -qx "$second 1" "$T/quick.log" ||
+			fail "$point: the attempt after the kill is not flagged"
+		;;
+	pipe-exited)
+		assert_eq "$(grep "^$second " "$T/quick.log" | tr '\n' ' ')" \
+		    "$second 0 $second 1 " "$point: the attempts and their flags"
+		;;
+	pipe-done)
+		assert_eq "$given" 1 "$point: attempts of the second message (done before the kill)"
+		;;
+	esac
+	for n in $(cut -f1 "$T/expect"); do
+		[ "$(grep -c "^$n " "$T/quick.log")" -ge 1 ] ||
+			fail "$point: $n never reached the command"
+	done
+done
+
 # ---- crashes while a slow command runs
 write_config
 conf_add log "$LOG"
@@ -214,4 +263,4 @@ sys.exit(1 if bad else 0)
 EOF
 attempts=$(grep -c '^start ' "$T/attempts")
 redeliveries=$(grep -c '^start .* 1$' "$T/attempts")
-note "procmail, maildrop, env, 75, 1, half read, timeout; $kills kills during a slow command: 40 messages in $attempts attempts, $redeliveries marked redelivery"
+note "procmail, maildrop, env, 75, 1, half read, timeout, 3 crash points; $kills kills during a slow command: 40 messages in $attempts attempts, $redeliveries marked redelivery"

@@ -1124,8 +1124,25 @@ test_routes(void)
 	FAILS(ACC "route X y /m /n\n", "t.conf:4: \"route\" takes HEADER "
 	    "REGEX DEST, not 4 values (a value with spaces goes in double "
 	    "quotes)");
-	FAILS(ACC "route X y pipe \"cat\"\n", "t.conf:4: destination "
-	    "\"pipe\" is not supported by this version of syncmail");
+	CHECK(parse(ACC "route X \"(a)\" pipe \"procmail -m ~/rc\"\n"
+	    "command-timeout 7\n", &c, &e) == 0);
+	CHECK(c.accounts[0].pulls[0].routes[0].dest.kind == DEST_PIPE);
+	CHECK_STR(c.accounts[0].pulls[0].routes[0].dest.command,
+	    "procmail -m ~/rc");
+	CHECK(c.accounts[0].command_timeout == 7);
+	config_free(&c);
+	CHECK(parse(ACC, &c, &e) == 0);
+	CHECK(c.accounts[0].command_timeout == 300);
+	config_free(&c);
+	FAILS(ACC "route X y pipe\n", "t.conf:4: \"route\": \"pipe\" takes "
+	    "one command (in double quotes when it has spaces)");
+	FAILS(ACC "route X y pipe cat -u\n", "t.conf:4: \"route\": \"pipe\" "
+	    "takes one command (in double quotes when it has spaces)");
+	FAILS(ACC "command-timeout 0\n", "t.conf:4: \"command-timeout\" must "
+	    "be 1-86400, not \"0\"");
+	FAILS("account a\nhost h\npull M pipe \"cat\"\n", "t.conf:3: "
+	    "\"pipe\" as a pull's DEST is not supported by this version of "
+	    "syncmail: a route may send messages to a command");
 	FAILS("account a\nhost h\npull M discard\n", "t.conf:3: "
 	    "\"discard\" is a route's destination, not a pull's: every "
 	    "message of a pull would be deleted unread");

@@ -96,6 +96,14 @@ static const struct point {
 };
 #define NPOINTS	(sizeof(points) / sizeof(points[0]))
 
+/*
+ * Crash points that tests/e2e/t-62-pipe.sh kills at instead: a route's
+ * pipe needs the command runner, which this engine-only test has not.
+ */
+static const char *const elsewhere[] = {
+	"pipe-recorded", "pipe-exited", "pipe-done"
+};
+
 extern char **environ;
 
 static char root[256];		/* the temporary directory */
@@ -927,6 +935,18 @@ check_batches(int n)
 	tcase_free(&tc);
 }
 
+/* Whether name is a crash point another test kills at (elsewhere). */
+static int
+is_elsewhere(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++)
+		if (strcmp(elsewhere[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Every fault_point("NAME") in the engine's sources is in the list, and
  * each name in the list is in the sources (the cases then show that the
@@ -976,6 +996,8 @@ check_sources(void)
 						break;
 				if (j < NPOINTS)
 					seen[j] = 1;
+				else if (is_elsewhere(name))
+					;
 				else {
 					printf("  %s/%s: crash point \"%s\" is "
 					    "not in the list\n", dirs[i],
