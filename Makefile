@@ -11,9 +11,10 @@ SYSTEMD_USER_DIR_OS != case "$$(uname -s)" in Linux) echo '$$(PREFIX)/lib/system
 SYSTEMD_USER_DIR ?= $(SYSTEMD_USER_DIR_OS)
 DESTDIR ?=
 CC ?=		cc
-PKGS =		libssh2 openssl libbsd-overlay
+PKGS =		libssh2 openssl libbsd-overlay gmime-3.0
 
-# The sandbox's platform file (compat/sandbox-*.c).
+# The sandbox's platform file (compat/sandbox-*.c), and the mail
+# parser's confinement's (compat/confine-*.c).
 SANDBOX_OS !=	case "$$(uname -s)" in Linux) echo linux ;; \
 		OpenBSD) echo openbsd ;; *) echo none ;; esac
 
@@ -74,6 +75,7 @@ OBJS =		syncmail/main.o \
 		mail/header.o \
 		mail/safename.o \
 		mail/utf8.o \
+		mail/attach.o \
 		util/note.o \
 		util/prompt.o \
 		maildir/maildir.o \
@@ -89,7 +91,8 @@ OBJS =		syncmail/main.o \
 		compat/pdeath.o \
 		exec/command.o \
 		exec/runner.o \
-		compat/sandbox-$(SANDBOX_OS).o
+		compat/sandbox-$(SANDBOX_OS).o \
+		compat/confine-$(SANDBOX_OS).o
 
 HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/readfile.h \
 		syncmail/mlog.h \
@@ -102,8 +105,8 @@ HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/rea
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
 		syncmail/sandbox.h util/match.h util/note.h util/prompt.h util/lex.h \
 		syncmail/config_int.h sftp/hostkey_blob.h \
-		mail/header.h mail/safename.h mail/utf8.h \
-		exec/command.h exec/runner.h
+		mail/header.h mail/safename.h mail/utf8.h mail/attach.h \
+		compat/confine.h exec/command.h exec/runner.h
 
 UNIT =		tests/unit/test_config \
 		tests/unit/test_names \
@@ -116,6 +119,7 @@ UNIT =		tests/unit/test_config \
 		tests/unit/test_header \
 		tests/unit/test_safename \
 		tests/unit/test_runner \
+		tests/unit/test_attach \
 		tests/unit/test_engine
 # Unit tests linked with the sanitizer objects, which have the crash points;
 # test_runner_asan is test_runner under ASan and UBSan (its runner process
@@ -174,6 +178,10 @@ tests/unit/test_safename: tests/unit/test_safename.o mail/safename.o mail/utf8.o
 # The command runner, as a process, with real /bin/sh commands.
 tests/unit/test_runner: tests/unit/test_runner.o exec/runner.o exec/command.o \
 	    compat/pdeath.o util/error.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+tests/unit/test_attach: tests/unit/test_attach.o mail/attach.o mail/safename.o \
+	    mail/utf8.o util/match.o util/error.o compat/rename.o \
+	    compat/confine-$(SANDBOX_OS).o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.
