@@ -21,12 +21,18 @@ SANDBOX_OS !=	case "$$(uname -s)" in Linux) echo linux ;; \
 PKG_CFLAGS !=	pkg-config --cflags $(PKGS) 2>/dev/null || true
 PKG_LIBS !=	pkg-config --libs $(PKGS) 2>/dev/null || true
 
+# libssh2 1.11 signs with an RSA key as rsa-sha2-512 or -256 (RFC 8332),
+# chosen from the server's server-sig-algs; 1.10 with SHA-1 only
+# (compat/compat.h).
+RSA_SHA2 !=	pkg-config --atleast-version=1.11.0 libssh2 2>/dev/null && \
+		echo -DHAVE_LIBSSH2_RSA_SHA2 || true
+
 WARN =		-Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 		-Wstrict-prototypes -Wpointer-arith -Wformat=2
 CFLAGS ?=	-O2 -g
 # EXAMPLES_DIR: where make install puts the example, for the first run's message.
 ALL_CFLAGS =	$(CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE -pthread -I. \
-		-DEXAMPLES_DIR='"$(EXAMPLES)"' \
+		-DEXAMPLES_DIR='"$(EXAMPLES)"' $(RSA_SHA2) \
 		$(PKG_CFLAGS)
 LDLIBS =	$(PKG_LIBS) -pthread
 
@@ -71,6 +77,7 @@ OBJS =		syncmail/main.o \
 		mail/utf8.o \
 		mail/attach.o \
 		util/note.o \
+		util/prompt.o \
 		maildir/maildir.o \
 		maildir/deliver.o \
 		maildir/commit.o \
@@ -96,7 +103,7 @@ HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/rea
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
-		syncmail/sandbox.h util/match.h util/note.h util/lex.h \
+		syncmail/sandbox.h util/match.h util/note.h util/prompt.h util/lex.h \
 		syncmail/config_int.h sftp/hostkey_blob.h \
 		mail/header.h mail/safename.h mail/utf8.h mail/attach.h \
 		compat/confine.h exec/command.h exec/runner.h

@@ -47,4 +47,19 @@ int	 compat_syncfs(int fd);
  */
 int	 compat_parent_death_signal(int sig);
 
+/*
+ * Whether the libssh2 built against signs with RSA keys as rsa-sha2-256
+ * or rsa-sha2-512 (1.11 and later; the Makefile asks pkg-config), which
+ * OpenSSH 8.8 and later require: 1.10 signs with ssh-rsa (SHA-1) only.
+ * 1.11 needs no call for it: it offers "ext-info-c" in its default key
+ * exchange list (which syncmail leaves alone), reads the server's
+ * server-sig-algs and picks the SHA-2 signature for publickey
+ * authentication, from a file and through the agent alike.
+ */
+#ifdef HAVE_LIBSSH2_RSA_SHA2
+#define COMPAT_LIBSSH2_RSA_SHA2	1
+#else
+#define COMPAT_LIBSSH2_RSA_SHA2	0
+#endif
+
 #endif

@@ -14,21 +14,29 @@
  * MaxAuthTries and disconnects past it ("Too many authentication
  * failures").  What was tried is gathered into one list, so that a
  * refusal names every key and why each failed, with a hint for the
- * likely cause (too many keys offered, an RSA key libssh2 signs with
- * SHA-1 only, an encrypted key and no terminal).
+ * likely cause (too many keys offered, an RSA key libssh2 1.10 signs
+ * with SHA-1 only, an encrypted key and no terminal).
  */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <readpassphrase.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "compat/compat.h"
 #include "sftp/auth.h"
 #include "sftp/keyfile.h"
 #include "util/note.h"
+#include "util/prompt.h"
+
+int
+auth_rsa_sha2(void)
+{
+	/* the library loaded may be older than the headers built with */
+	return COMPAT_LIBSSH2_RSA_SHA2 && libssh2_version(0x010b00) != NULL;
+}
 
 /* One key file to offer: named by IdentityFile, or a default that exists. */
 struct auth_id {
@@ -134,28 +142,42 @@ auth_offer_file(struct auth_run *r, const char *path, const char *pass,
 
 /*
  * Asks for the passphrase of the key at path on the terminal and tries
- * the key with it, up to three times as ssh does.  Returns as
- * auth_keyfile; without a terminal, 0 with the reason in tried and hint.
+ * the key with it, up to three times as ssh does, holding the terminal
+ * from the first prompt to the last so that another account's prompt
+ * comes only after (util/prompt.h).  Returns as auth_keyfile; without a
+ * terminal, 0 with the reason in tried and hint; -1 with err set when a
+ * signal came during a prompt or the wait for one.
  */
 static int
 auth_encrypted(struct auth_run *r, const char *path, struct error *err)
 {
 	struct session *s = r->s;
 	char pass[1024], prompt[4200], what[4200];
-	int i, ok, rc = LIBSSH2_ERROR_FILE;
+	int i, ok = 0, rc = LIBSSH2_ERROR_FILE;
 
 	snprintf(prompt, sizeof(prompt), "syncmail: %s: passphrase for key "
 	    "%s: ", s->account, path);
+	if (prompt_begin() == -1)
+		return error_set(err, ERR_TRANSIENT, "%s: stopped by a signal "
+		    "while waiting to ask for its passphrase", path);
 	for (i = 0; i < 3 && rc == LIBSSH2_ERROR_FILE; i++) {
-		if (readpassphrase(prompt, pass, sizeof(pass),
-		    RPP_REQUIRE_TTY) == NULL) {
+		if (prompt_read(prompt, pass, sizeof(pass)) == -1) {
 			explicit_bzero(pass, sizeof(pass));
+			if (errno == EINTR) {
+				ok = error_set(err, ERR_TRANSIENT, "%s: stopped "
+				    "by a signal while asking for its "
+				    "passphrase", path);
+				break;
+			}
 			snprintf(what, sizeof(what), "%s (encrypted, and no "
 			    "terminal to ask for its passphrase)", path);
 			auth_tried_add(r, what);
 			snprintf(r->hint, sizeof(r->hint), ".  To use %s from "
 			    "cron, add it to an ssh-agent (ssh-add %s) whose "
 			    "SSH_AUTH_SOCK syncmail gets", path, path);
+			prompt_end();
+			/* the wait for the terminal was no server silence */
+			session_progress(s);
 			return 0;
 		}
 		/* the user's typing is not the server's silence */
@@ -163,12 +185,15 @@ auth_encrypted(struct auth_run *r, const char *path, struct error *err)
 		ok = auth_offer_file(r, path, pass, &rc, err);
 		explicit_bzero(pass, sizeof(pass));
 		if (ok != 0)
-			return ok;
+			break;
 		session_progress(s);
 		if (rc == LIBSSH2_ERROR_FILE && i < 2)
 			note(0, s->account, "%s: wrong passphrase, or the key "
 			    "cannot be read; try again", path);
 	}
+	prompt_end();
+	if (ok != 0)
+		return ok;
 	snprintf(what, sizeof(what), "%s (encrypted%s)", path,
 	    rc == LIBSSH2_ERROR_FILE ? ", wrong passphrase" : "");
 	auth_tried_add(r, what);
@@ -200,7 +225,7 @@ auth_keyfile(struct auth_run *r, const char *path, struct error *err)
 	if (rc == LIBSSH2_ERROR_FILE)
 		snprintf(r->hint, sizeof(r->hint), "; %s could not be loaded: "
 		    "if it is encrypted, add it to ssh-agent", path);
-	else if (keyfile_is_rsa(path))
+	else if (!auth_rsa_sha2() && keyfile_is_rsa(path))
 		snprintf(r->hint, sizeof(r->hint), "; %s is an RSA key, which "
 		    "libssh2 1.10 can only sign with SHA-1, refused by OpenSSH "
 		    "8.8 and later: use an ed25519 or ECDSA key", path);
@@ -247,13 +272,16 @@ auth_agent_close(LIBSSH2_AGENT *agent)
 }
 
 /*
- * Whether the agent's key a is RSA, which is never offered: libssh2 1.10
- * signs with SHA-1 only, which OpenSSH 8.8 and later refuse.
+ * Whether the agent's key a is RSA and libssh2 1.10's, which is never
+ * offered: 1.10 signs with SHA-1 only, which OpenSSH 8.8 and later
+ * refuse, and each refusal counts against the server's MaxAuthTries.
+ * With 1.11 it is offered as any other.
  */
 static int
 auth_agent_rsa(struct auth_run *r, const struct libssh2_agent_publickey *a)
 {
-	if (a->blob_len < 11 || memcmp(a->blob + 4, "ssh-rsa", 7) != 0)
+	if (auth_rsa_sha2() || a->blob_len < 11 ||
+	    memcmp(a->blob + 4, "ssh-rsa", 7) != 0)
 		return 0;
 	note(1, r->s->account, "ssh-agent: skipping RSA key %s: libssh2 1.10 "
 	    "signs with SHA-1 only", a->comment);

@@ -32,4 +32,11 @@
 int	 auth_user(struct session *s, const struct sshconfig_target *t,
 	    struct error *err);
 
+/*
+ * Whether RSA keys sign as rsa-sha2-256/512 (libssh2 1.11 and later, at
+ * build and at run time), or with SHA-1 only (1.10): then the agent's
+ * RSA keys are skipped and a refused RSA key file is explained.
+ */
+int	 auth_rsa_sha2(void);
+
 #endif

@@ -170,9 +170,31 @@ connect_one(struct session *s, const struct addrinfo *ai, struct error *err)
 }
 
 /*
+ * What a getaddrinfo failure means: the resolver's answer that the name
+ * does not exist (EAI_NONAME; EAI_NODATA, where the libc has it: the
+ * name exists with no address) is a typo that no later run mends
+ * (ERR_NOHOST); any other (EAI_AGAIN: no answer, no network; EAI_FAIL,
+ * EAI_SYSTEM) may pass (ERR_TRANSIENT).
+ */
+static int
+gai_kind(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME:
+#if defined(EAI_NODATA) && EAI_NODATA != EAI_NONAME
+	case EAI_NODATA:
+#endif
+		return ERR_NOHOST;
+	default:
+		return ERR_TRANSIENT;
+	}
+}
+
+/*
  * Connects to s->host, port s->port, trying each of its addresses in
- * turn, and sets s->fd.  Returns 0, or -1 with err set (ERR_TRANSIENT)
- * from the last address tried.
+ * turn, and sets s->fd.  Returns 0, or -1 with err set from the last
+ * address tried (ERR_TRANSIENT), or for a name that does not resolve
+ * (gai_kind).
  */
 static int
 tcp_connect(struct session *s, struct error *err)
@@ -186,8 +208,8 @@ tcp_connect(struct session *s, struct error *err)
 	hints.ai_socktype = SOCK_STREAM;
 	snprintf(port, sizeof(port), "%d", s->port);
 	if ((rc = getaddrinfo(s->host, port, &hints, &res)) != 0)
-		return error_set(err, ERR_TRANSIENT, "%s: %s", s->host,
-		    gai_strerror(rc));
+		return error_set(err, gai_kind(rc), "%s: %s", s->host,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((fd = connect_one(s, ai, err)) != -1)
 			break;

@@ -55,8 +55,10 @@ struct session {
  * ERR_DENIED for host key and authentication failures, ERR_NOALGO
  * when the server offers no key exchange, host key type, cipher, MAC or
  * compression that libssh2 has (the message names which, with both
- * lists), ERR_TRANSIENT for network failures and timeouts.  s must be
- * closed with session_close either way.
+ * lists), ERR_NOHOST when the resolver says the host name does not
+ * exist, ERR_TRANSIENT for network failures (any other resolver
+ * failure too) and timeouts.  s must be closed with session_close
+ * either way.
  */
 int	 session_open(struct session *s, const struct ssh_account *a,
 	    const struct sshconfig_target *t, const struct timespec *deadline,

@@ -61,8 +61,9 @@ int	 account_pipes(const struct account *a);
 /*
  * Runs the account of at, resolved by account_resolve, and reports its
  * problems on stderr.  Returns its exit status: STATUS_OK,
- * STATUS_PARTIAL, STATUS_TEMPFAIL, STATUS_NOPERM, STATUS_PROTOCOL, or
- * STATUS_CONFIG for an ssh config that did not resolve.
+ * STATUS_PARTIAL, STATUS_TEMPFAIL, STATUS_NOHOST, STATUS_NOPERM,
+ * STATUS_PROTOCOL, or STATUS_CONFIG for an ssh config that did not
+ * resolve.
  */
 int	 account_run(const struct account_target *at,
 	    const struct run_options *o);

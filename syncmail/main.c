@@ -20,6 +20,7 @@
 #include <libssh2.h>
 #include <openssl/crypto.h>
 
+#include "sftp/auth.h"
 #include "syncmail/account.h"
 #include "syncmail/config.h"
 #include "syncmail/mlog.h"
@@ -28,6 +29,7 @@
 #include "syncmail/status.h"
 #include "util/fault.h"
 #include "util/note.h"
+#include "util/prompt.h"
 
 #define SYNCMAIL_VERSION "0.1"
 
@@ -87,8 +89,9 @@ help(void)
 static void
 version(void)
 {
-	printf("syncmail %s\nlibssh2 %s\n%s\n", SYNCMAIL_VERSION,
-	    libssh2_version(0), OpenSSL_version(OPENSSL_VERSION));
+	printf("syncmail %s\nlibssh2 %s (RSA keys sign with %s)\n%s\n",
+	    SYNCMAIL_VERSION, libssh2_version(0), auth_rsa_sha2() ?
+	    "rsa-sha2-512/256" : "SHA-1 only", OpenSSL_version(OPENSSL_VERSION));
 }
 
 /*
@@ -400,6 +403,17 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return status;
 	}
+	/*
+	 * Before the fork and the sandbox: the accounts' processes take
+	 * turns at the terminal through a lock they inherit (SPEC 6).
+	 * Without one they must not run at once.
+	 */
+	if (prompt_init(isatty(STDERR_FILENO) && !say_quiet, jobs > 1 &&
+	    nsel > 1, &err) == -1) {
+		fprintf(stderr, "syncmail: %s: the accounts run one at a "
+		    "time\n", err.msg);
+		jobs = 1;
+	}
 	/* After libssh2_init: OpenSSL has read its config by now. */
 	memset(&so, 0, sizeof(so));
 	so.home = home;
@@ -429,6 +443,7 @@ main(int argc, char *argv[])
 	o.stop = &stop_requested;
 	o.abort = &stop_now;
 	status = run_accounts(sel, nsel, jobs, &o);
+	prompt_finish();
 	libssh2_exit();
 	selected_free(sel, nsel);
 	config_free(&cfg);

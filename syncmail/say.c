@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "syncmail/say.h"
+#include "util/prompt.h"
 
 #define REDRAW_MS	100	/* the line in place: at most this often */
 #define LINE_MS		5000	/* a shared terminal's lines: this often */
@@ -91,14 +92,20 @@ progress_on(void)
 	return pg.on;
 }
 
-/* Clears the line in place, so that other text can take its row. */
+/*
+ * Clears the line in place, so that other text can take its row.  A
+ * passphrase prompt another process shows has cleared it already.
+ */
 static void
 progress_clear(void)
 {
 	if (!pg.shown)
 		return;
-	put("\r\033[K", 4);
 	pg.shown = 0;
+	if (!prompt_screen_take(0))
+		return;
+	put("\r\033[K", 4);
+	prompt_screen_done();
 }
 
 static void	vline(FILE *, const char *, const char *, const char *,
@@ -136,6 +143,11 @@ vline(FILE *f, const char *prefix, const char *account, const char *fmt,
 	}
 }
 
+/*
+ * Where progress may be drawn, the line first clears the one the cursor
+ * is on, which can be an unfinished line of another process (a prompt
+ * given up, a redraw): that one is drawn again below.
+ */
 void
 say_warn(const char *account, const char *fmt, ...)
 {
@@ -144,7 +156,8 @@ say_warn(const char *account, const char *fmt, ...)
 	progress_clear();
 	fflush(stdout);
 	va_start(ap, fmt);
-	vline(stderr, "syncmail: ", account, fmt, ap);
+	vline(stderr, progress_on() ? "\r\033[Ksyncmail: " : "syncmail: ",
+	    account, fmt, ap);
 	va_end(ap);
 }
 
@@ -334,8 +347,15 @@ static void
 progress_draw(long long now, int final)
 {
 	char line[PROGRESS_MAX], out[PROGRESS_MAX + 16];
-	size_t width = term_width(), len, n = 0;
+	size_t width, len, n = 0;
 
+	/*
+	 * Not over another account's passphrase prompt: a redraw waits for
+	 * the next one, the account's last line for the prompt's answer.
+	 */
+	if (!prompt_screen_take(final))
+		return;
+	width = term_width();
 	width = width > 1 ? width - 1 : 1;
 	len = progress_format(line, width, now, final);
 	if (!pg.shared)
@@ -349,6 +369,7 @@ progress_draw(long long now, int final)
 	if (final || pg.shared)
 		out[n++] = '\n';
 	put(out, n);
+	prompt_screen_done();
 	pg.shown = !final && !pg.shared;
 	pg.drawn = 1;
 }
@@ -442,7 +463,7 @@ say_stopping(uint64_t inflight)
 		return;
 	pg.stop_said = 1;
 	progress_clear();
-	n = snprintf(buf, sizeof(buf), "syncmail: %s%sstopping: finishing "
+	n = snprintf(buf, sizeof(buf), "\r\033[Ksyncmail: %s%sstopping: finishing "
 	    "%llu message%s in flight; interrupt again to stop at once\n",
 	    pg.account != NULL ? pg.account : "",
 	    pg.account != NULL ? ": " : "", (unsigned long long)inflight,

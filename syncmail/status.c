@@ -16,6 +16,8 @@ status_of(const struct error *e)
 		return STATUS_OK;
 	case ERR_TRANSIENT:
 		return STATUS_TEMPFAIL;
+	case ERR_NOHOST:
+		return STATUS_NOHOST;
 	case ERR_NOALGO:
 		return STATUS_PROTOCOL;
 	case ERR_DENIED:
@@ -39,12 +41,14 @@ status_rank(int s)
 		return 0;
 	case STATUS_TEMPFAIL:
 		return 1;
+	case STATUS_NOHOST:
+		return 2;	/* a typo outlasts a network hiccup */
 	case STATUS_PROTOCOL:
-		return 2;
-	case STATUS_NOPERM:
 		return 3;
+	case STATUS_NOPERM:
+		return 4;
 	default:
-		return 4;	/* 1 and anything unexpected rank worst */
+		return 5;	/* 1 and anything unexpected rank worst */
 	}
 }
 

@@ -20,6 +20,7 @@ enum error_kind {
 			   the account's other work goes on */
 	ERR_TRANSIENT,	/* the network, a timeout, a lock held: a later run
 			   may succeed */
+	ERR_NOHOST,	/* the resolver says the host name does not exist */
 	ERR_NOALGO,	/* no algorithm in common with the server */
 	ERR_DENIED,	/* authentication refused, a host key unknown or
 			   changed */

@@ -69,7 +69,10 @@ mail_config "ssh-config none" "port $PORT" "identity $T/id_ed25519" \
     "known-hosts $T/known_hosts"
 mkmsgs "$REMOTE/new" 5 small
 run_syncmail -q
-assert_rc 75 "ssh-config none with an alias for a host"
+# "mail" is then looked up as it is: 68 where the machine's resolver says
+# there is no such name, 75 where it cannot say (no network).
+[ "$RC" = 68 ] || [ "$RC" = 75 ] ||
+	fail "ssh-config none with an alias for a host exited $RC, want 68 or 75"
 grep -q "mail" "$T/err" || fail "no error naming the host"
 [ "$(count_files "$REMOTE/new")" = 5 ] || fail "ssh-config none: messages moved"
 

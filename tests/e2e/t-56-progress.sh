@@ -135,7 +135,9 @@ stop = re.compile(r"syncmail: (%s): stopping: finishing \d+ messages? in "
 seen = {}
 for n, line in enumerate(text.split("\n")[:-1]):
     segs = line.split("\r")
-    if mode == "shared" and len(segs) > 1:
+    # A message (not progress) first clears the line the cursor is on.
+    if (mode == "shared" and len(segs) > 1 and
+            not (len(segs) == 2 and not segs[0] and stop.match(segs[1]))):
         bad("a \\r on a shared terminal")
     for seg in segs:
         if stop.match(seg) or not seg:
@@ -290,7 +292,8 @@ before=$(count_files "$LOCAL/new")
 on_pty "$T/pty-j2int" 120 intr "$LOCAL/new" $((before + 30)) -- -j 2
 pty_rc 130 "$T/pty-j2int" "-j 2 after ^C"
 for a in test b; do
-	grep -q "^syncmail: $a: stopping: finishing [0-9]* messages\? in flight" "$T/pty-j2int" ||
+	tr '\r' '\n' <"$T/pty-j2int" | sed 's/\x1b\[K//g' |
+	    grep -q "^syncmail: $a: stopping: finishing [0-9]* messages\? in flight" ||
 		fail "-j 2: no notice of account $a after ^C: $(tail -c 400 "$T/pty-j2int")"
 done
 check "$T/pty-j2int" 120 shared test b >/dev/null
