@@ -340,8 +340,9 @@ progress_format(char *buf, size_t width, long long now, int final)
 
 /*
  * Draws the line: in place ("\r", the line, clear to its end), or, on a
- * shared terminal, as a whole line.  One column is left free: a line
- * that fills the last one makes some terminals wrap at once.
+ * shared terminal, as a whole line ("\r", clear, the line, newline).
+ * One column is left free: a line that fills the last one makes some
+ * terminals wrap at once.
  */
 static void
 progress_draw(long long now, int final)
@@ -358,8 +359,16 @@ progress_draw(long long now, int final)
 	width = term_width();
 	width = width > 1 ? width - 1 : 1;
 	len = progress_format(line, width, now, final);
-	if (!pg.shared)
-		out[n++] = '\r';
+	/*
+	 * A whole line (shared) first clears the row the cursor is on: a
+	 * prompt of another account's process may have been left there
+	 * unanswered (the process killed).
+	 */
+	out[n++] = '\r';
+	if (pg.shared) {
+		memcpy(out + n, "\033[K", 3);
+		n += 3;
+	}
 	memcpy(out + n, line, len);
 	n += len;
 	if (!pg.shared) {

@@ -108,7 +108,8 @@ EOF
 
 # check.py OUT COLS MODE ACCOUNT...: what the terminal got.  MODE:
 # "inplace" (one account's line redrawn after \r), "shared" (whole lines
-# only), "wide" (inplace, and the rate fields shown).  Prints how many
+# only, each after a \r and a clear), "wide" (inplace, and the rate
+# fields shown).  Prints how many
 # lines (or redraws) each account had.
 cat >"$T/check.py" <<'EOF'
 import re, sys
@@ -135,10 +136,9 @@ stop = re.compile(r"syncmail: (%s): stopping: finishing \d+ messages? in "
 seen = {}
 for n, line in enumerate(text.split("\n")[:-1]):
     segs = line.split("\r")
-    # A message (not progress) first clears the line the cursor is on.
-    if (mode == "shared" and len(segs) > 1 and
-            not (len(segs) == 2 and not segs[0] and stop.match(segs[1]))):
-        bad("a \\r on a shared terminal")
+    # A whole line first clears the one the cursor is on: "\r" ESC [ K.
+    if mode == "shared" and (len(segs) > 2 or len(segs) == 2 and segs[0]):
+        bad("a \\r within a line on a shared terminal")
     for seg in segs:
         if stop.match(seg) or not seg:
             continue
