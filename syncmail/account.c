@@ -195,6 +195,7 @@ account_run(const struct account_target *at, const struct run_options *o)
 		job.runner = at->runner.pid > 0 ? (struct runner *)&at->runner :
 		    NULL;
 		job.stop = o->stop;
+		job.abort = o->abort;
 		error_clear(&err);
 		rc = pull_run(&job, &c, &st, &err);
 		if (rc == -1) {

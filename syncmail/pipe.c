@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,32 @@ pipe_failed(struct run *r, struct message *m, const char *command,
 }
 
 /*
+ * Waits for the runner's answer; a second signal ends the wait (the
+ * pull then fails, the engine exits, and the runner, seeing its socket
+ * close, stops the command).  0, or -1 with err set.
+ */
+static int
+wait_runner(struct run *r, struct error *err)
+{
+	struct pollfd pfd;
+	int n;
+
+	pfd.fd = runner_fd(r->job->runner);
+	pfd.events = POLLIN;
+	for (;;) {
+		if (r->job->abort != NULL && *r->job->abort)
+			return error_set(err, ERR_TRANSIENT, "stopped by signal "
+			    "while a command ran; its message stays on the "
+			    "server");
+		pfd.revents = 0;
+		if ((n = poll(&pfd, 1, 200)) > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return error_errno(err, ERR_TRANSIENT, "poll");
+	}
+}
+
+/*
  * Gives the downloaded message mi to its route's command.  Returns 0 (the
  * message is done, or failed alone: warned about, on the server), or -1
  * with err set when the pull cannot go on (the record cannot be written:
@@ -205,15 +232,19 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 	spec.out_fd = -1;
 	spec.timeout = (unsigned)r->job->acct->command_timeout;
 	spec.watch_fd = -1;
-	if (runner_run(r->job->runner, &spec, &res, err) == -1) {
-		if (res.outcome == COMMAND_NOT_STARTED) {
-			/* Nothing ran: a clean failure. */
-			pipe_failed(r, m, rt->dest.command, &res);
-			rc = pipe_forget(r, m, tmp, 0, err);
-		}
-		/* Else the runner is gone: the record says "unknown". */
+	if (runner_send(r->job->runner, &spec, err) == -1) {
+		/* Nothing ran: a clean failure. */
+		printable(m->name, name, sizeof(name));
+		say_warn(r->account, "%s/new/%s: pipe \"%s\": %s; it stays on "
+		    "the server", r->remote, name, rt->dest.command, err->msg);
+		r->status = status_worst(r->status, STATUS_PARTIAL);
+		error_clear(err);
+		rc = pipe_forget(r, m, tmp, 0, err);
 		goto out;
 	}
+	if (wait_runner(r, err) == -1 ||
+	    runner_receive(r->job->runner, &res, err) == -1)
+		goto out;	/* the record says "unknown" */
 	fault_point("pipe-exited");
 	if (res.outcome != COMMAND_OK) {
 		pipe_failed(r, m, rt->dest.command, &res);

@@ -30,6 +30,8 @@ struct pull_job {
 	struct runner	*runner; /* runs a route's pipe (exec/runner.h), or NULL */
 	/* First signal: start nothing new, finish what is in flight. */
 	const volatile sig_atomic_t *stop;
+	/* Second signal: stop at once, a running command too. */
+	const volatile sig_atomic_t *abort;
 };
 
 struct pull_stats {

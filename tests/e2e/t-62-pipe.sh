@@ -9,7 +9,9 @@
 # quoted, status 1, the pull goes on), one that reads half a 200 KB
 # message and exits 0 (stays), one that hangs (killed at command-timeout,
 # stays; the next attempt has SYNCMAIL_REDELIVERY=1); -n runs nothing;
-# the log names the command; valgrind finds nothing.  Killed at each of the
+# the log names the command; valgrind finds nothing; two SIGINTs during a
+# command stop syncmail and the command at once (130), and the next
+# attempt is flagged.  Killed at each of the
 # pipe's crash points (the record written, the command exited, done): the
 # message is given again, flagged, or not at all once done.  Then crashes:
 # syncmail killed with SIGKILL
@@ -144,6 +146,38 @@ case $(basename "$SYNCMAIL") in
 	rm -f "$REMOTE/new/"*
 	;;
 esac
+
+# Two SIGINTs while a command hangs: syncmail stops at once (130), the
+# command's process group is stopped, the message stays on the server,
+# and its next attempt is flagged.
+write_config
+conf_add command-timeout 100
+conf_add route Subject "^int" pipe "\"touch $T/int.started; exec sleep 77\""
+: >"$T/expect"
+gen int 1 100
+n=$(cut -f1 "$T/expect")
+start_syncmail -q
+w=0
+while [ ! -e "$T/int.started" ] && [ "$w" -lt 300 ]; do sleep 0.05; w=$((w + 1)); done
+[ -e "$T/int.started" ] || fail "the command to interrupt never started"
+t0=$(now_ms)
+kill -INT "$BG_PID"
+sleep 0.2
+kill -INT "$BG_PID"
+wait "$BG_PID"
+RC=$?
+ms=$(($(now_ms) - t0))
+assert_eq "$RC" 130 "syncmail stopped by two SIGINTs during a command"
+[ "$ms" -lt 8000 ] || fail "two SIGINTs took $ms ms to stop syncmail"
+[ -f "$REMOTE/new/$n" ] || fail "the interrupted message left the server"
+w=0
+while pgrep -f "sleep 77" >/dev/null && [ "$w" -lt 100 ]; do sleep 0.1; w=$((w + 1)); done
+pgrep -f "sleep 77" >/dev/null && fail "the interrupted command still runs"
+sed -i "s|\"touch $T/int.started; exec sleep 77\"|$T/env.sh|" "$CONF"
+run_syncmail -q
+assert_rc 0 "the run after the interrupt"
+grep -qxF "SYNCMAIL_REDELIVERY=1" "$T/env.$n" ||
+	fail "after an interrupted command the next attempt is not flagged: $(cat "$T/env.$n" 2>/dev/null)"
 
 # ---- killed at each of the pipe's crash points (util/fault.h), at the
 # second message: pipe-recorded (recorded, the command not started),
