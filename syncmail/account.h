@@ -46,8 +46,10 @@ struct run_options {
  * Sets at->acct to a and reads a's ssh config for it: home and localuser
  * are the user's (localuser is the default remote user).  A config that
  * cannot be read or refuses the account is no failure here: its error is
- * kept in at->err, for account_run to report when the account runs, so
- * that it fails that account alone.  Free with account_target_free.
+ * kept in at->err.  A config error (ERR_CONFIG) main() reports at once,
+ * stopping every account with 78 (SPEC 2); any other account_run reports
+ * when the account runs, failing that account alone.  Free with
+ * account_target_free.
  */
 void	 account_resolve(struct account_target *at, const struct account *a,
 	    const char *home, const char *localuser);
