@@ -227,6 +227,14 @@ int	 route_message(struct run *, size_t mi, struct error *err);
 int	 route_header(struct run *, size_t mi, const struct header *h,
 	    struct error *err);
 void	 route_too_large(struct run *, size_t mi);
+/*
+ * Whether the first got bytes of a message of size bytes, found as h,
+ * hold its whole header section: an empty line ended it, the message
+ * ended, or more than HEADER_MAX bytes are read.  The dry run's reads
+ * from the server (preview.c) and the run's from tmp/ stop by this.
+ */
+int	 route_header_whole(const struct header *h, size_t got,
+	    uint64_t size);
 const char *route_dest_name(const struct run *, const struct message *m);
 void	 route_stop(struct run *);
 

@@ -90,6 +90,8 @@ peek_reply(struct preview *pv, struct peek *p, const struct proto_reply *rep,
 {
 	struct run *r = pv->r;
 	struct message *m = &r->msgs[p->mi];
+	struct header h;
+	struct error big;
 	uint8_t *b;
 
 	switch (q->type) {
@@ -112,15 +114,9 @@ peek_reply(struct preview *pv, struct peek *p, const struct proto_reply *rep,
 		p->buf = b;
 		p->len += rep->datalen;
 		pv->held += rep->datalen;
-		{
-			struct header h;
-			struct error big;
-
-			if (header_find(p->buf, p->len, &h, &big) == -1 ||
-			    h.len < h.body || p->len >= m->size ||
-			    p->len > HEADER_MAX)
-				return peek_done(pv, p, 1, err);
-		}
+		if (header_find(p->buf, p->len, &h, &big) == -1 ||
+		    route_header_whole(&h, p->len, m->size))
+			return peek_done(pv, p, 1, err);
 		return fetch_send(r, SSH_FXP_READ, p->mi, p->len, READ_CHUNK,
 		    err);
 	default:	/* SSH_FXP_CLOSE */

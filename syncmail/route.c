@@ -192,6 +192,16 @@ expand(const char *tmpl, const char *value, const regmatch_t *pm,
 	return 0;
 }
 
+int
+route_header_whole(const struct header *h, size_t got, uint64_t size)
+{
+	/*
+	 * Once HEADER_MAX and one more byte are read, header_find has
+	 * said whether the section is too large.
+	 */
+	return h->len < h->body || got >= size || got > HEADER_MAX;
+}
+
 /*
  * Reads the header section of m's file in tmp/ into r->hdrbuf and finds
  * it: HEADER_FIRST bytes, then up to HEADER_MAX and one more when it
@@ -243,13 +253,8 @@ read_header(struct run *r, struct message *m, struct header *h,
 			rc = 0;
 			goto out;
 		}
-		/*
-		 * Ended by an empty line, or the whole message read (once
-		 * HEADER_MAX and one more byte are read, header_find has
-		 * said whether the section is too large).
-		 */
-		if (h->len < h->body || got < want || got == m->size ||
-		    want > HEADER_MAX) {
+		/* got < want: the file is shorter than listed, and ends */
+		if (route_header_whole(h, got, m->size) || got < want) {
 			rc = 1;
 			goto out;
 		}
