@@ -97,6 +97,12 @@ out:
 	return same;
 }
 
+int
+deliver_same_tmp(const struct maildir *md, const char *a, const char *b)
+{
+	return same_bytes(md->tmpfd, a, md->tmpfd, b);
+}
+
 /* Compares from's tmp/tmpname with md's file "sub/NAME" given in local. */
 static int
 same_as_local(const struct maildir *from, const struct maildir *md,

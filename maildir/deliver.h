@@ -72,6 +72,13 @@ int	 deliver_move(const struct maildir *from, const struct maildir *md,
 int	 deliver_sha256(const struct maildir *, const char *tmpname,
 	    uint8_t *out);
 
+/*
+ * Whether tmp/a and tmp/b hold the same bytes (a filter that changed
+ * nothing): 1, 0, or -1 when either cannot be read.
+ */
+int	 deliver_same_tmp(const struct maildir *, const char *a,
+	    const char *b);
+
 /* Removes tmp/tmpname, if there. */
 void	 deliver_discard(const struct maildir *, const char *tmpname);
 

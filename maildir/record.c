@@ -108,6 +108,7 @@ del_entry(struct record *r, const char *name)
 	nameset_del(&r->dests, name, len);
 	nameset_del(&r->redeliver, name, len);
 	nameset_del(&r->warned, name, len);
+	nameset_del(&r->filtered, name, len);
 }
 
 /* What a DEST field may say: "discard", or an absolute path. */
@@ -141,6 +142,76 @@ format_add(char *line, size_t size, const char *name, uint64_t bytes,
 	return n;
 }
 
+/* The message of a damaged line of the record (see parse_line's bad:). */
+static int
+damaged(struct record *r, int lineno, struct error *err)
+{
+	return error_set(err, ERR_MAILBOX, "%s/%s:%d: damaged record "
+	    "line; look at it, or move the file away to start afresh (then "
+	    "messages caught mid-delivery may be delivered twice)",
+	    r->md->path, r->name, lineno);
+}
+
+/*
+ * Formats the "f" line of name into line (size bytes): q is "" or the
+ * quarantine's "TMP\tFINAL\tMAILDIR".  The length, or -1 when it does
+ * not fit.
+ */
+static int
+format_filtered(char *line, size_t size, const char *name, uint64_t bytes,
+    const char *q)
+{
+	int n;
+
+	n = snprintf(line, size, "f\t%s\t%llu%s%s\n", name,
+	    (unsigned long long)bytes, q[0] != '\0' ? "\t" : "", q);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return n;
+}
+
+/*
+ * Whether q is "TMP\tFINAL\tMAILDIR" with a tmp name and a final name
+ * (no "/"), and an absolute MAILDIR: what an "f" line may say.
+ */
+static int
+quarantine_ok(const char *q)
+{
+	const char *final, *dir;
+
+	if ((final = strchr(q, '\t')) == NULL || final == q ||
+	    (dir = strchr(final + 1, '\t')) == NULL || dir == final + 1 ||
+	    dir[1] != '/' || strchr(dir + 1, '\t') != NULL)
+		return 0;
+	return memchr(q, '/', dir - q) == NULL;
+}
+
+/* An "f" line, after its "f\t" (rest: "NAME\tSIZE[\tQUARANTINE]"). */
+static int
+parse_filtered(struct record *r, char *rest, int lineno, struct error *err)
+{
+	char *size, *q = "", *end;
+	unsigned long long sz;
+
+	if ((size = strchr(rest, '\t')) == NULL || size == rest)
+		return damaged(r, lineno, err);
+	*size++ = '\0';
+	if ((end = strchr(size, '\t')) != NULL) {
+		*end = '\0';
+		q = end + 1;
+		if (!quarantine_ok(q))
+			return damaged(r, lineno, err);
+	}
+	errno = 0;
+	sz = strtoull(size, &end, 10);
+	if (errno != 0 || *end != '\0' || *size == '\0')
+		return damaged(r, lineno, err);
+	if (nameset_put(&r->filtered, rest, strlen(rest), q, sz) == NULL)
+		return error_errno(err, ERR_MAILBOX, "nameset");
+	r->lines++;
+	return 0;
+}
+
 /* Applies one complete line of the file to the entries. */
 static int
 parse_line(struct record *r, char *line, int lineno, struct error *err)
@@ -155,6 +226,14 @@ parse_line(struct record *r, char *line, int lineno, struct error *err)
 		r->lines++;
 		return 0;
 	}
+	if (line[0] == '-' && line[1] == 'r' && line[2] == '\t' &&
+	    line[3] != '\0') {
+		nameset_del(&r->redeliver, line + 3, strlen(line + 3));
+		r->lines++;
+		return 0;
+	}
+	if (line[0] == 'f' && line[1] == '\t')
+		return parse_filtered(r, line + 2, lineno, err);
 	if ((line[0] == 'r' || line[0] == 'w') && line[1] == '\t' &&
 	    line[2] != '\0') {
 		if (nameset_put(line[0] == 'r' ? &r->redeliver : &r->warned,
@@ -194,10 +273,7 @@ bad:
 	 * Never guess: a wrong guess either delivers twice or deletes a
 	 * message that was never delivered.
 	 */
-	return error_set(err, ERR_MAILBOX, "%s/%s:%d: damaged record "
-	    "line; look at it, or move the file away to start afresh (then "
-	    "messages caught mid-delivery may be delivered twice)",
-	    r->md->path, r->name, lineno);
+	return damaged(r, lineno, err);
 }
 
 /*
@@ -433,7 +509,8 @@ drop_locked(struct record *r, const char *name, struct error *err)
 
 	if (nameset_get(&r->entries, name, strlen(name)) == NULL &&
 	    nameset_get(&r->redeliver, name, strlen(name)) == NULL &&
-	    nameset_get(&r->warned, name, strlen(name)) == NULL)
+	    nameset_get(&r->warned, name, strlen(name)) == NULL &&
+	    nameset_get(&r->filtered, name, strlen(name)) == NULL)
 		return 0;
 	n = snprintf(line, sizeof(line), "-\t%s\n", name);
 	if (n < 0 || (size_t)n >= sizeof(line))
@@ -563,6 +640,113 @@ record_drop(struct record *r, const char *name, struct error *err)
 	return rc;
 }
 
+int
+record_redeliver_clear(struct record *r, const char *name, struct error *err)
+{
+	char line[300];
+	int n, rc = 0;
+
+	n = snprintf(line, sizeof(line), "-r\t%s\n", name);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return error_set(err, ERR_MAILBOX, "record line too long");
+	pthread_mutex_lock(&r->lock);
+	if (nameset_get(&r->redeliver, name, strlen(name)) != NULL &&
+	    (rc = append(r, line, n, err)) == 0) {
+		nameset_del(&r->redeliver, name, strlen(name));
+		r->lines++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+/* record_filtered_set with r->lock held; q as format_filtered's. */
+static int
+filtered_locked(struct record *r, const char *name, uint64_t size,
+    const char *q, struct error *err)
+{
+	char line[RECORD_LINE_MAX];
+	int n;
+
+	if ((n = format_filtered(line, sizeof(line), name, size, q)) == -1)
+		return error_set(err, ERR_MAILBOX, "record line too long");
+	if (append(r, line, n, err) == -1)
+		return -1;
+	if (nameset_put(&r->filtered, name, strlen(name), q, size) == NULL)
+		return error_errno(err, ERR_MAILBOX, "nameset");
+	r->lines++;
+	return 0;
+}
+
+int
+record_filtered_set(struct record *r, const char *name, uint64_t size,
+    const char *tmpname, const char *final, const char *maildir,
+    struct error *err)
+{
+	char q[RECORD_LINE_MAX];
+	int rc;
+
+	q[0] = '\0';
+	if (tmpname != NULL && (size_t)snprintf(q, sizeof(q), "%s\t%s\t%s",
+	    tmpname, final, maildir) >= sizeof(q))
+		return error_set(err, ERR_MAILBOX, "record line too long");
+	if (q[0] != '\0' && !quarantine_ok(q))
+		return error_set(err, ERR_MAILBOX, "%s: not a quarantine the "
+		    "record can keep", maildir);
+	pthread_mutex_lock(&r->lock);
+	rc = filtered_locked(r, name, size, q, err);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+int
+record_filtered(struct record *r, const char *name, uint64_t *size,
+    char *tmp, size_t tmpsize)
+{
+	struct nameset_entry *e;
+	size_t n;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if ((e = nameset_get(&r->filtered, name, strlen(name))) != NULL) {
+		*size = e->num;
+		rc = 1;
+		if (e->value != NULL && e->value[0] != '\0') {
+			n = strcspn(e->value, "\t");
+			if (n < tmpsize) {
+				memcpy(tmp, e->value, n);
+				tmp[n] = '\0';
+				rc = 2;
+			}
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+int
+record_drop_delivery(struct record *r, const char *name, struct error *err)
+{
+	struct nameset_entry *e;
+	uint64_t size = 0;
+	char *q = NULL;
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	if ((e = nameset_get(&r->filtered, name, strlen(name))) != NULL) {
+		size = e->num;
+		if ((q = strdup(e->value != NULL ? e->value : "")) == NULL) {
+			pthread_mutex_unlock(&r->lock);
+			return error_errno(err, ERR_MAILBOX, "strdup");
+		}
+	}
+	/* Both lines queued before either can be written. */
+	if ((rc = drop_locked(r, name, err)) == 0 && q != NULL)
+		rc = filtered_locked(r, name, size, q, err);
+	pthread_mutex_unlock(&r->lock);
+	free(q);
+	return rc;
+}
+
 /* Writes a line of kind for each name of set to fd.  0, or -1 with errno. */
 static int
 compact_notes(int fd, struct nameset *set, char kind)
@@ -620,6 +804,17 @@ compact(struct record *r, struct error *err)
 		if (write_all(fd, line, n) == -1)
 			goto fail;
 	}
+	pos = 0;
+	while ((e = nameset_next(&r->filtered, &pos)) != NULL) {
+		n = format_filtered(line, sizeof(line), e->key, e->num,
+		    e->value != NULL ? e->value : "");
+		if (n == -1) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		if (write_all(fd, line, n) == -1)
+			goto fail;
+	}
 	if (compact_notes(fd, &r->redeliver, 'r') == -1 ||
 	    compact_notes(fd, &r->warned, 'w') == -1)
 		goto fail;
@@ -629,7 +824,8 @@ compact(struct record *r, struct error *err)
 		goto fail;
 	close(r->fd);
 	r->fd = fd;
-	r->lines = r->entries.count + r->redeliver.count + r->warned.count;
+	r->lines = r->entries.count + r->redeliver.count + r->warned.count +
+	    r->filtered.count;
 	return 0;
 fail:
 	error_errno(err, ERR_MAILBOX, "%s/%s: rewriting the record",
@@ -656,12 +852,13 @@ record_close(struct record *r, struct error *err)
 	 */
 	if (ret == 0 && r->fd != -1 && r->md != NULL && r->lines > 0) {
 		if (r->entries.count == 0 && r->redeliver.count == 0 &&
-		    r->warned.count == 0) {
+		    r->warned.count == 0 && r->filtered.count == 0) {
 			if (ftruncate(r->fd, 0) == -1)
 				ret = error_errno(err, ERR_MAILBOX,
 				    "%s/%s: truncate", r->md->path, r->name);
 		} else if (r->lines > 2 * (r->entries.count +
-		    r->redeliver.count + r->warned.count) + 64)
+		    r->redeliver.count + r->warned.count +
+		    r->filtered.count) + 64)
 			ret = compact(r, err);
 	}
 	if (r->fd != -1)
@@ -672,6 +869,7 @@ record_close(struct record *r, struct error *err)
 	nameset_free(&r->dests);
 	nameset_free(&r->redeliver);
 	nameset_free(&r->warned);
+	nameset_free(&r->filtered);
 	free(r->pending);
 	free(r->source);
 	r->pending = r->source = NULL;

@@ -106,10 +106,13 @@ account_pipes(const struct account *a)
 {
 	size_t i, j;
 
-	for (i = 0; i < a->npulls; i++)
+	for (i = 0; i < a->npulls; i++) {
+		if (a->pulls[i].filter != NULL)
+			return 1;
 		for (j = 0; j < a->pulls[i].nroutes; j++)
 			if (a->pulls[i].routes[j].dest.kind == DEST_PIPE)
 				return 1;
+	}
 	return 0;
 }
 

@@ -57,7 +57,10 @@ void	 account_resolve(struct account_target *at, const struct account *a,
 /* Frees what at holds; at itself is the caller's, and may be zeroed. */
 void	 account_target_free(struct account_target *at);
 
-/* Whether a's routes send messages to a command: 1 or 0. */
+/*
+ * Whether a runs commands (a route's pipe, a pull's filter), which need
+ * the runner: 1 or 0.
+ */
 int	 account_pipes(const struct account *a);
 
 /*

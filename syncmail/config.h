@@ -49,6 +49,13 @@ struct pull {
 	char		*local;		/* the pull's Maildir: absolute, "~/" expanded */
 	struct route	*routes;	/* in config order: the first match decides */
 	size_t		 nroutes;
+	/*
+	 * "filter COMMAND" (run by /bin/sh -c) and "quarantine MAILDIR"
+	 * (absolute, "~/" expanded), SPEC 8; NULL when not given.
+	 */
+	char		*filter;
+	char		*quarantine;
+	int		 filter_line, quarantine_line;
 	int		 line;		/* line of the "pull" keyword */
 };
 
@@ -77,7 +84,8 @@ struct account {
 	uint64_t	 max_messages;	/* per pull per run; 0: no limit */
 	int		 timeout;	/* seconds, default 30 */
 	int		 deadline;	/* seconds, default 3600 */
-	int		 command_timeout; /* seconds a pipe command may run */
+	int		 command_timeout; /* seconds a pipe or filter command
+					    may run per message */
 	int		 log_syslog;	/* log: one line per message to syslog */
 	char		*log_file;	/* log: ...or appended to this file */
 	char		*file;		/* config file name, for messages */

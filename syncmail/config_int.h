@@ -40,6 +40,8 @@ enum keyword {
 	KW_LOG,
 	KW_ROUTE,
 	KW_COMMAND_TIMEOUT,
+	KW_FILTER,
+	KW_QUARANTINE,
 	KW_COUNT
 };
 
@@ -93,6 +95,17 @@ int	 config_route(struct parser *p, char **v, int nv);
  * 0, or -1 with the error set.
  */
 int	 config_pull_dest(struct parser *p, char **v, int nv, char **local);
+
+/*
+ * A "filter COMMAND" or "quarantine MAILDIR" line, for the last pull of
+ * the account being read (syncmail/config_filter.c); config_filter_check
+ * checks a pull's two once the file is read.  0, or -1 with the error
+ * set.  config_filter_free frees what they hold.
+ */
+int	 config_filter(struct parser *p, const char *command);
+int	 config_quarantine(struct parser *p, const char *path);
+int	 config_filter_check(struct parser *p, const struct pull *pl);
+void	 config_filter_free(struct pull *pl);
 
 /* Frees what a pull's routes hold, and the array. */
 void	 config_routes_free(struct pull *);

@@ -676,6 +676,9 @@ run_pipes(struct run *r, struct error *err)
 		r->pipe_next = r->npipeq;
 		return 0;
 	}
+	/* A pull with a filter queues only what its filter has not had. */
+	if (r->job->pull->filter != NULL)
+		return filter_message(r, r->pipeq[r->pipe_next++], err);
 	return pipe_message(r, r->pipeq[r->pipe_next++], err);
 }
 

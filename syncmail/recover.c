@@ -110,8 +110,11 @@ recover_reconcile(struct run *r, struct error *err)
 	char **names = NULL, name[1100];
 	const char *dest;
 	size_t n = 0, i, pos = 0, nstale = 0, nlinks = 0;
+	uint64_t server_size;
 	int ret = -1, delivered, rc, piped;
 
+	if (filter_reconcile(r, err) == -1)
+		return -1;
 	if (rec->entries.count + rec->redeliver.count + rec->warned.count == 0)
 		return 0;
 	if ((names = calloc(rec->entries.count + 1, sizeof(*names))) == NULL)
@@ -148,8 +151,8 @@ recover_reconcile(struct run *r, struct error *err)
 				dest = record_dest(rec, names[i]);
 				piped = dest != NULL &&
 				    strcmp(dest, RECORD_PIPE) == 0;
-				if (record_drop(rec, names[i], err) == -1 ||
-				    (piped && record_redeliver_set(rec,
+				if (record_drop_delivery(rec, names[i],
+				    err) == -1 || (piped && record_redeliver_set(rec,
 				    names[i], err) == -1))
 					goto out;
 				continue;
@@ -189,11 +192,14 @@ recover_reconcile(struct run *r, struct error *err)
 			l->state = MSG_DONE;
 			continue;
 		}
-		if (l->size != e->num) {
+		/* A filtered delivery's "+" line has the filter's size. */
+		server_size = e->num;
+		(void)record_filtered(rec, names[i], &server_size, NULL, 0);
+		if (l->size != server_size) {
 			say_warn(r->account, "%s/new/%s: delivered by an earlier "
 			    "run with %llu bytes, the server's copy now has "
 			    "%llu: left alone", r->remote, name,
-			    (unsigned long long)e->num,
+			    (unsigned long long)server_size,
 			    (unsigned long long)l->size);
 			l->state = MSG_SKIP;
 			r->status = STATUS_PARTIAL;

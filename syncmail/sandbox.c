@@ -265,6 +265,10 @@ sandbox_account(struct sandbox_paths *l, const struct account_target *at,
 	for (i = 0; i < a->npulls; i++) {
 		if (sandbox_maildir(l, a->pulls[i].local, 0, o, err) == -1)
 			return -1;
+		/* The filter's originals are moved there (SPEC 8). */
+		if (a->pulls[i].quarantine != NULL && sandbox_maildir(l,
+		    a->pulls[i].quarantine, 0, o, err) == -1)
+			return -1;
 		for (j = 0; j < a->pulls[i].nroutes; j++) {
 			const struct dest *d = &a->pulls[i].routes[j].dest;
 

@@ -97,11 +97,15 @@ static const struct point {
 #define NPOINTS	(sizeof(points) / sizeof(points[0]))
 
 /*
- * Crash points that tests/e2e/t-62-pipe.sh kills at instead: a route's
- * pipe needs the command runner, which this engine-only test has not.
+ * Crash points that tests/e2e/t-62-pipe.sh (a route's pipe) and
+ * tests/e2e/t-65-filter-crash.sh (a pull's filter and quarantine) kill
+ * at instead: both need the command runner, which this engine-only test
+ * has not.
  */
 static const char *const elsewhere[] = {
-	"pipe-recorded", "pipe-exited", "pipe-done"
+	"pipe-recorded", "pipe-exited", "pipe-done",
+	"filter-recorded", "filter-exited", "quarantine-recorded",
+	"quarantined"
 };
 
 extern char **environ;
