@@ -101,13 +101,13 @@ put_entry(struct record *r, const char *name, uint64_t size,
 static void
 del_entry(struct record *r, const char *name)
 {
-	size_t len = strlen(name);
+	size_t len = strlen(name), i;
 
 	nameset_del(&r->entries, name, len);
 	nameset_del(&r->finals, name, len);
 	nameset_del(&r->dests, name, len);
-	nameset_del(&r->redeliver, name, len);
-	nameset_del(&r->warned, name, len);
+	for (i = 0; i < RECORD_NOTES; i++)
+		nameset_del(&r->notes[i], name, len);
 	nameset_del(&r->filtered, name, len);
 }
 
@@ -139,6 +139,33 @@ format_add(char *line, size_t size, const char *name, uint64_t bytes,
 	    dest != NULL ? dest : "");
 	if (n < 0 || (size_t)n >= size)
 		return -1;
+	return n;
+}
+
+/* Each note's letter, in the order of enum record_note. */
+static const char note_letters[RECORD_NOTES] = { 'r', 'w' };
+
+/* The note a line's letter c stands for, or -1. */
+static int
+note_kind(char c)
+{
+	int i;
+
+	for (i = 0; i < RECORD_NOTES; i++)
+		if (note_letters[i] == c)
+			return i;
+	return -1;
+}
+
+/* How many notes there are, of all kinds, "f" lines included. */
+static size_t
+notes_count(const struct record *r)
+{
+	size_t n = r->filtered.count;
+	int i;
+
+	for (i = 0; i < RECORD_NOTES; i++)
+		n += r->notes[i].count;
 	return n;
 }
 
@@ -218,6 +245,7 @@ parse_line(struct record *r, char *line, int lineno, struct error *err)
 {
 	char *name, *size, *tmp, *final, *dest = NULL, *end;
 	unsigned long long sz;
+	int kind;
 
 	if (line[0] == '#' || line[0] == '\0')
 		return 0;
@@ -226,18 +254,18 @@ parse_line(struct record *r, char *line, int lineno, struct error *err)
 		r->lines++;
 		return 0;
 	}
-	if (line[0] == '-' && line[1] == 'r' && line[2] == '\t' &&
-	    line[3] != '\0') {
-		nameset_del(&r->redeliver, line + 3, strlen(line + 3));
+	if (line[0] == '-' && (kind = note_kind(line[1])) != -1 &&
+	    line[2] == '\t' && line[3] != '\0') {
+		nameset_del(&r->notes[kind], line + 3, strlen(line + 3));
 		r->lines++;
 		return 0;
 	}
 	if (line[0] == 'f' && line[1] == '\t')
 		return parse_filtered(r, line + 2, lineno, err);
-	if ((line[0] == 'r' || line[0] == 'w') && line[1] == '\t' &&
+	if ((kind = note_kind(line[0])) != -1 && line[1] == '\t' &&
 	    line[2] != '\0') {
-		if (nameset_put(line[0] == 'r' ? &r->redeliver : &r->warned,
-		    line + 2, strlen(line + 2), "", 0) == NULL)
+		if (nameset_put(&r->notes[kind], line + 2, strlen(line + 2),
+		    "", 0) == NULL)
 			return error_errno(err, ERR_MAILBOX, "nameset");
 		r->lines++;
 		return 0;
@@ -505,12 +533,12 @@ static int
 drop_locked(struct record *r, const char *name, struct error *err)
 {
 	char line[300];
-	int n;
+	int n, i, noted;
 
-	if (nameset_get(&r->entries, name, strlen(name)) == NULL &&
-	    nameset_get(&r->redeliver, name, strlen(name)) == NULL &&
-	    nameset_get(&r->warned, name, strlen(name)) == NULL &&
-	    nameset_get(&r->filtered, name, strlen(name)) == NULL)
+	noted = nameset_get(&r->filtered, name, strlen(name)) != NULL;
+	for (i = 0; i < RECORD_NOTES; i++)
+		noted |= nameset_get(&r->notes[i], name, strlen(name)) != NULL;
+	if (nameset_get(&r->entries, name, strlen(name)) == NULL && !noted)
 		return 0;
 	n = snprintf(line, sizeof(line), "-\t%s\n", name);
 	if (n < 0 || (size_t)n >= sizeof(line))
@@ -557,7 +585,7 @@ record_final(struct record *r, const char *name)
 	return e != NULL ? e->value : name;
 }
 
-/* Notes name in the set of a one-letter line kind ("r" or "w"). */
+/* Notes name in the set of a note's kind, whose line starts with letter. */
 static int
 note_set(struct record *r, struct nameset *set, char kind, const char *name,
     struct error *err)
@@ -595,64 +623,39 @@ note_get(struct record *r, struct nameset *set, const char *name)
 }
 
 int
-record_redeliver_set(struct record *r, const char *name, struct error *err)
+record_note_set(struct record *r, enum record_note kind, const char *name,
+    struct error *err)
 {
-	return note_set(r, &r->redeliver, 'r', name, err);
+	return note_set(r, &r->notes[kind], note_letters[kind], name, err);
 }
 
 int
-record_redeliver(struct record *r, const char *name)
+record_note(struct record *r, enum record_note kind, const char *name)
 {
-	return note_get(r, &r->redeliver, name);
+	return note_get(r, &r->notes[kind], name);
+}
+
+struct nameset *
+record_notes(struct record *r, enum record_note kind)
+{
+	return &r->notes[kind];
 }
 
 int
-record_warned_set(struct record *r, const char *name, struct error *err)
-{
-	return note_set(r, &r->warned, 'w', name, err);
-}
-
-int
-record_warned(struct record *r, const char *name)
-{
-	return note_get(r, &r->warned, name);
-}
-
-int
-record_sync(struct record *r, struct error *err)
-{
-	int rc;
-
-	pthread_mutex_lock(&r->lock);
-	rc = sync_locked(r, err);
-	pthread_mutex_unlock(&r->lock);
-	return rc;
-}
-
-int
-record_drop(struct record *r, const char *name, struct error *err)
-{
-	int rc;
-
-	pthread_mutex_lock(&r->lock);
-	rc = drop_locked(r, name, err);
-	pthread_mutex_unlock(&r->lock);
-	return rc;
-}
-
-int
-record_redeliver_clear(struct record *r, const char *name, struct error *err)
+record_note_clear(struct record *r, enum record_note kind, const char *name,
+    struct error *err)
 {
 	char line[300];
 	int n, rc = 0;
 
-	n = snprintf(line, sizeof(line), "-r\t%s\n", name);
+	n = snprintf(line, sizeof(line), "-%c\t%s\n", note_letters[kind],
+	    name);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return error_set(err, ERR_MAILBOX, "record line too long");
 	pthread_mutex_lock(&r->lock);
-	if (nameset_get(&r->redeliver, name, strlen(name)) != NULL &&
+	if (nameset_get(&r->notes[kind], name, strlen(name)) != NULL &&
 	    (rc = append(r, line, n, err)) == 0) {
-		nameset_del(&r->redeliver, name, strlen(name));
+		nameset_del(&r->notes[kind], name, strlen(name));
 		r->lines++;
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -723,6 +726,12 @@ record_filtered(struct record *r, const char *name, uint64_t *size,
 	return rc;
 }
 
+struct nameset *
+record_filtered_names(struct record *r)
+{
+	return &r->filtered;
+}
+
 int
 record_drop_delivery(struct record *r, const char *name, struct error *err)
 {
@@ -744,6 +753,28 @@ record_drop_delivery(struct record *r, const char *name, struct error *err)
 		rc = filtered_locked(r, name, size, q, err);
 	pthread_mutex_unlock(&r->lock);
 	free(q);
+	return rc;
+}
+
+int
+record_sync(struct record *r, struct error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	rc = sync_locked(r, err);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+int
+record_drop(struct record *r, const char *name, struct error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	rc = drop_locked(r, name, err);
+	pthread_mutex_unlock(&r->lock);
 	return rc;
 }
 
@@ -778,7 +809,7 @@ compact(struct record *r, struct error *err)
 	struct nameset_entry *e, *f, *d;
 	char tmpname[80], line[RECORD_LINE_MAX];
 	size_t pos = 0;
-	int fd, n;
+	int fd, n, i;
 
 	snprintf(tmpname, sizeof(tmpname), "%s.new", r->name);
 	fd = openat(r->md->fd, tmpname, O_RDWR | O_CREAT | O_TRUNC |
@@ -815,17 +846,16 @@ compact(struct record *r, struct error *err)
 		if (write_all(fd, line, n) == -1)
 			goto fail;
 	}
-	if (compact_notes(fd, &r->redeliver, 'r') == -1 ||
-	    compact_notes(fd, &r->warned, 'w') == -1)
-		goto fail;
+	for (i = 0; i < RECORD_NOTES; i++)
+		if (compact_notes(fd, &r->notes[i], note_letters[i]) == -1)
+			goto fail;
 	if (fsync(fd) == -1 ||
 	    renameat(r->md->fd, tmpname, r->md->fd, r->name) == -1 ||
 	    fsync(r->md->fd) == -1)
 		goto fail;
 	close(r->fd);
 	r->fd = fd;
-	r->lines = r->entries.count + r->redeliver.count + r->warned.count +
-	    r->filtered.count;
+	r->lines = r->entries.count + notes_count(r);
 	return 0;
 fail:
 	error_errno(err, ERR_MAILBOX, "%s/%s: rewriting the record",
@@ -838,7 +868,7 @@ fail:
 int
 record_close(struct record *r, struct error *err)
 {
-	int ret = 0;
+	int ret = 0, i;
 
 	if (r->readonly)
 		r->pendlen = r->lines = 0;
@@ -851,14 +881,12 @@ record_close(struct record *r, struct error *err)
 	 * dropped lines dominate.
 	 */
 	if (ret == 0 && r->fd != -1 && r->md != NULL && r->lines > 0) {
-		if (r->entries.count == 0 && r->redeliver.count == 0 &&
-		    r->warned.count == 0 && r->filtered.count == 0) {
+		if (r->entries.count == 0 && notes_count(r) == 0) {
 			if (ftruncate(r->fd, 0) == -1)
 				ret = error_errno(err, ERR_MAILBOX,
 				    "%s/%s: truncate", r->md->path, r->name);
 		} else if (r->lines > 2 * (r->entries.count +
-		    r->redeliver.count + r->warned.count +
-		    r->filtered.count) + 64)
+		    notes_count(r)) + 64)
 			ret = compact(r, err);
 	}
 	if (r->fd != -1)
@@ -867,8 +895,8 @@ record_close(struct record *r, struct error *err)
 	nameset_free(&r->entries);
 	nameset_free(&r->finals);
 	nameset_free(&r->dests);
-	nameset_free(&r->redeliver);
-	nameset_free(&r->warned);
+	for (i = 0; i < RECORD_NOTES; i++)
+		nameset_free(&r->notes[i]);
 	nameset_free(&r->filtered);
 	free(r->pending);
 	free(r->source);

@@ -44,6 +44,20 @@
 #define RECORD_DISCARD	"discard"
 /* A route's pipe: its tmp file gone means the command took it whole. */
 #define RECORD_PIPE	"pipe"
+/*
+ * The notes a record keeps of a message beside its "+" line, each a line
+ * "L\tNAME" of its own letter, all forgotten with the name's "-" line,
+ * one alone with a "-L\tNAME" line.
+ */
+enum record_note {
+	NOTE_REDELIVER,	/* "r": given to a command whose outcome is not
+			   known (a run died while it ran, or it was killed
+			   at its timeout): the next attempt says so */
+	NOTE_WARNED,	/* "w": its warning (over max-size) was given, so
+			   that it is not repeated each run */
+	RECORD_NOTES
+};
+
 /* A "+" line: a name, a final name, a size, a tmp name and a path. */
 #define RECORD_LINE_MAX	(2 * 256 + 24 + 64 + 4096 + 16)
 
@@ -57,8 +71,7 @@ struct record {
 	struct nameset	 entries;	/* key NAME, value TMPNAME, num SIZE */
 	struct nameset	 finals;	/* key NAME, value FINAL, when given */
 	struct nameset	 dests;		/* key NAME, value DEST, when given */
-	struct nameset	 redeliver;	/* key NAME: an attempt's outcome unknown */
-	struct nameset	 warned;	/* key NAME: its warning given once */
+	struct nameset	 notes[RECORD_NOTES]; /* key NAME, per enum record_note */
 	struct nameset	 filtered;	/* key NAME, num its size on the
 					   server, value "" or the quarantine's
 					   "TMP\tFINAL\tMAILDIR" ("f" lines) */
@@ -106,30 +119,27 @@ const char *record_dest(struct record *, const char *name);
 const char *record_final(struct record *, const char *name);
 
 /*
- * Notes that name was given to a command whose outcome is not known
- * ("r" line); durable after record_sync, forgotten with record_drop.
+ * Notes name with a note of kind ("L\tNAME" line), forgotten with
+ * record_drop.  Written with the next record_sync, or at close without
+ * a flush: a note that must survive a power cut is followed by a sync.
+ * 0, or -1 with err set.
  */
-int	 record_redeliver_set(struct record *, const char *name,
-	    struct error *err);
+int	 record_note_set(struct record *, enum record_note kind,
+	    const char *name, struct error *err);
 
-/* Whether record_redeliver_set noted name: 1 or 0. */
-int	 record_redeliver(struct record *, const char *name);
+/* Whether name has a note of kind: 1 or 0. */
+int	 record_note(struct record *, enum record_note kind, const char *name);
 
-/*
- * Notes that name's warning was given ("w" line, written with the next
- * sync or at close; a lost one only repeats the warning), and whether it
- * was: 1 or 0.  Forgotten with record_drop.
- */
-int	 record_warned_set(struct record *, const char *name,
-	    struct error *err);
-int	 record_warned(struct record *, const char *name);
+/* The names with a note of kind (to walk with nameset_next). */
+struct nameset *record_notes(struct record *, enum record_note kind);
 
 /*
- * Forgets the "r" note of name alone ("-r" line), once a command's
- * outcome is known again; written with the next sync.  0 or -1 with err.
+ * Forgets the note of kind of name alone ("-L\tNAME" line: a command's
+ * outcome known again), written with the next sync.  A name without
+ * that note writes nothing.  0, or -1 with err set.
  */
-int	 record_redeliver_clear(struct record *, const char *name,
-	    struct error *err);
+int	 record_note_clear(struct record *, enum record_note kind,
+	    const char *name, struct error *err);
 
 /*
  * Notes that name went through its pull's filter ("f" line): size is
@@ -146,10 +156,14 @@ int	 record_filtered_set(struct record *, const char *name, uint64_t size,
 /*
  * What record_filtered_set noted of name: 0 nothing, 1 filtered (its
  * server size in *size), 2 filtered with its original sent to the
- * quarantine from tmp/TMP, copied into tmp (tmpsize bytes, at least 64).
+ * quarantine from tmp/TMP, copied into tmp (tmpsize bytes, at least
+ * TMPPOOL_NAME; tmp may be NULL with tmpsize 0).
  */
 int	 record_filtered(struct record *, const char *name, uint64_t *size,
 	    char *tmp, size_t tmpsize);
+
+/* The names with an "f" line (to walk with nameset_next). */
+struct nameset *record_filtered_names(struct record *);
 
 /* Writes what is pending and flushes it to disk.  0 or -1 with err. */
 int	 record_sync(struct record *, struct error *err);

@@ -438,8 +438,8 @@ filter_message(struct run *r, size_t mi, struct error *err)
 	}
 	tmppool_name(&r->pool, f.outseq, f.out);
 	f.have_out = 1;
-	had_r = record_redeliver(rec, m->name);
-	if (!had_r && (record_redeliver_set(rec, m->name, err) == -1 ||
+	had_r = record_note(rec, NOTE_REDELIVER, m->name);
+	if (!had_r && (record_note_set(rec, NOTE_REDELIVER, m->name, err) == -1 ||
 	    record_sync(rec, err) == -1))
 		goto out;
 	fault_point("filter-recorded");
@@ -448,13 +448,13 @@ filter_message(struct run *r, size_t mi, struct error *err)
 	fault_point("filter-exited");
 	if (res.outcome == COMMAND_NOT_STARTED) {
 		r->status = status_worst(r->status, STATUS_PARTIAL);
-		rc = !had_r ? record_redeliver_clear(rec, m->name, err) : 0;
+		rc = !had_r ? record_note_clear(rec, NOTE_REDELIVER, m->name, err) : 0;
 		goto out;
 	}
 	/* Stopped by us: what it did is not known. */
 	if (!had_r && res.outcome != COMMAND_TIMEOUT &&
 	    res.outcome != COMMAND_OUTPUT_LIMIT &&
-	    record_redeliver_clear(rec, m->name, err) == -1)
+	    record_note_clear(rec, NOTE_REDELIVER, m->name, err) == -1)
 		goto out;
 	if (res.outcome == COMMAND_OK && res.out_bytes > 0 &&
 	    (fstat(fd_out, &st) == -1 || (uint64_t)st.st_size !=
@@ -511,11 +511,12 @@ filter_reconcile(struct run *r, struct error *err)
 	uint64_t size;
 	int rc = -1;
 
-	if (rec->filtered.count == 0)
+	if (record_filtered_names(rec)->count == 0)
 		return 0;
-	if ((names = calloc(rec->filtered.count, sizeof(*names))) == NULL)
+	if ((names = calloc(record_filtered_names(rec)->count,
+	    sizeof(*names))) == NULL)
 		return error_errno(err, ERR_MAILBOX, "calloc");
-	while ((e = nameset_next(&rec->filtered, &pos)) != NULL)
+	while ((e = nameset_next(record_filtered_names(rec), &pos)) != NULL)
 		if ((names[n++] = strdup(e->key)) == NULL) {
 			error_errno(err, ERR_MAILBOX, "strdup");
 			goto out;

@@ -115,7 +115,8 @@ recover_reconcile(struct run *r, struct error *err)
 
 	if (filter_reconcile(r, err) == -1)
 		return -1;
-	if (rec->entries.count + rec->redeliver.count + rec->warned.count == 0)
+	if (rec->entries.count + record_notes(rec, NOTE_REDELIVER)->count +
+	    record_notes(rec, NOTE_WARNED)->count == 0)
 		return 0;
 	if ((names = calloc(rec->entries.count + 1, sizeof(*names))) == NULL)
 		return error_errno(err, ERR_MAILBOX, "calloc");
@@ -152,8 +153,8 @@ recover_reconcile(struct run *r, struct error *err)
 				piped = dest != NULL &&
 				    strcmp(dest, RECORD_PIPE) == 0;
 				if (record_drop_delivery(rec, names[i],
-				    err) == -1 || (piped && record_redeliver_set(rec,
-				    names[i], err) == -1))
+				    err) == -1 || (piped && record_note_set(rec,
+				    NOTE_REDELIVER, names[i], err) == -1))
 					goto out;
 				continue;
 			}
@@ -212,8 +213,8 @@ recover_reconcile(struct run *r, struct error *err)
 	 * listing whole) is of no more use.
 	 */
 	if (!job->dryrun && !r->truncated &&
-	    (forget_notes(r, &rec->redeliver, err) == -1 ||
-	    forget_notes(r, &rec->warned, err) == -1))
+	    (forget_notes(r, record_notes(rec, NOTE_REDELIVER), err) == -1 ||
+	    forget_notes(r, record_notes(rec, NOTE_WARNED), err) == -1))
 		goto out;
 	/* Their tmp files are now stale partials, which the cleanup removes. */
 	if (nstale > 0 && !job->dryrun && record_sync(rec, err) == -1)
