@@ -47,11 +47,13 @@ OBJS =		syncmail/main.o \
 		syncmail/preview.o \
 		syncmail/pipe.o \
 		syncmail/save.o \
+		syncmail/filter.o \
 		maildir/committer.o \
 		util/fault.o \
 		syncmail/config.o \
 		syncmail/config_check.o \
 		syncmail/config_route.o \
+		syncmail/config_filter.o \
 		util/error.o \
 		util/readfile.o \
 		syncmail/say.o \
@@ -150,7 +152,8 @@ $(OBJS): $(HDRS)
 
 
 tests/unit/test_config: tests/unit/test_config.o syncmail/config.o \
-	    syncmail/config_check.o syncmail/config_route.o sftp/sshconfig.o \
+	    syncmail/config_check.o syncmail/config_route.o \
+	    syncmail/config_filter.o sftp/sshconfig.o \
 	    sftp/sshkw.o util/match.o util/lex.o \
 	    util/error.o util/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -240,6 +243,7 @@ FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_NAMES =	config proto hostkey sshconfig pull header
 FUZZ_config =	syncmail/config.c syncmail/config_check.c syncmail/config_route.c \
+		syncmail/config_filter.c \
 		util/lex.c util/error.c \
 		util/readfile.c
 FUZZ_proto =	sftp/proto.c
@@ -269,7 +273,8 @@ tests/fuzz/fuzz_header: tests/fuzz/fuzz_header.c $(FUZZ_header) $(HDRS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
 		syncmail/config.asan.o syncmail/config_check.asan.o \
-		syncmail/config_route.asan.o util/lex.asan.o \
+		syncmail/config_route.asan.o syncmail/config_filter.asan.o \
+		util/lex.asan.o \
 		util/error.asan.o util/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \

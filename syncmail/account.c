@@ -116,6 +116,17 @@ account_dests(const struct account *a, enum dest_kind kind)
 	return 0;
 }
 
+int
+account_pipes(const struct account *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->npulls; i++)
+		if (a->pulls[i].filter != NULL)
+			return 1;
+	return account_dests(a, DEST_PIPE);
+}
+
 void
 account_target_free(struct account_target *at)
 {

@@ -61,6 +61,12 @@ void	 account_target_free(struct account_target *at);
 int	 account_dests(const struct account *a, enum dest_kind kind);
 
 /*
+ * Whether a runs commands (a pipe, a pull's filter), which need the
+ * runner: 1 or 0.
+ */
+int	 account_pipes(const struct account *a);
+
+/*
  * Runs the account of at, resolved by account_resolve, and reports its
  * problems on stderr.  Returns its exit status: STATUS_OK,
  * STATUS_PARTIAL, STATUS_TEMPFAIL, STATUS_NOHOST, STATUS_NOPERM,

@@ -70,16 +70,18 @@ static const struct {
 	[KW_ROUTE] =		{ "route",		3, 1, 4 },
 	[KW_COMMAND_TIMEOUT] =	{ "command-timeout",	1, 0 },
 	[KW_ATTACHMENT_TYPES] =	{ "attachment-types",	1, 1, 6 },
+	/* once per pull: config_filter.c checks that */
+	[KW_FILTER] =		{ "filter",		1, 1 },
+	[KW_QUARANTINE] =	{ "quarantine",		1, 1 },
 };
 
 /*
  * Keywords of SPEC 3 that this version does not implement yet: named as
  * such, so that nobody mistakes them for a typo, and never accepted and
- * ignored (a filter that silently does not run would deliver what it
- * was meant to stop).
+ * ignored (a setting that silently does nothing would do what the
+ * user meant to stop).
  */
 static const char *const keywords_later[] = {
-	"filter", "quarantine",
 	"watch-interval", "server-notify", NULL
 };
 
@@ -146,6 +148,7 @@ config_account_clear(struct account *a)
 		free(a->pulls[i].local);
 		config_dest_free(&a->pulls[i].dest);
 		config_routes_free(&a->pulls[i]);
+		config_filter_free(&a->pulls[i]);
 	}
 	free(a->pulls);
 	free(a->file);
@@ -461,7 +464,8 @@ config_keyword(struct parser *p, enum keyword kw, char **v, int nv)
 	if (kw == KW_ACCOUNT)
 		return config_account_new(p, v[0]);
 	if (p->cfg.naccounts == 0) {
-		if (kw == KW_PULL || kw == KW_ROUTE)
+		if (kw == KW_PULL || kw == KW_ROUTE || kw == KW_FILTER ||
+		    kw == KW_QUARANTINE)
 			return config_error(p, "\"%s\" must follow an "
 			    "\"account\" line", keywords[kw].name);
 		a = &p->defaults;
@@ -535,6 +539,10 @@ config_keyword(struct parser *p, enum keyword kw, char **v, int nv)
 		return config_pull(p, a, v, nv);
 	case KW_ROUTE:
 		return config_route(p, v, nv);
+	case KW_FILTER:
+		return config_filter(p, v[0]);
+	case KW_QUARANTINE:
+		return config_quarantine(p, v[0]);
 	case KW_KEEP:
 		if (strcmp(v[0], "yes") == 0)
 			a->keep = 1;

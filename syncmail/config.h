@@ -65,6 +65,13 @@ struct pull {
 	struct dest	 dest;		/* what the config says of DEST */
 	struct route	*routes;	/* in config order: the first match decides */
 	size_t		 nroutes;
+	/*
+	 * "filter COMMAND" (run by /bin/sh -c) and "quarantine MAILDIR"
+	 * (absolute, "~/" expanded), SPEC 8; NULL when not given.
+	 */
+	char		*filter;
+	char		*quarantine;
+	int		 filter_line, quarantine_line;
 	int		 line;		/* line of the "pull" keyword */
 };
 
@@ -93,7 +100,8 @@ struct account {
 	uint64_t	 max_messages;	/* per pull per run; 0: no limit */
 	int		 timeout;	/* seconds, default 30 */
 	int		 deadline;	/* seconds, default 3600 */
-	int		 command_timeout; /* seconds a pipe command may run */
+	int		 command_timeout; /* seconds a pipe or filter command
+					    may run per message */
 	/*
 	 * attachment-types: the patterns an attachment's "type/subtype"
 	 * must match one of (util/match.h), lower case, NULL-terminated;

@@ -273,16 +273,21 @@ out:
 int
 config_check(struct parser *p)
 {
-	size_t i;
+	size_t i, j;
 
 	if (p->cfg.naccounts == 0)
 		return error_set(p->err, ERR_CONFIG, "%s: no account",
 		    p->name);
 	if (config_check_names(p) == -1)
 		return -1;
-	for (i = 0; i < p->cfg.naccounts; i++)
+	for (i = 0; i < p->cfg.naccounts; i++) {
 		if (config_check_inherit(p, &p->cfg.accounts[i],
 		    p->set[i]) == -1)
 			return -1;
+		for (j = 0; j < p->cfg.accounts[i].npulls; j++)
+			if (config_filter_check(p,
+			    &p->cfg.accounts[i].pulls[j]) == -1)
+				return -1;
+	}
 	return config_check_mailboxes(p);
 }

@@ -41,6 +41,8 @@ enum keyword {
 	KW_ROUTE,
 	KW_COMMAND_TIMEOUT,
 	KW_ATTACHMENT_TYPES,
+	KW_FILTER,
+	KW_QUARANTINE,
 	KW_COUNT
 };
 
@@ -102,6 +104,17 @@ void	 config_dest_free(struct dest *d);
 /* Adds pattern, checked and in lower case, to a's attachment-types. */
 int	 config_attachment_type(struct parser *p, struct account *a,
 	    const char *pattern);
+
+/*
+ * A "filter COMMAND" or "quarantine MAILDIR" line, for the last pull of
+ * the account being read (syncmail/config_filter.c); config_filter_check
+ * checks a pull's two once the file is read.  0, or -1 with the error
+ * set.  config_filter_free frees what they hold.
+ */
+int	 config_filter(struct parser *p, const char *command);
+int	 config_quarantine(struct parser *p, const char *path);
+int	 config_filter_check(struct parser *p, const struct pull *pl);
+void	 config_filter_free(struct pull *pl);
 
 /* Frees what a pull's routes hold, and the array. */
 void	 config_routes_free(struct pull *);

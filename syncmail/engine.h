@@ -15,6 +15,8 @@
  *   pipe.c	a pipe: a message given to a command, exactly once
  *   save.c	attachments: a message's attachments saved in a directory,
  *		exactly once, then the message delivered or dropped
+ *   filter.c	a message through its pull's filter before it is routed,
+ *		its original to the quarantine, exactly once
  *   preview.c	the dry run's routing, from header sections read into memory
  *   batch.c	hands downloaded messages to the commit thread (maildir/committer.c)
  *		and takes its results
@@ -154,6 +156,8 @@ struct message {
 	uint8_t		 handle_open;
 	uint8_t		 eof_seen;	/* the server said the file ends at size */
 	uint8_t		 proof;		/* enum message_proof */
+	uint8_t		 filtered;	/* filter.c has set its dest (and its
+					   file may be the filter's output) */
 };
 
 struct run {
@@ -238,6 +242,11 @@ int	 fetch_close_handle(struct run *, size_t mi, struct error *err);
 int	 fetch_prove(struct run *, int unlisted, struct error *err);
 int	 fetch_transfer(struct run *, struct error *err);
 void	 fetch_report_removes(struct run *);
+/*
+ * Message mi is done locally (delivered, piped, saved): with keep it
+ * stays on the server, else its REMOVE is sent.  0, or -1 with err set.
+ */
+int	 fetch_delivered(struct run *, size_t mi, struct error *err);
 
 /* route.c: see each function. */
 int	 route_start(struct run *, struct error *err);
@@ -269,6 +278,25 @@ void	 route_stop(struct run *);
 
 /* pipe.c: gives message mi to its command, exactly once. */
 int	 pipe_message(struct run *, size_t mi, struct error *err);
+/*
+ * What pipe.c and filter.c share: m's command environment (PIPE_ENV
+ * buffers of PIPE_ENV_SIZE bytes, pointed to by env; returns how many),
+ * the first lines of a command's stderr made printable, and the wait for
+ * the runner's answer that a second signal ends (-1 with err).
+ */
+#define PIPE_ENV	15	/* SPEC 8's 6 variables, a route's 9 groups */
+#define PIPE_ENV_SIZE	8192	/* one variable, at most */
+size_t	 pipe_env(struct run *, struct message *m, int redelivery,
+	    char (*buf)[PIPE_ENV_SIZE], const char **env);
+void	 pipe_stderr_lines(const struct command_result *res, char *buf,
+	    size_t size);
+int	 pipe_wait_runner(struct run *, struct error *err);
+
+/* filter.c: see each function. */
+int	 filter_wanted(const struct run *, const struct message *m);
+int	 filter_message(struct run *, size_t mi, struct error *err);
+int	 filter_reconcile(struct run *, struct error *err);
+const char *filter_dry_note(const struct run *);
 
 /* save.c: see each function. */
 /*

@@ -661,12 +661,25 @@ cmp_index(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+int
+fetch_delivered(struct run *r, size_t mi, struct error *err)
+{
+	struct message *m = &r->msgs[mi];
+
+	if (r->job->acct->keep) {
+		m->state = MSG_DONE;
+		return 0;
+	}
+	m->state = MSG_REMOVE;
+	r->removes_sent = 1;
+	return fetch_send(r, SSH_FXP_REMOVE, mi, 0, 0, err);
+}
+
 /*
- * Gives the next queued message to its command or saves its attachments,
- * the queue sorted into listing order first.  After the first signal
- * nothing new starts: the messages not given stay on the server (their
- * files go with the pull).
- * 0, or -1 with err set.
+ * Gives the next queued message to its filter or its command, or saves
+ * its attachments, the queue sorted into listing order first.  After the
+ * first signal nothing new starts: the messages not given stay on the
+ * server (their files go with the pull).  0, or -1 with err set.
  */
 static int
 run_pipes(struct run *r, struct error *err)
@@ -680,6 +693,9 @@ run_pipes(struct run *r, struct error *err)
 		return 0;
 	}
 	mi = r->pipeq[r->pipe_next++];
+	/* first through the pull's filter, which sends it on itself */
+	if (filter_wanted(r, &r->msgs[mi]))
+		return filter_message(r, mi, err);
 	if (r->msgs[mi].dest == TO_SAVE)
 		return save_message(r, mi, err);
 	return pipe_message(r, mi, err);

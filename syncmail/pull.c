@@ -134,15 +134,16 @@ dry_run(struct run *r)
 			ndelete++;
 		} else if (m->state == MSG_WAIT && m->dest == TO_DISCARD) {
 			say_out(r->account, "would discard %s/new/%s (%llu "
-			    "bytes): not delivered, %s", r->remote, name,
+			    "bytes): not delivered, %s%s", r->remote, name,
 			    (unsigned long long)m->size, r->job->acct->keep ?
 			    "left on the server (keep)" :
-			    "deleted on the server");
+			    "deleted on the server", filter_dry_note(r));
 			ndelete++;
 		} else if (m->state == MSG_WAIT && m->dest == TO_PIPE) {
 			say_out(r->account, "would pipe %s/new/%s (%llu bytes) "
-			    "to \"%s\" (not run by -n)", r->remote, name,
-			    (unsigned long long)m->size, route_dest_name(r, m));
+			    "to \"%s\" (not run by -n)%s", r->remote, name,
+			    (unsigned long long)m->size, route_dest_name(r, m),
+			    filter_dry_note(r));
 			nmove++;
 			bytes += m->size;
 		} else if (m->state == MSG_WAIT && m->dest == TO_SAVE) {
@@ -159,8 +160,9 @@ dry_run(struct run *r)
 			bytes += m->size;
 		} else if (m->state == MSG_WAIT) {
 			say_out(r->account, "would %s %s/new/%s (%llu bytes) "
-			    "to %s/new", verb, r->remote, name,
-			    (unsigned long long)m->size, route_dest_name(r, m));
+			    "to %s/new%s", verb, r->remote, name,
+			    (unsigned long long)m->size, route_dest_name(r, m),
+			    filter_dry_note(r));
 			nmove++;
 			bytes += m->size;
 		} else if (m->state == MSG_DONE)

@@ -141,7 +141,8 @@ recover_stale(struct run *r, const char *name, const char *tmp,
 		}
 	}
 	piped = dest != NULL && strcmp(dest, RECORD_PIPE) == 0;
-	if (record_drop(rec, name, err) == -1 ||
+	/* the filter's "f" line stays: see record_drop_delivery */
+	if (record_drop_delivery(rec, name, err) == -1 ||
 	    (piped && record_note_set(rec, NOTE_REDELIVER, name, err) == -1))
 		return -1;
 	return STALE_DROPPED;
@@ -162,8 +163,11 @@ recover_reconcile(struct run *r, struct error *err)
 	struct stat st;
 	char **names = NULL, name[1100];
 	size_t n = 0, i, pos = 0, nstale = 0, nlinks = 0;
+	uint64_t server_size;
 	int ret = -1, delivered, rc;
 
+	if (filter_reconcile(r, err) == -1)
+		return -1;
 	if (rec->entries.count + record_notes(rec, NOTE_REDELIVER)->count +
 	    record_notes(rec, NOTE_WARNED)->count +
 	    record_notes(rec, NOTE_SAVED)->count == 0)
@@ -234,11 +238,14 @@ recover_reconcile(struct run *r, struct error *err)
 			l->state = MSG_DONE;
 			continue;
 		}
-		if (l->size != e->num) {
+		/* A filtered delivery's "+" line has the filter's size. */
+		server_size = e->num;
+		(void)record_filtered(rec, names[i], &server_size, NULL, 0);
+		if (l->size != server_size) {
 			say_warn(r->account, "%s/new/%s: delivered by an earlier "
 			    "run with %llu bytes, the server's copy now has "
 			    "%llu: left alone", r->remote, name,
-			    (unsigned long long)e->num,
+			    (unsigned long long)server_size,
 			    (unsigned long long)l->size);
 			l->state = MSG_SKIP;
 			r->status = STATUS_PARTIAL;

@@ -287,6 +287,10 @@ sandbox_account(struct sandbox_paths *l, const struct account_target *at,
 		if (sandbox_maildir(l, a->pulls[i].local, 0, 1, o, err) == -1 ||
 		    sandbox_dest(l, &a->pulls[i].dest, o, err) == -1)
 			return -1;
+		/* The filter's originals are moved there (SPEC 8). */
+		if (a->pulls[i].quarantine != NULL && sandbox_maildir(l,
+		    a->pulls[i].quarantine, 0, 1, o, err) == -1)
+			return -1;
 		for (j = 0; j < a->pulls[i].nroutes; j++)
 			if (sandbox_dest(l, &a->pulls[i].routes[j].dest, o,
 			    err) == -1)

@@ -400,18 +400,8 @@ save_message(struct run *r, size_t mi, struct error *err)
 	m->state = MSG_FAIL;
 	if ((names = calloc(1, 4096)) == NULL)
 		return error_errno(err, ERR_MAILBOX, "calloc");
-	if ((fd = openat(r->job->md->tmpfd, tmp, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
-		error_errno(err, ERR_MAILBOX, "%s/tmp/%s", r->job->md->path,
-		    tmp);
-		goto out;
-	}
-	if (fsync(fd) == -1) {
-		error_errno(err, ERR_MAILBOX, "%s/tmp/%s: fsync",
-		    r->job->md->path, tmp);
-		goto out;
-	}
-	if (maildir_sync(r->job->md, r->job->md->tmpfd, "tmp", err) == -1)
+	/* The file and its name on disk before the record names it. */
+	if ((fd = deliver_open_durable(r->job->md, tmp, err)) == -1)
 		goto out;
 	have_sha = r->job->log != NULL && mlog_active(r->job->log) &&
 	    deliver_sha256(r->job->md, tmp, sha) == 0;
@@ -486,14 +476,8 @@ save_message(struct run *r, size_t mi, struct error *err)
 	fault_point("save-done");
 	save_report(r, m, sd->dir, to, final, names, have_sha ? sha : NULL);
 removal:
-	if (a->keep)
-		m->state = MSG_DONE;
-	else {
-		if (fetch_send(r, SSH_FXP_REMOVE, mi, 0, 0, err) == -1)
-			goto out;
-		r->removes_sent = 1;
-		m->state = MSG_REMOVE;
-	}
+	if (fetch_delivered(r, mi, err) == -1)
+		goto out;
 	rc = 0;
 	goto out;
 alone:

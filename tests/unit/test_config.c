@@ -1201,8 +1201,52 @@ test_routes(void)
 	    "\"image/*\")");
 	FAILS("account a\nhost h\npull M maildir /m /n\n",
 	    "t.conf:3: \"pull\": \"maildir\" takes one path");
-	FAILS(ACC "filter \"sanitize\"\n", "t.conf:4: \"filter\" is not "
-	    "supported by this version of syncmail");
+}
+
+/* A pull's filter and quarantine (SPEC 8): one of each per pull. */
+static void
+test_filters(void)
+{
+	struct config cfg;
+	struct error err;
+	const struct pull *pl;
+
+	CHECK(parse(ACC "filter \"sanitize --strip\"\n"
+	    "quarantine ~/Mail/q\nroute X y /r\npull N /n\n", &cfg, &err) == 0);
+	pl = &cfg.accounts[0].pulls[0];
+	CHECK(pl->filter != NULL && strcmp(pl->filter, "sanitize --strip") == 0);
+	CHECK(pl->quarantine != NULL &&
+	    strcmp(pl->quarantine, "/home/alice/Mail/q") == 0);
+	CHECK(pl->nroutes == 1);
+	pl = &cfg.accounts[0].pulls[1];
+	CHECK(pl->filter == NULL && pl->quarantine == NULL);
+	config_free(&cfg);
+	/* a filter without a quarantine is fine: the originals go */
+	CHECK(parse(ACC "filter cat\n", &cfg, &err) == 0);
+	config_free(&cfg);
+	FAILS(ACC "filter a\nfilter b\n", "t.conf:5: \"filter\" given twice "
+	    "for the pull at line 3 (first at line 4)");
+	FAILS(ACC "quarantine /a\nfilter f\nquarantine /b\n", "t.conf:6: "
+	    "\"quarantine\" given twice for the pull at line 3 (first at "
+	    "line 4)");
+	FAILS(ACC "quarantine /q\n", "t.conf:4: \"quarantine\" without a "
+	    "\"filter\" for the pull at line 3: nothing would go there");
+	FAILS(ACC "filter f\nquarantine discard\n", "t.conf:5: \"quarantine\" "
+	    "takes a Maildir, not \"discard\": the originals are kept, never "
+	    "dropped");
+	FAILS(ACC "filter f\nquarantine relative\n", "t.conf:5: "
+	    "\"quarantine\": \"relative\" is not an absolute path");
+	FAILS("account a\nhost h\nfilter f\npull M /m\n", "t.conf:3: "
+	    "\"filter\" must follow a \"pull\" line of its account: it "
+	    "belongs to that pull");
+	FAILS("filter f\naccount a\nhost h\npull M /m\n", "t.conf:1: "
+	    "\"filter\" must follow an \"account\" line");
+	FAILS(ACC "filter a b\n", "t.conf:4: \"filter\" takes one value, "
+	    "not 2 (a value with spaces goes in double quotes)");
+	/* two accounts: each pull has its own */
+	CHECK(parse(ACC "filter a\naccount b\nhost h\npull N /x\nfilter b\n",
+	    &cfg, &err) == 0);
+	config_free(&cfg);
 }
 
 int
@@ -1217,6 +1261,7 @@ main(int argc, char *argv[])
 	test_errors();
 	test_mailboxes();
 	test_routes();
+	test_filters();
 	test_hostile();
 	test_random();
 	test_load();

@@ -97,12 +97,16 @@ static const struct point {
 #define NPOINTS	(sizeof(points) / sizeof(points[0]))
 
 /*
- * Crash points that the end-to-end tests kill at instead: a pipe needs
- * the command runner, which this engine-only test has not
- * (tests/e2e/t-62-pipe.sh); attachments are tests/e2e/t-63's.
+ * Crash points that the end-to-end tests kill at instead, all needing
+ * the command runner or the attachments' child, which this engine-only
+ * test has not: a pipe's (tests/e2e/t-62-pipe.sh), a pull's filter and
+ * quarantine's (tests/e2e/t-65-filter-crash.sh), attachments'
+ * (tests/e2e/t-63-attachments.sh).
  */
 static const char *const elsewhere[] = {
 	"pipe-recorded", "pipe-exited", "pipe-done",
+	"filter-recorded", "filter-exited", "quarantine-recorded",
+	"quarantined",
 	"save-recorded", "save-extracted", "save-placed", "save-dir-synced",
 	"save-done"
 };
