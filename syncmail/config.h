@@ -78,6 +78,7 @@ struct account {
 	int		 timeout;	/* seconds, default 30 */
 	int		 deadline;	/* seconds, default 3600 */
 	int		 command_timeout; /* seconds a pipe command may run */
+	int		 watch_interval; /* -w: seconds between looks, default 10 */
 	int		 log_syslog;	/* log: one line per message to syslog */
 	char		*log_file;	/* log: ...or appended to this file */
 	char		*file;		/* config file name, for messages */
