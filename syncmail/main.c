@@ -27,6 +27,7 @@
 #include "syncmail/sandbox.h"
 #include "syncmail/say.h"
 #include "syncmail/status.h"
+#include "syncmail/watch.h"
 #include "util/fault.h"
 #include "util/note.h"
 #include "util/prompt.h"
@@ -64,7 +65,7 @@ on_signal(int sig, siginfo_t *si, void *ctx)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: syncmail [-hnqvV] [-c file] [-j jobs] "
+	fprintf(f, "usage: syncmail [-hnqvVw] [-c file] [-j jobs] "
 	    "[account ...]\n");
 }
 
@@ -82,6 +83,8 @@ help(void)
 	    "  -v       one line per message; -vv protocol detail\n"
 	    "  -V       versions of syncmail, libssh2 and OpenSSL "
 	    "(--version)\n"
+	    "  -w       watch: after the first run, move new mail as it "
+	    "arrives\n"
 	    "  account  only these accounts\n"
 	    "See syncmail(1) and syncmail.conf(5).\n");
 }
@@ -152,6 +155,13 @@ setup_signals(void)
 	sigaction(SIGXFSZ, &sa, NULL);
 }
 
+/* One account's run, or with -w its first run and its watch. */
+static int
+run_account(const struct account_target *at, const struct run_options *o)
+{
+	return o->watch ? watch_account(at, o) : account_run(at, o);
+}
+
 /* Frees the selected accounts' targets and the array; NULL is fine. */
 static void
 selected_free(struct account_target *sel, size_t nsel)
@@ -180,7 +190,7 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 
 	if (jobs <= 1 || nsel <= 1) {
 		for (i = 0; i < nsel && !stop_requested; i++)
-			status = status_worst(status, account_run(&sel[i], o));
+			status = status_worst(status, run_account(&sel[i], o));
 		return status;
 	}
 	if ((pids = calloc(nsel, sizeof(*pids))) == NULL) {
@@ -207,7 +217,7 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 				for (i = 0; i < nsel; i++)
 					if (i != next)
 						runner_detach(&sel[i].runner);
-				rc = account_run(&sel[next], o);
+				rc = run_account(&sel[next], o);
 
 				fflush(NULL);
 				_exit(rc);
@@ -227,6 +237,10 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 				for (i = 0; i < next; i++)
 					if (pids[i] > 0)
 						kill(pids[i], stop_signal);
+			if (o->watch && watch_woken())
+				for (i = 0; i < next; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGUSR1);
 			continue;
 		}
 		for (i = 0; i < next; i++)
@@ -279,7 +293,7 @@ main(int argc, char *argv[])
 		version();
 		return STATUS_OK;
 	}
-	while ((ch = getopt(argc, argv, "c:hj:nqvV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:hj:nqvVw")) != -1) {
 		switch (ch) {
 		case 'c':
 			cfgpath = optarg;
@@ -309,6 +323,9 @@ main(int argc, char *argv[])
 		case 'V':
 			version();
 			return STATUS_OK;
+		case 'w':
+			o.watch = 1;
+			break;
 		default:
 			usage(stderr);
 			return STATUS_USAGE;
@@ -316,6 +333,12 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (o.watch && o.dryrun) {
+		fprintf(stderr, "syncmail: -n and -w together: a dry run "
+		    "watches nothing\n");
+		usage(stderr);
+		return STATUS_USAGE;
+	}
 	note_set_sink(say_note);
 	if (say_quiet)
 		say_verbose = 0;
@@ -369,6 +392,9 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return STATUS_TEMPFAIL;
 	}
+	/* Watched accounts are watched at the same time (SPEC 9). */
+	if (o.watch)
+		jobs = nsel > 0 ? (int)nsel : 1;
 	/*
 	 * Each account's ssh config is read here, once, before the sandbox
 	 * closes: the sandbox allows what the targets name, and each account
@@ -434,6 +460,8 @@ main(int argc, char *argv[])
 	 * lets the accounts finish what is in flight.
 	 */
 	setup_signals();
+	if (o.watch)
+		watch_signals();
 	/* Before -j forks: the accounts' processes would each say it. */
 	for (i = 0; i < nsel && !o.dryrun; i++)
 		if (sel[i].acct->log_syslog) {
