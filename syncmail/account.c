@@ -185,6 +185,13 @@ account_disconnect(struct account_live *al)
 	al->connected = 0;
 }
 
+void
+account_drop(struct account_live *al)
+{
+	session_shutdown(&al->s);
+	account_disconnect(al);
+}
+
 int
 account_pull(struct account_live *al, size_t i, struct pull_stats *st,
     struct error *err)

@@ -104,6 +104,13 @@ int	 account_connect(struct account_live *, int seconds, struct error *err);
 void	 account_disconnect(struct account_live *);
 
 /*
+ * The same for a connection that failed or is likely dead: ended at
+ * once (session_shutdown), so that nothing waits for it or stays
+ * allocated.
+ */
+void	 account_drop(struct account_live *);
+
+/*
  * Runs the account's pull number i over its connection, adding to st.
  * Returns pull_run's status, or -1 with err set (ERR_MAILBOX: only this
  * pull failed, the connection serves the next).

@@ -20,6 +20,7 @@
 #include <libssh2.h>
 #include <openssl/crypto.h>
 
+#include "compat/compat.h"
 #include "sftp/auth.h"
 #include "syncmail/account.h"
 #include "syncmail/config.h"
@@ -186,7 +187,7 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 	pid_t *pids;
 	size_t next = 0, running = 0, i;
 	int status = STATUS_OK, ws, forwarded = 0;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (jobs <= 1 || nsel <= 1) {
 		for (i = 0; i < nsel && !stop_requested; i++)
@@ -212,6 +213,15 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 			if (pid == 0) {
 				int rc;
 
+				/*
+				 * A watch never ends on its own: one whose
+				 * parent was killed stops as at a SIGTERM
+				 * (where the platform can say so).
+				 */
+				if (o->watch &&
+				    compat_parent_death_signal(SIGTERM) == 0 &&
+				    getppid() != parent)
+					raise(SIGTERM);
 				/* Only its own runner: the others' must see
 				 * their engine go when it does. */
 				for (i = 0; i < nsel; i++)

@@ -321,7 +321,7 @@ watch_first(struct watch *w, struct error *err)
 	say_progress_start(w->a->name);
 	if ((rc = account_connect(&w->al, w->a->deadline, err)) == 0 &&
 	    (rc = watch_look(w, 1, err)) == -1)
-		account_disconnect(&w->al);
+		account_drop(&w->al);
 	if (*w->o->stop && !*w->o->abort)
 		say_stopping(0);
 	say_progress_finish();
@@ -385,7 +385,7 @@ watch_loop(struct watch *w, int connected)
 			say_info(1, a->name, "resumed after %lld s: "
 			    "reconnecting", (gap - lastgap > late ?
 			    gap - lastgap : late) / 1000);
-			account_disconnect(&w->al);
+			account_drop(&w->al);
 		}
 		lastgap = gap;
 		if (!w->al.connected) {
@@ -421,7 +421,7 @@ watch_loop(struct watch *w, int connected)
 				break;
 			/* Healed by the first reconnect, this says nothing. */
 			say_info(1, a->name, "%s: reconnecting", err.msg);
-			account_disconnect(&w->al);
+			account_drop(&w->al);
 			next = now_ms(CLOCK_MONOTONIC);
 			continue;
 		}

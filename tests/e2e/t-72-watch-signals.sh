@@ -4,7 +4,8 @@
 # Watch mode and signals (SPEC 9): with watch-interval 3600, SIGUSR1
 # makes syncmail -w look at once (a message delivered meanwhile moves
 # within 2 s), also with two accounts, each watched in a process of its
-# own, the signal sent to the main process alone.  SIGTERM in the middle
+# own, the signal sent to the main process alone; with the main process
+# killed, they end too.  SIGTERM in the middle
 # of a watch's transfer ends it with 143, the messages in flight
 # finished: each message is then local or still remote, exactly once,
 # nothing partial in tmp/, and a run without -w moves the rest.  SIGINT
@@ -59,6 +60,23 @@ kill -TERM "$WATCH"
 wait_exit "$WATCH" 20
 [ "$WAIT_RC" = 143 ] || fail "SIGTERM, two accounts: status $WAIT_RC, want 143"
 [ -s "$BG_ERR" ] && fail "unexpected stderr: $(head -n 2 "$BG_ERR")"
+# The main process killed: its accounts' processes stop too (Linux's
+# parent death signal), not watch on forever holding their locks.
+start_syncmail -w
+WATCH=$BG_PID
+sleep 2
+kids=$(descendants "$WATCH")
+[ "$(echo $kids | wc -w)" = 2 ] || fail "two accounts watched by $(echo $kids | wc -w) processes, want 2"
+kill -KILL "$WATCH"
+wait "$WATCH" 2>/dev/null
+n=100
+for k in $kids; do
+	while pid_alive "$k" && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	pid_alive "$k" && fail "an account's process outlived the killed syncmail -w by 10 s"
+done
 # The second account's message is checked here; from now on, only test's.
 [ "$(count_files "$LOCAL2/new")" = 1 ] || fail "account second: $(count_files "$LOCAL2/new") messages, want 1"
 rm "$T/orig/1800000003.M3P3.usr1"
