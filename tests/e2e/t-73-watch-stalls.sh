@@ -6,8 +6,8 @@
 # A connection that goes silent (no FIN, no reset: the relay stops
 # forwarding it) is noticed by the next look's unanswered STAT within
 # timeout (5 s), and the new connection moves what arrived: within 10 s,
-# nothing on stderr (the first reconnect healed it), -v naming the
-# timeout.  A watch stopped with SIGSTOP for 5 s (more than 3 intervals)
+# nothing on stderr (the first reconnect healed it), -v saying it
+# reconnected.  A watch stopped with SIGSTOP for 5 s (more than 3 intervals)
 # and continued reconnects at once, without waiting out a timeout, and
 # moves what arrived meanwhile within 3 s, -v saying it resumed.
 . "$(dirname "$0")/lib.sh"
@@ -41,13 +41,42 @@ mkmsgs "$REMOTE/new" 2 small
 wait_for_files "$LOCAL/new" 5 10 ||
 	fail "10 s after the connection went silent, $(count_files "$LOCAL/new") of 5 messages"
 took=$(($(now_ms) - cut))
-grep -q 'no progress for 5 seconds: reconnecting' "$BG_OUT" ||
-	fail "-v does not say the look timed out: $(tail -n 2 "$BG_OUT")"
+grep -q ': reconnecting$' "$BG_OUT" ||
+	fail "-v does not say it reconnected: $(grep -v ': moved ' "$BG_OUT")"
 [ -s "$BG_ERR" ] && fail "a drop healed by the first reconnect printed: $(head -n 2 "$BG_ERR")"
+
+# stop_asleep PID: SIGSTOP while PID sleeps between two looks: in ppoll
+# (syscall 271 on x86_64, 73 on arm64; the looks' waits are poll), as
+# /proc/PID/syscall says, before and after the stop.  Stopped inside a
+# look instead, the look's own answers after SIGCONT prove the
+# connection alive, and nothing is to be said: the test could not tell.
+stop_asleep()
+{
+	case $(uname -m) in
+	x86_64) sa_nr=271 ;;
+	aarch64) sa_nr=73 ;;
+	*) sa_nr= ;;
+	esac
+	sa_n=300
+	while [ "$sa_n" -gt 0 ]; do
+		sa_n=$((sa_n - 1))
+		if [ -n "$sa_nr" ] &&
+		    [ "$(cut -d' ' -f1 "/proc/$1/syscall")" != "$sa_nr" ]; then
+			sleep 0.01
+			continue
+		fi
+		kill -STOP "$1"
+		sleep 0.1
+		[ -z "$sa_nr" ] ||
+		    [ "$(cut -d' ' -f1 "/proc/$1/syscall")" = "$sa_nr" ] && return 0
+		kill -CONT "$1"
+	done
+	fail "syncmail -w was never found asleep between looks"
+}
 
 # The stopped process.
 sleep 2
-kill -STOP "$WATCH"
+stop_asleep "$WATCH"
 mkmsgs "$REMOTE/new" 2 small
 sleep 5
 kill -CONT "$WATCH"
@@ -56,7 +85,7 @@ wait_for_files "$LOCAL/new" 7 3 ||
 	fail "3 s after SIGCONT, $(count_files "$LOCAL/new") of 7 messages"
 resumed=$(($(now_ms) - cont))
 grep -q 'resumed after [0-9]* s: reconnecting' "$BG_OUT" ||
-	fail "-v does not say the watch resumed: $(tail -n 2 "$BG_OUT")"
+	fail "-v does not say the watch resumed: $(grep -v ': moved ' "$BG_OUT")"
 
 kill -TERM "$WATCH"
 wait_exit "$WATCH" 20
