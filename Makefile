@@ -47,6 +47,7 @@ OBJS =		syncmail/main.o \
 		syncmail/route.o \
 		syncmail/preview.o \
 		syncmail/pipe.o \
+		syncmail/save.o \
 		maildir/committer.o \
 		util/fault.o \
 		syncmail/config.o \
@@ -182,7 +183,7 @@ tests/unit/test_runner: tests/unit/test_runner.o exec/runner.o exec/command.o \
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_attach: tests/unit/test_attach.o mail/attach.o mail/safename.o \
 	    mail/utf8.o util/match.o util/error.o compat/rename.o \
-	    compat/confine-$(SANDBOX_OS).o
+	    compat/confine-$(SANDBOX_OS).o compat/pdeath.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.

@@ -110,13 +110,35 @@ del_entry(struct record *r, const char *name)
 		nameset_del(&r->notes[i], name, len);
 }
 
-/* What a DEST field may say: "discard", or an absolute path. */
+/* Whether s is an absolute path without a tab, up to end (or its NUL). */
+static int
+path_ok(const char *s, const char *end)
+{
+	const char *tab = strchr(s, '\t');
+
+	return s[0] == '/' && (tab == NULL || tab >= end);
+}
+
+/*
+ * What a DEST field may say: "discard", "pipe", an absolute path, or
+ * "attachments" and one or two of them.
+ */
 static int
 dest_ok(const char *dest)
 {
+	size_t len = strlen(RECORD_ATTACH);
+	const char *dir, *tab;
+
+	if (strncmp(dest, RECORD_ATTACH, len) == 0 && dest[len] == '\t') {
+		dir = dest + len + 1;
+		if ((tab = strchr(dir, '\t')) == NULL)
+			return path_ok(dir, dir + strlen(dir));
+		return path_ok(dir, tab) && path_ok(tab + 1, tab + 1 +
+		    strlen(tab + 1));
+	}
 	return strcmp(dest, RECORD_DISCARD) == 0 ||
-	    strcmp(dest, RECORD_PIPE) == 0 || (dest[0] == '/' &&
-	    strchr(dest, '\t') == NULL);
+	    strcmp(dest, RECORD_PIPE) == 0 || path_ok(dest, dest +
+	    strlen(dest));
 }
 
 /*
@@ -142,7 +164,7 @@ format_add(char *line, size_t size, const char *name, uint64_t bytes,
 }
 
 /* Each note's letter, in the order of enum record_note. */
-static const char note_letters[RECORD_NOTES] = { 'r', 'w' };
+static const char note_letters[RECORD_NOTES] = { 'r', 'w', 'a' };
 
 /* The note a line's letter c stands for, or -1. */
 static int

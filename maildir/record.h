@@ -13,7 +13,9 @@
  * Lines: "+\tNAME\tSIZE\tTMPNAME[\tFINAL[\tDEST]]" adds (FINAL: the file
  * made in new/, when its unique name is not NAME's: a fresh name after a
  * clash; DEST: where a route sent it, when not to this Maildir: another
- * Maildir's absolute path, or "discard"; FINAL is then always written),
+ * Maildir's absolute path, "discard", "pipe", or "attachments\tDIR" with
+ * perhaps "\tMAILDIR"; FINAL is then always written), "a\tNAME" that
+ * NAME's attachments were written and listed (syncmail/save.c),
  * "r\tNAME" notes that a command was given NAME and its outcome is not
  * known (a run died while it ran, or it was killed at its timeout: the
  * next attempt says so to the command), "w\tNAME" that NAME's warning
@@ -39,6 +41,11 @@
 /* A route's pipe: its tmp file gone means the command took it whole. */
 #define RECORD_PIPE	"pipe"
 /*
+ * Attachments: "attachments\tDIR[\tMAILDIR]", absolute paths; its tmp
+ * file gone means saved, and delivered to MAILDIR when there is one.
+ */
+#define RECORD_ATTACH	"attachments"
+/*
  * The notes a record keeps of a message beside its "+" line, each a line
  * "L\tNAME" of its own letter, all forgotten with the name's "-" line.
  */
@@ -46,13 +53,17 @@ enum record_note {
 	NOTE_REDELIVER,	/* "r": given to a command whose outcome is not
 			   known (a run died while it ran, or it was killed
 			   at its timeout): the next attempt says so */
-	NOTE_WARNED,	/* "w": its warning (over max-size) was given, so
-			   that it is not repeated each run */
+	NOTE_WARNED,	/* "w": its warning (over max-size, nothing to
+			   save) was given, so that it is not repeated
+			   each run */
+	NOTE_SAVED,	/* "a": its attachments are written and listed in
+			   their DIR: a run that dies now is finished by
+			   the next (syncmail/save.c) */
 	RECORD_NOTES
 };
 
-/* A "+" line: a name, a final name, a size, a tmp name and a path. */
-#define RECORD_LINE_MAX	(2 * 256 + 24 + 64 + 4096 + 16)
+/* A "+" line: two names, a size, a tmp name and up to two paths. */
+#define RECORD_LINE_MAX	(2 * 256 + 24 + 64 + 2 * 4096 + 32)
 
 struct record {
 	const struct maildir *md;

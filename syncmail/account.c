@@ -102,14 +102,17 @@ account_resolve(struct account_target *at, const struct account *a,
 }
 
 int
-account_pipes(const struct account *a)
+account_dests(const struct account *a, enum dest_kind kind)
 {
 	size_t i, j;
 
-	for (i = 0; i < a->npulls; i++)
+	for (i = 0; i < a->npulls; i++) {
+		if (a->pulls[i].dest.kind == kind)
+			return 1;
 		for (j = 0; j < a->pulls[i].nroutes; j++)
-			if (a->pulls[i].routes[j].dest.kind == DEST_PIPE)
+			if (a->pulls[i].routes[j].dest.kind == kind)
 				return 1;
+	}
 	return 0;
 }
 

@@ -81,8 +81,8 @@ void	 account_resolve(struct account_target *at, const struct account *a,
 /* Frees what at holds; at itself is the caller's, and may be zeroed. */
 void	 account_target_free(struct account_target *at);
 
-/* Whether a's routes send messages to a command: 1 or 0. */
-int	 account_pipes(const struct account *a);
+/* Whether a pull of a, or one of its routes, has a DEST of kind: 1 or 0. */
+int	 account_dests(const struct account *a, enum dest_kind kind);
 
 /*
  * Opens at's Maildirs and takes their locks, then its log: nothing

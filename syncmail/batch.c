@@ -30,8 +30,8 @@ ms_since(const struct timespec *t)
 
 /*
  * Routes the ready message mi (route.c) and fills it in as the batch's
- * item it.  Returns 0, 1 when it goes to a pipe (queued for pipe.c, not
- * in the batch), or -1 when it cannot be routed: then it has been warned
+ * item it.  Returns 0, 1 when it goes to a pipe or attachments (queued
+ * for pipe.c or save.c, not in the batch), or -1 when it cannot be routed: then it has been warned
  * about, its file is gone and it stays on the server.
  */
 static int
@@ -53,8 +53,8 @@ batch_item(struct run *r, size_t mi, struct commit_item *it, char *tmpname)
 		r->status = STATUS_PARTIAL;
 		return -1;
 	}
-	if (m->dest == TO_PIPE) {
-		/* pipe.c runs it, once the downloads are done */
+	if (m->dest == TO_PIPE || m->dest == TO_SAVE) {
+		/* pipe.c or save.c, once the downloads are done */
 		m->state = MSG_PIPE;
 		r->pipeq[r->npipeq++] = mi;
 		return 1;

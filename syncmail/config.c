@@ -70,6 +70,7 @@ static const struct {
 	[KW_ROUTE] =		{ "route",		3, 1, 4 },
 	[KW_COMMAND_TIMEOUT] =	{ "command-timeout",	1, 0 },
 	[KW_WATCH_INTERVAL] =	{ "watch-interval",	1, 0 },
+	[KW_ATTACHMENT_TYPES] =	{ "attachment-types",	1, 1, 6 },
 };
 
 /*
@@ -79,7 +80,7 @@ static const struct {
  * was meant to stop).
  */
 static const char *const keywords_later[] = {
-	"filter", "quarantine", "attachment-types", "server-notify", NULL
+	"filter", "quarantine", "server-notify", NULL
 };
 
 int
@@ -131,6 +132,11 @@ config_account_clear(struct account *a)
 			free(a->identities[i]);
 		free(a->identities);
 	}
+	if (a->attachment_types != NULL) {
+		for (i = 0; i < a->nattachment_types; i++)
+			free(a->attachment_types[i]);
+		free(a->attachment_types);
+	}
 	free(a->known_hosts);
 	free(a->ssh_config);
 	free(a->proxy_command);
@@ -138,6 +144,7 @@ config_account_clear(struct account *a)
 	for (i = 0; i < a->npulls; i++) {
 		free(a->pulls[i].remote);
 		free(a->pulls[i].local);
+		config_dest_free(&a->pulls[i].dest);
 		config_routes_free(&a->pulls[i]);
 	}
 	free(a->pulls);
@@ -415,22 +422,26 @@ static int
 config_pull(struct parser *p, struct account *a, char **v, int nv)
 {
 	struct pull *pl;
+	struct dest d;
 	char *local;
 
-	if (config_pull_dest(p, v + 1, nv - 1, &local) == -1)
+	if (config_pull_dest(p, v + 1, nv - 1, &d, &local) == -1)
 		return -1;
 	if ((pl = reallocarray(a->pulls, a->npulls + 1, sizeof(*pl))) ==
 	    NULL) {
 		free(local);
+		config_dest_free(&d);
 		return config_nomem(p);
 	}
 	a->pulls = pl;
 	pl = &pl[a->npulls];
 	memset(pl, 0, sizeof(*pl));
 	pl->local = local;
+	pl->dest = d;
 	pl->line = p->line;
 	if ((pl->remote = strdup(v[0])) == NULL) {
 		free(local);
+		config_dest_free(&pl->dest);
 		return config_nomem(p);
 	}
 	a->npulls++;
@@ -564,6 +575,11 @@ config_keyword(struct parser *p, enum keyword kw, char **v, int nv)
 		    &n) == -1)
 			return -1;
 		a->deadline = (int)n;
+		return 0;
+	case KW_ATTACHMENT_TYPES:
+		for (rc = 0; rc < nv; rc++)
+			if (config_attachment_type(p, a, v[rc]) == -1)
+				return -1;
 		return 0;
 	case KW_COMMAND_TIMEOUT:
 		if (config_range(p, "command-timeout", v[0], 1,

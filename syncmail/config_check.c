@@ -104,6 +104,12 @@ config_check_inherit(struct parser *p, struct account *a, unsigned int set)
 		for (i = 0; i < d->nidentities; i++)
 			if (config_identity_add(p, a, d->identities[i]) == -1)
 				return -1;
+	/* so do its attachment-types */
+	if (from & SET(KW_ATTACHMENT_TYPES))
+		for (i = 0; i < d->nattachment_types; i++)
+			if (config_attachment_type(p, a,
+			    d->attachment_types[i]) == -1)
+				return -1;
 	if (from & SET(KW_PORT))
 		a->port = d->port;
 	if (from & SET(KW_HOSTKEY_CHECK)) {

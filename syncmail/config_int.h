@@ -43,6 +43,7 @@ enum keyword {
 	KW_ROUTE,
 	KW_COMMAND_TIMEOUT,
 	KW_WATCH_INTERVAL,
+	KW_ATTACHMENT_TYPES,
 	KW_COUNT
 };
 
@@ -92,10 +93,18 @@ int	 config_path(struct parser *p, const char *kw, const char *value,
 int	 config_route(struct parser *p, char **v, int nv);
 
 /*
- * A pull's DEST, the nv words in v: "PATH" or "maildir PATH" (SPEC 8).
- * 0, or -1 with the error set.
+ * A pull's DEST, the nv words in v (SPEC 8): "PATH", "maildir PATH",
+ * "pipe COMMAND" or "attachments DIR [MAILDIR]", into d, and the Maildir
+ * that holds its downloads into *local.  0, or -1 with the error set and
+ * nothing held.
  */
-int	 config_pull_dest(struct parser *p, char **v, int nv, char **local);
+int	 config_pull_dest(struct parser *p, char **v, int nv, struct dest *d,
+	    char **local);
+/* Frees what a struct dest holds and zeroes it. */
+void	 config_dest_free(struct dest *d);
+/* Adds pattern, checked and in lower case, to a's attachment-types. */
+int	 config_attachment_type(struct parser *p, struct account *a,
+	    const char *pattern);
 
 /* Frees what a pull's routes hold, and the array. */
 void	 config_routes_free(struct pull *);

@@ -662,21 +662,27 @@ cmp_index(const void *a, const void *b)
 }
 
 /*
- * Gives the next queued message to its command, the queue sorted into
- * listing order first.  After the first signal nothing new starts: the
- * messages not given stay on the server (their files go with the pull).
+ * Gives the next queued message to its command or saves its attachments,
+ * the queue sorted into listing order first.  After the first signal
+ * nothing new starts: the messages not given stay on the server (their
+ * files go with the pull).
  * 0, or -1 with err set.
  */
 static int
 run_pipes(struct run *r, struct error *err)
 {
+	size_t mi;
+
 	if (r->pipe_next == 0)
 		qsort(r->pipeq, r->npipeq, sizeof(r->pipeq[0]), cmp_index);
 	if (*r->job->stop || r->nonew) {
 		r->pipe_next = r->npipeq;
 		return 0;
 	}
-	return pipe_message(r, r->pipeq[r->pipe_next++], err);
+	mi = r->pipeq[r->pipe_next++];
+	if (r->msgs[mi].dest == TO_SAVE)
+		return save_message(r, mi, err);
+	return pipe_message(r, mi, err);
 }
 
 /*
@@ -723,8 +729,8 @@ fetch_transfer(struct run *r, struct error *err)
 		if (*r->job->stop)
 			say_stopping(r->nactive + r->nready + r->nbatch);
 		/*
-		 * A route's pipes run once every download is done, one at a
-		 * time in listing order (SPEC 8): a command may take
+		 * Pipes and attachments run once every download is done, one
+		 * at a time in listing order (SPEC 8): a command may take
 		 * minutes, and the network must not wait on it meanwhile.
 		 */
 		if (r->nactive == 0 && r->nready == 0 && r->nbatch == 0 &&

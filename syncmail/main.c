@@ -427,7 +427,7 @@ main(int argc, char *argv[])
 	 * user's rights, outside it).
 	 */
 	for (i = 0; i < nsel && status == STATUS_OK && !o.dryrun; i++)
-		if (account_pipes(sel[i].acct) &&
+		if (account_dests(sel[i].acct, DEST_PIPE) &&
 		    runner_start(&sel[i].runner, &err) == -1) {
 			fprintf(stderr, "syncmail: %s: %s\n",
 			    sel[i].acct->name, err.msg);

@@ -182,7 +182,7 @@ int
 pipe_message(struct run *r, size_t mi, struct error *err)
 {
 	struct message *m = &r->msgs[mi];
-	const struct route *rt = &r->job->pull->routes[m->route];
+	const struct dest *d = route_pipe_dest(r, m);
 	struct record *rec = r->job->rec;
 	struct command_spec spec;
 	struct command_result res;
@@ -224,7 +224,7 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 	fault_point("pipe-recorded");
 
 	memset(&spec, 0, sizeof(spec));
-	spec.command = rt->dest.command;
+	spec.command = d->command;
 	spec.env = env;
 	spec.nenv = pipe_env(r, m, redelivery, envbuf, env);
 	spec.in_fd = fd;
@@ -236,7 +236,7 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 		/* Nothing ran: a clean failure. */
 		printable(m->name, name, sizeof(name));
 		say_warn(r->account, "%s/new/%s: pipe \"%s\": %s; it stays on "
-		    "the server", r->remote, name, rt->dest.command, err->msg);
+		    "the server", r->remote, name, d->command, err->msg);
 		r->status = status_worst(r->status, STATUS_PARTIAL);
 		error_clear(err);
 		rc = pipe_forget(r, m, tmp, 0, err);
@@ -247,7 +247,7 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 		goto out;	/* the record says "unknown" */
 	fault_point("pipe-exited");
 	if (res.outcome != COMMAND_OK) {
-		pipe_failed(r, m, rt->dest.command, &res);
+		pipe_failed(r, m, d->command, &res);
 		rc = pipe_forget(r, m, tmp, res.outcome == COMMAND_TIMEOUT ||
 		    res.outcome == COMMAND_OUTPUT_LIMIT, err);
 		goto out;
@@ -257,13 +257,13 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 	fault_point("pipe-done");
 	printable(m->name, name, sizeof(name));
 	say_info(1, r->account, "piped %s (%llu bytes) to pipe \"%s\"%s", name,
-	    (unsigned long long)m->size, rt->dest.command, redelivery ?
+	    (unsigned long long)m->size, d->command, redelivery ?
 	    " (a redelivery)" : "");
 	if (r->job->log != NULL && mlog_active(r->job->log)) {
 		char from[5200], to[4200];
 
 		snprintf(from, sizeof(from), "%s/new/%s", r->remote, name);
-		snprintf(to, sizeof(to), "pipe \"%s\"", rt->dest.command);
+		snprintf(to, sizeof(to), "pipe \"%s\"", d->command);
 		mlog_message(r->job->log, "piped", from, to, m->size,
 		    have_sha ? sha : NULL);
 	}

@@ -145,6 +145,18 @@ dry_run(struct run *r)
 			    (unsigned long long)m->size, route_dest_name(r, m));
 			nmove++;
 			bytes += m->size;
+		} else if (m->state == MSG_WAIT && m->dest == TO_SAVE) {
+			const struct save_dest *sd = &r->saves[m->save];
+
+			say_out(r->account, "would save the attachments of "
+			    "%s/new/%s (%llu bytes) in %s, %s%s%s", r->remote,
+			    name, (unsigned long long)m->size, sd->dir,
+			    sd->maildir == SAVE_NO_MAILDIR ? "not delivering "
+			    "it" : "then deliver it to ", sd->maildir ==
+			    SAVE_NO_MAILDIR ? "" : r->dests[sd->maildir]->path,
+			    sd->maildir == SAVE_NO_MAILDIR ? "" : "/new");
+			nmove++;
+			bytes += m->size;
 		} else if (m->state == MSG_WAIT) {
 			say_out(r->account, "would %s %s/new/%s (%llu bytes) "
 			    "to %s/new", verb, r->remote, name,
@@ -300,6 +312,7 @@ out:
 		say_progress(r->done, r->total, r->donebytes, r->totalbytes);
 	say_progress_pull_end();
 	committer_stop(&r->committer);
+	save_stop(r);
 	route_stop(r);
 	tmppool_stop(&r->pool);
 	sftp_set_wakefd(c, -1);
@@ -307,7 +320,10 @@ out:
 	free(r->items);
 	free(r->tmpnames);
 	for (i = 0; i < r->nmsgs; i++) {
-		/* After a failure, queued pipes' files are partial files of ours. */
+		/*
+		 * After a failure, the files of messages queued for a pipe
+		 * or attachments are partial files of ours.
+		 */
 		if (r->msgs[i].state == MSG_PIPE) {
 			char tmp[TMPPOOL_NAME];
 

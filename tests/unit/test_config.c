@@ -1140,15 +1140,65 @@ test_routes(void)
 	    "takes one command (in double quotes when it has spaces)");
 	FAILS(ACC "command-timeout 0\n", "t.conf:4: \"command-timeout\" must "
 	    "be 1-86400, not \"0\"");
-	FAILS("account a\nhost h\npull M pipe \"cat\"\n", "t.conf:3: "
-	    "\"pipe\" as a pull's DEST is not supported by this version of "
-	    "syncmail: a route may send messages to a command");
+	/* a pull's pipe: its downloads wait in the staging Maildir */
+	CHECK(parse("account a\nhost h\npull M pipe \"cat -u\"\n", &c,
+	    &e) == 0);
+	CHECK(c.accounts[0].pulls[0].dest.kind == DEST_PIPE);
+	CHECK_STR(c.accounts[0].pulls[0].dest.command, "cat -u");
+	CHECK_STR(c.accounts[0].pulls[0].local,
+	    HOME "/.local/state/syncmail/staging");
+	config_free(&c);
+	FAILS("account a\nhost h\npull M pipe\n", "t.conf:3: \"pull\": "
+	    "\"pipe\" takes one command (in double quotes when it has "
+	    "spaces)");
 	FAILS("account a\nhost h\npull M discard\n", "t.conf:3: "
 	    "\"discard\" is a route's destination, not a pull's: every "
 	    "message of a pull would be deleted unread");
-	FAILS("account a\nhost h\npull M attachments /s /m\n", "t.conf:3: "
-	    "destination \"attachments\" is not supported by this version "
-	    "of syncmail");
+	/* attachments: with a MAILDIR it holds the downloads, else staging */
+	CHECK(parse("account a\nhost h\nattachment-types application/PDF "
+	    "image/*\nattachment-types text/plain\npull M attachments ~/s "
+	    "~/m\npull N attachments /s\n", &c, &e) == 0);
+	p = &c.accounts[0].pulls[0];
+	CHECK(p->dest.kind == DEST_ATTACH);
+	CHECK_STR(p->dest.path, HOME "/s");
+	CHECK_STR(p->dest.maildir, HOME "/m");
+	CHECK_STR(p->local, HOME "/m");
+	p = &c.accounts[0].pulls[1];
+	CHECK(p->dest.kind == DEST_ATTACH);
+	CHECK(p->dest.maildir == NULL);
+	CHECK_STR(p->local, HOME "/.local/state/syncmail/staging");
+	CHECK(c.accounts[0].nattachment_types == 3);
+	CHECK_STR(c.accounts[0].attachment_types[0], "application/pdf");
+	CHECK_STR(c.accounts[0].attachment_types[1], "image/*");
+	CHECK_STR(c.accounts[0].attachment_types[2], "text/plain");
+	CHECK(c.accounts[0].attachment_types[3] == NULL);
+	config_free(&c);
+	/* a route's, with %N in both; the defaults' types inherited */
+	CHECK(parse("attachment-types application/pdf\naccount a\nhost h\n"
+	    "pull M /m\nroute To \"(scan)-(x)\" attachments /s/%1 /m/%2\n",
+	    &c, &e) == 0);
+	p = &c.accounts[0].pulls[0];
+	CHECK(p->routes[0].dest.kind == DEST_ATTACH);
+	CHECK_STR(p->routes[0].dest.path, "/s/%1");
+	CHECK_STR(p->routes[0].dest.maildir, "/m/%2");
+	CHECK(p->routes[0].dest.templated && p->routes[0].dest.maildir_templated);
+	CHECK(c.accounts[0].nattachment_types == 1);
+	config_free(&c);
+	FAILS("account a\nhost h\npull M attachments\n", "t.conf:3: "
+	    "\"pull\": \"attachments\" takes DIR and perhaps MAILDIR");
+	FAILS("account a\nhost h\npull M attachments /a /b /c\n", "t.conf:3: "
+	    "\"pull\" takes REMOTE DEST, not 5 values (a value with spaces "
+	    "goes in double quotes)");
+	FAILS(ACC "route X \"(a)\" attachments /s/%2\n",
+	    "t.conf:4: \"route\": %2, but the regex captures 1 group");
+	FAILS(ACC "route X y attachments s\n",
+	    "t.conf:4: \"route\": \"s\" is not an absolute path");
+	FAILS(ACC "attachment-types pdf\n", "t.conf:4: \"attachment-types\": "
+	    "\"pdf\" is not a type/subtype pattern (\"application/pdf\", "
+	    "\"image/*\")");
+	FAILS(ACC "attachment-types a/b/c\n", "t.conf:4: \"attachment-types\": "
+	    "\"a/b/c\" is not a type/subtype pattern (\"application/pdf\", "
+	    "\"image/*\")");
 	FAILS("account a\nhost h\npull M maildir /m /n\n",
 	    "t.conf:3: \"pull\": \"maildir\" takes one path");
 	FAILS(ACC "filter \"sanitize\"\n", "t.conf:4: \"filter\" is not "

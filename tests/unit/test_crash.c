@@ -97,11 +97,14 @@ static const struct point {
 #define NPOINTS	(sizeof(points) / sizeof(points[0]))
 
 /*
- * Crash points that tests/e2e/t-62-pipe.sh kills at instead: a route's
- * pipe needs the command runner, which this engine-only test has not.
+ * Crash points that the end-to-end tests kill at instead: a pipe needs
+ * the command runner, which this engine-only test has not
+ * (tests/e2e/t-62-pipe.sh); attachments are tests/e2e/t-63's.
  */
 static const char *const elsewhere[] = {
-	"pipe-recorded", "pipe-exited", "pipe-done"
+	"pipe-recorded", "pipe-exited", "pipe-done",
+	"save-recorded", "save-extracted", "save-placed", "save-dir-synced",
+	"save-done"
 };
 
 extern char **environ;
