@@ -55,6 +55,8 @@ OBJS =		syncmail/main.o \
 		syncmail/config_check.o \
 		syncmail/config_route.o \
 		syncmail/config_filter.o \
+		syncmail/config_same.o \
+		syncmail/selection.o \
 		util/error.o \
 		util/readfile.o \
 		syncmail/say.o \
@@ -100,7 +102,7 @@ OBJS =		syncmail/main.o \
 
 HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/readfile.h \
 		syncmail/mlog.h \
-		syncmail/account.h syncmail/watch.h syncmail/pull.h syncmail/engine.h maildir/committer.h util/fault.h \
+		syncmail/account.h syncmail/watch.h syncmail/selection.h syncmail/pull.h syncmail/engine.h maildir/committer.h util/fault.h \
 		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h sftp/keyfile.h \
 		sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h \
 		sftp/sshconfig.h sftp/sshkw.h sftp/proxy.h \
@@ -191,6 +193,7 @@ tests/unit/test_attach: tests/unit/test_attach.o mail/attach.o mail/safename.o \
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.
 ENGINE_OBJS =	$(filter-out syncmail/main.o syncmail/account.o syncmail/watch.o \
+		syncmail/selection.o \
 		syncmail/sandbox.o \
 		compat/sandbox%,$(OBJS))
 tests/unit/test_engine: tests/unit/test_engine.o tests/unit/fixture.o $(ENGINE_OBJS)

@@ -140,6 +140,13 @@ int	 config_load(const char *path, const char *home,
 /* Fills out with what a says about connecting, for sftp/; a keeps it. */
 void	 config_ssh(const struct account *a, struct ssh_account *out);
 
+/*
+ * Whether a and b, two readings of an account, say the same in every
+ * field that changes what it does (where they were written aside): 1 or
+ * 0.  Watch mode restarts an account a SIGHUP's config changed.
+ */
+int	 config_account_same(const struct account *a, const struct account *b);
+
 /* Returns the account named name, or NULL. */
 struct account *config_account(struct config *, const char *name);
 
