@@ -929,7 +929,7 @@ routeskip_rounds()
 		step "route self-check: $rs_skip lost $RT_LOST"
 		[ "$RT_LOST" -gt 0 ] || fail "SYNCMAIL_TEST_SKIP=$rs_skip lost" \
 		    "nothing: the route rounds cannot see a missing flush"
-		RS_LOST="$RS_LOST $rs_skip $RT_LOST,"
+		RS_LOST="${RS_LOST:+$RS_LOST,} $rs_skip $RT_LOST"
 		NRS=$((NRS + 1))
 	done
 	write_config
