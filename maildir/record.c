@@ -101,13 +101,13 @@ put_entry(struct record *r, const char *name, uint64_t size,
 static void
 del_entry(struct record *r, const char *name)
 {
-	size_t len = strlen(name);
+	size_t len = strlen(name), i;
 
 	nameset_del(&r->entries, name, len);
 	nameset_del(&r->finals, name, len);
 	nameset_del(&r->dests, name, len);
-	nameset_del(&r->redeliver, name, len);
-	nameset_del(&r->warned, name, len);
+	for (i = 0; i < RECORD_NOTES; i++)
+		nameset_del(&r->notes[i], name, len);
 }
 
 /* What a DEST field may say: "discard", or an absolute path. */
@@ -141,12 +141,40 @@ format_add(char *line, size_t size, const char *name, uint64_t bytes,
 	return n;
 }
 
+/* Each note's letter, in the order of enum record_note. */
+static const char note_letters[RECORD_NOTES] = { 'r', 'w' };
+
+/* The note a line's letter c stands for, or -1. */
+static int
+note_kind(char c)
+{
+	int i;
+
+	for (i = 0; i < RECORD_NOTES; i++)
+		if (note_letters[i] == c)
+			return i;
+	return -1;
+}
+
+/* How many notes there are, of all kinds. */
+static size_t
+notes_count(const struct record *r)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < RECORD_NOTES; i++)
+		n += r->notes[i].count;
+	return n;
+}
+
 /* Applies one complete line of the file to the entries. */
 static int
 parse_line(struct record *r, char *line, int lineno, struct error *err)
 {
 	char *name, *size, *tmp, *final, *dest = NULL, *end;
 	unsigned long long sz;
+	int kind;
 
 	if (line[0] == '#' || line[0] == '\0')
 		return 0;
@@ -155,10 +183,10 @@ parse_line(struct record *r, char *line, int lineno, struct error *err)
 		r->lines++;
 		return 0;
 	}
-	if ((line[0] == 'r' || line[0] == 'w') && line[1] == '\t' &&
+	if ((kind = note_kind(line[0])) != -1 && line[1] == '\t' &&
 	    line[2] != '\0') {
-		if (nameset_put(line[0] == 'r' ? &r->redeliver : &r->warned,
-		    line + 2, strlen(line + 2), "", 0) == NULL)
+		if (nameset_put(&r->notes[kind], line + 2, strlen(line + 2),
+		    "", 0) == NULL)
 			return error_errno(err, ERR_MAILBOX, "nameset");
 		r->lines++;
 		return 0;
@@ -429,11 +457,11 @@ static int
 drop_locked(struct record *r, const char *name, struct error *err)
 {
 	char line[300];
-	int n;
+	int n, i, noted;
 
-	if (nameset_get(&r->entries, name, strlen(name)) == NULL &&
-	    nameset_get(&r->redeliver, name, strlen(name)) == NULL &&
-	    nameset_get(&r->warned, name, strlen(name)) == NULL)
+	for (i = 0, noted = 0; i < RECORD_NOTES; i++)
+		noted |= nameset_get(&r->notes[i], name, strlen(name)) != NULL;
+	if (nameset_get(&r->entries, name, strlen(name)) == NULL && !noted)
 		return 0;
 	n = snprintf(line, sizeof(line), "-\t%s\n", name);
 	if (n < 0 || (size_t)n >= sizeof(line))
@@ -480,7 +508,7 @@ record_final(struct record *r, const char *name)
 	return e != NULL ? e->value : name;
 }
 
-/* Notes name in the set of a one-letter line kind ("r" or "w"). */
+/* Notes name in the set of a note's kind, whose line starts with letter. */
 static int
 note_set(struct record *r, struct nameset *set, char kind, const char *name,
     struct error *err)
@@ -518,27 +546,22 @@ note_get(struct record *r, struct nameset *set, const char *name)
 }
 
 int
-record_redeliver_set(struct record *r, const char *name, struct error *err)
+record_note_set(struct record *r, enum record_note kind, const char *name,
+    struct error *err)
 {
-	return note_set(r, &r->redeliver, 'r', name, err);
+	return note_set(r, &r->notes[kind], note_letters[kind], name, err);
 }
 
 int
-record_redeliver(struct record *r, const char *name)
+record_note(struct record *r, enum record_note kind, const char *name)
 {
-	return note_get(r, &r->redeliver, name);
+	return note_get(r, &r->notes[kind], name);
 }
 
-int
-record_warned_set(struct record *r, const char *name, struct error *err)
+struct nameset *
+record_notes(struct record *r, enum record_note kind)
 {
-	return note_set(r, &r->warned, 'w', name, err);
-}
-
-int
-record_warned(struct record *r, const char *name)
-{
-	return note_get(r, &r->warned, name);
+	return &r->notes[kind];
 }
 
 int
@@ -594,7 +617,7 @@ compact(struct record *r, struct error *err)
 	struct nameset_entry *e, *f, *d;
 	char tmpname[80], line[RECORD_LINE_MAX];
 	size_t pos = 0;
-	int fd, n;
+	int fd, n, i;
 
 	snprintf(tmpname, sizeof(tmpname), "%s.new", r->name);
 	fd = openat(r->md->fd, tmpname, O_RDWR | O_CREAT | O_TRUNC |
@@ -620,16 +643,16 @@ compact(struct record *r, struct error *err)
 		if (write_all(fd, line, n) == -1)
 			goto fail;
 	}
-	if (compact_notes(fd, &r->redeliver, 'r') == -1 ||
-	    compact_notes(fd, &r->warned, 'w') == -1)
-		goto fail;
+	for (i = 0; i < RECORD_NOTES; i++)
+		if (compact_notes(fd, &r->notes[i], note_letters[i]) == -1)
+			goto fail;
 	if (fsync(fd) == -1 ||
 	    renameat(r->md->fd, tmpname, r->md->fd, r->name) == -1 ||
 	    fsync(r->md->fd) == -1)
 		goto fail;
 	close(r->fd);
 	r->fd = fd;
-	r->lines = r->entries.count + r->redeliver.count + r->warned.count;
+	r->lines = r->entries.count + notes_count(r);
 	return 0;
 fail:
 	error_errno(err, ERR_MAILBOX, "%s/%s: rewriting the record",
@@ -642,7 +665,7 @@ fail:
 int
 record_close(struct record *r, struct error *err)
 {
-	int ret = 0;
+	int ret = 0, i;
 
 	if (r->readonly)
 		r->pendlen = r->lines = 0;
@@ -655,13 +678,12 @@ record_close(struct record *r, struct error *err)
 	 * dropped lines dominate.
 	 */
 	if (ret == 0 && r->fd != -1 && r->md != NULL && r->lines > 0) {
-		if (r->entries.count == 0 && r->redeliver.count == 0 &&
-		    r->warned.count == 0) {
+		if (r->entries.count == 0 && notes_count(r) == 0) {
 			if (ftruncate(r->fd, 0) == -1)
 				ret = error_errno(err, ERR_MAILBOX,
 				    "%s/%s: truncate", r->md->path, r->name);
 		} else if (r->lines > 2 * (r->entries.count +
-		    r->redeliver.count + r->warned.count) + 64)
+		    notes_count(r)) + 64)
 			ret = compact(r, err);
 	}
 	if (r->fd != -1)
@@ -670,8 +692,8 @@ record_close(struct record *r, struct error *err)
 	nameset_free(&r->entries);
 	nameset_free(&r->finals);
 	nameset_free(&r->dests);
-	nameset_free(&r->redeliver);
-	nameset_free(&r->warned);
+	for (i = 0; i < RECORD_NOTES; i++)
+		nameset_free(&r->notes[i]);
 	free(r->pending);
 	free(r->source);
 	r->pending = r->source = NULL;

@@ -38,6 +38,19 @@
 #define RECORD_DISCARD	"discard"
 /* A route's pipe: its tmp file gone means the command took it whole. */
 #define RECORD_PIPE	"pipe"
+/*
+ * The notes a record keeps of a message beside its "+" line, each a line
+ * "L\tNAME" of its own letter, all forgotten with the name's "-" line.
+ */
+enum record_note {
+	NOTE_REDELIVER,	/* "r": given to a command whose outcome is not
+			   known (a run died while it ran, or it was killed
+			   at its timeout): the next attempt says so */
+	NOTE_WARNED,	/* "w": its warning (over max-size) was given, so
+			   that it is not repeated each run */
+	RECORD_NOTES
+};
+
 /* A "+" line: a name, a final name, a size, a tmp name and a path. */
 #define RECORD_LINE_MAX	(2 * 256 + 24 + 64 + 4096 + 16)
 
@@ -51,8 +64,7 @@ struct record {
 	struct nameset	 entries;	/* key NAME, value TMPNAME, num SIZE */
 	struct nameset	 finals;	/* key NAME, value FINAL, when given */
 	struct nameset	 dests;		/* key NAME, value DEST, when given */
-	struct nameset	 redeliver;	/* key NAME: an attempt's outcome unknown */
-	struct nameset	 warned;	/* key NAME: its warning given once */
+	struct nameset	 notes[RECORD_NOTES]; /* key NAME, per enum record_note */
 	char		*pending;	/* lines not yet written */
 	size_t		 pendlen;
 	size_t		 pendcap;
@@ -97,23 +109,19 @@ const char *record_dest(struct record *, const char *name);
 const char *record_final(struct record *, const char *name);
 
 /*
- * Notes that name was given to a command whose outcome is not known
- * ("r" line); durable after record_sync, forgotten with record_drop.
+ * Notes name with a note of kind ("L\tNAME" line), forgotten with
+ * record_drop.  Written with the next record_sync, or at close without
+ * a flush: a note that must survive a power cut is followed by a sync.
+ * 0, or -1 with err set.
  */
-int	 record_redeliver_set(struct record *, const char *name,
-	    struct error *err);
+int	 record_note_set(struct record *, enum record_note kind,
+	    const char *name, struct error *err);
 
-/* Whether record_redeliver_set noted name: 1 or 0. */
-int	 record_redeliver(struct record *, const char *name);
+/* Whether name has a note of kind: 1 or 0. */
+int	 record_note(struct record *, enum record_note kind, const char *name);
 
-/*
- * Notes that name's warning was given ("w" line, written with the next
- * sync or at close; a lost one only repeats the warning), and whether it
- * was: 1 or 0.  Forgotten with record_drop.
- */
-int	 record_warned_set(struct record *, const char *name,
-	    struct error *err);
-int	 record_warned(struct record *, const char *name);
+/* The names with a note of kind (to walk with nameset_next). */
+struct nameset *record_notes(struct record *, enum record_note kind);
 
 /* Writes what is pending and flushes it to disk.  0 or -1 with err. */
 int	 record_sync(struct record *, struct error *err);

@@ -120,7 +120,7 @@ pipe_forget(struct run *r, struct message *m, const char *tmp, int unknown,
 	struct record *rec = r->job->rec;
 
 	if (record_drop(rec, m->name, err) == -1 ||
-	    (unknown && record_redeliver_set(rec, m->name, err) == -1) ||
+	    (unknown && record_note_set(rec, NOTE_REDELIVER, m->name, err) == -1) ||
 	    record_sync(rec, err) == -1)
 		return -1;
 	deliver_discard(r->job->md, tmp);
@@ -217,7 +217,7 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 		goto out;
 	have_sha = r->job->log != NULL && mlog_active(r->job->log) &&
 	    deliver_sha256(r->job->md, tmp, sha) == 0;
-	redelivery = record_redeliver(rec, m->name);
+	redelivery = record_note(rec, NOTE_REDELIVER, m->name);
 	if (record_add(rec, m->name, m->size, tmp, NULL, RECORD_PIPE,
 	    err) == -1 || record_sync(rec, err) == -1)
 		goto out;

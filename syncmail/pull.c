@@ -42,7 +42,7 @@ over_max_size(struct run *r, struct message *m)
 
 	printable(m->name, name, sizeof(name));
 	m->state = MSG_SKIP;
-	if (record_warned(r->job->rec, m->name)) {
+	if (record_note(r->job->rec, NOTE_WARNED, m->name)) {
 		say_info(1, r->account, "%s/new/%s: %llu bytes, over max-size; "
 		    "left on the server (said before)", r->remote, name,
 		    (unsigned long long)m->size);
@@ -52,7 +52,8 @@ over_max_size(struct run *r, struct message *m)
 	    "the server (said once: -v repeats it)", r->remote, name,
 	    (unsigned long long)m->size);
 	/* A note lost with a failed write only repeats the warning. */
-	(void)record_warned_set(r->job->rec, m->name, &ignored);
+	(void)record_note_set(r->job->rec, NOTE_WARNED, m->name,
+	    &ignored);
 }
 
 /* Applies max-size, max-messages and the free space to the candidates. */

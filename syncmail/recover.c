@@ -112,7 +112,8 @@ recover_reconcile(struct run *r, struct error *err)
 	size_t n = 0, i, pos = 0, nstale = 0, nlinks = 0;
 	int ret = -1, delivered, rc, piped;
 
-	if (rec->entries.count + rec->redeliver.count + rec->warned.count == 0)
+	if (rec->entries.count + record_notes(rec, NOTE_REDELIVER)->count +
+	    record_notes(rec, NOTE_WARNED)->count == 0)
 		return 0;
 	if ((names = calloc(rec->entries.count + 1, sizeof(*names))) == NULL)
 		return error_errno(err, ERR_MAILBOX, "calloc");
@@ -149,8 +150,8 @@ recover_reconcile(struct run *r, struct error *err)
 				piped = dest != NULL &&
 				    strcmp(dest, RECORD_PIPE) == 0;
 				if (record_drop(rec, names[i], err) == -1 ||
-				    (piped && record_redeliver_set(rec,
-				    names[i], err) == -1))
+				    (piped && record_note_set(rec,
+				    NOTE_REDELIVER, names[i], err) == -1))
 					goto out;
 				continue;
 			}
@@ -206,8 +207,8 @@ recover_reconcile(struct run *r, struct error *err)
 	 * listing whole) is of no more use.
 	 */
 	if (!job->dryrun && !r->truncated &&
-	    (forget_notes(r, &rec->redeliver, err) == -1 ||
-	    forget_notes(r, &rec->warned, err) == -1))
+	    (forget_notes(r, record_notes(rec, NOTE_REDELIVER), err) == -1 ||
+	    forget_notes(r, record_notes(rec, NOTE_WARNED), err) == -1))
 		goto out;
 	/* Their tmp files are now stale partials, which the cleanup removes. */
 	if (nstale > 0 && !job->dryrun && record_sync(rec, err) == -1)
