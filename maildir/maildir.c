@@ -19,6 +19,16 @@
 #include "util/fault.h"
 
 /*
+ * After a failed fsync of a directory that was there already: whether
+ * it failed to write (else the file system has no such flush).
+ */
+static int
+flush_failed(void)
+{
+	return errno != EINVAL && errno != EROFS;
+}
+
+/*
  * Flushes the directory holding the last component of path (path is
  * cut at its last '/' in place and restored), so that a directory just
  * created in it survives a power cut: POSIX makes a new name durable only
@@ -26,9 +36,11 @@
  * would take the record and every message with it.  A directory found
  * there (made is 0) is flushed too: a run killed between its mkdir and
  * this flush made it, or the user did a moment ago, and messages
- * delivered into it would vanish with it.  For one found the flush is
- * best effort: a directory we may not read (a 0711 home, or outside the
- * sandbox) is not one a run of ours made.
+ * delivered into it would vanish with it.  For one found, a directory
+ * above that we may not open (a 0711 home, or outside the sandbox) is
+ * not one a run of ours made, and a file system that cannot flush a
+ * directory (EINVAL) or is read-only (EROFS) has nothing to flush:
+ * neither is an error; a failing flush (EIO) is.
  */
 static int
 sync_parent(char *path, int made, struct error *err)
@@ -44,11 +56,16 @@ sync_parent(char *path, int made, struct error *err)
 		*slash = '\0';
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
-	if ((fd == -1 || fsync(fd) == -1) && made)
-		rc = error_errno(err, ERR_MAILBOX, "%s: fsync",
-		    slash == path ? "/" : path);
-	if (fd != -1)
+	if (fd == -1) {
+		if (made)
+			rc = error_errno(err, ERR_MAILBOX, "%s: fsync",
+			    slash == path ? "/" : path);
+	} else {
+		if (fsync(fd) == -1 && (made || flush_failed()))
+			rc = error_errno(err, ERR_MAILBOX, "%s: fsync",
+			    slash == path ? "/" : path);
 		close(fd);
+	}
 	*slash = '/';
 	return rc;
 }
@@ -91,11 +108,12 @@ maildir_mkdirs(const char *path, struct error *err)
 
 /*
  * Opens md's subdirectory sub ("tmp", "new" or "cur") relative to md->fd,
- * creating it first (mode 0700) when create is set, and then *made is
- * set if it was made.  Returns the new
- * descriptor, the caller's to close, or -1 with err set (ERR_MAILBOX) and
- * errno left as the failing call set it: maildir_open takes ENOENT in a
- * dry run for a Maildir not made yet, not for an error.
+ * creating it first (mode 0700) when create is set, and then sets *made
+ * if it made it (maildir_open flushes md once for all three).  Returns
+ * the new descriptor, the caller's to close, or -1 with err set
+ * (ERR_MAILBOX) and errno left as the failing call set it: maildir_open
+ * takes ENOENT in a dry run for a Maildir not made yet, not for an
+ * error.
  */
 static int
 open_sub(struct maildir *md, const char *sub, int create, int *made,
@@ -164,7 +182,8 @@ maildir_open(struct maildir *md, const char *path, int create,
 		return -1;
 	}
 	/* tmp/ new/ and cur/ on disk, made now or found (sync_parent). */
-	if (create && !fault_skip("mkdir") && fsync(md->fd) == -1 && made)
+	if (create && !fault_skip("mkdir") && fsync(md->fd) == -1 &&
+	    (made || flush_failed()))
 		return error_errno(err, ERR_MAILBOX, "%s: fsync", md->path);
 	return 0;
 }

@@ -36,7 +36,9 @@ int	 maildir_open(struct maildir *, const char *path, int create,
  * mkdir -p of path with mode 0700 for what is missing, each name on the
  * path flushed to disk, also those found: a run killed before its flush
  * made them, or the user did a moment ago, and what is delivered into
- * them would go with them.  0, or -1 with err set (ERR_MAILBOX).
+ * them would go with them (a found one's parent that cannot be opened,
+ * or cannot be flushed at all, is no error).  0, or -1 with err set
+ * (ERR_MAILBOX).
  */
 int	 maildir_mkdirs(const char *path, struct error *err);
 
