@@ -38,6 +38,7 @@ LDLIBS =	$(PKG_LIBS) -pthread
 
 OBJS =		syncmail/main.o \
 		syncmail/account.o \
+		syncmail/watch.o \
 		syncmail/pull.o \
 		syncmail/list.o \
 		syncmail/recover.o \
@@ -46,11 +47,14 @@ OBJS =		syncmail/main.o \
 		syncmail/route.o \
 		syncmail/preview.o \
 		syncmail/pipe.o \
+		syncmail/save.o \
+		syncmail/filter.o \
 		maildir/committer.o \
 		util/fault.o \
 		syncmail/config.o \
 		syncmail/config_check.o \
 		syncmail/config_route.o \
+		syncmail/config_filter.o \
 		util/error.o \
 		util/readfile.o \
 		syncmail/say.o \
@@ -96,7 +100,7 @@ OBJS =		syncmail/main.o \
 
 HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/readfile.h \
 		syncmail/mlog.h \
-		syncmail/account.h syncmail/pull.h syncmail/engine.h maildir/committer.h util/fault.h \
+		syncmail/account.h syncmail/watch.h syncmail/pull.h syncmail/engine.h maildir/committer.h util/fault.h \
 		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h sftp/keyfile.h \
 		sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h \
 		sftp/sshconfig.h sftp/sshkw.h sftp/proxy.h \
@@ -149,7 +153,8 @@ $(OBJS): $(HDRS)
 
 
 tests/unit/test_config: tests/unit/test_config.o syncmail/config.o \
-	    syncmail/config_check.o syncmail/config_route.o sftp/sshconfig.o \
+	    syncmail/config_check.o syncmail/config_route.o \
+	    syncmail/config_filter.o sftp/sshconfig.o \
 	    sftp/sshkw.o util/match.o util/lex.o \
 	    util/error.o util/readfile.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -181,11 +186,12 @@ tests/unit/test_runner: tests/unit/test_runner.o exec/runner.o exec/command.o \
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 tests/unit/test_attach: tests/unit/test_attach.o mail/attach.o mail/safename.o \
 	    mail/utf8.o util/match.o util/error.o compat/rename.o \
-	    compat/confine-$(SANDBOX_OS).o
+	    compat/confine-$(SANDBOX_OS).o compat/pdeath.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.
-ENGINE_OBJS =	$(filter-out syncmail/main.o syncmail/account.o syncmail/sandbox.o \
+ENGINE_OBJS =	$(filter-out syncmail/main.o syncmail/account.o syncmail/watch.o \
+		syncmail/sandbox.o \
 		compat/sandbox%,$(OBJS))
 tests/unit/test_engine: tests/unit/test_engine.o tests/unit/fixture.o $(ENGINE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -239,6 +245,7 @@ FUZZ_FLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_NAMES =	config proto hostkey sshconfig pull header
 FUZZ_config =	syncmail/config.c syncmail/config_check.c syncmail/config_route.c \
+		syncmail/config_filter.c \
 		util/lex.c util/error.c \
 		util/readfile.c
 FUZZ_proto =	sftp/proto.c
@@ -268,7 +275,8 @@ tests/fuzz/fuzz_header: tests/fuzz/fuzz_header.c $(FUZZ_header) $(HDRS)
 
 tests/fuzz/replay_config: tests/fuzz/replay.asan.o tests/fuzz/fuzz_config.asan.o \
 		syncmail/config.asan.o syncmail/config_check.asan.o \
-		syncmail/config_route.asan.o util/lex.asan.o \
+		syncmail/config_route.asan.o syncmail/config_filter.asan.o \
+		util/lex.asan.o \
 		util/error.asan.o util/readfile.asan.o
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 tests/fuzz/replay_proto: tests/fuzz/replay.asan.o tests/fuzz/fuzz_proto.asan.o \

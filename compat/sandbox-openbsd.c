@@ -29,9 +29,10 @@ sandbox_ready(struct sandbox_paths *l, int forks,
  * such directories for known_hosts).  pledge(2): the promises of SPEC 6,
  * and what the code truly needs besides: unix for the ssh-agent, tty for
  * the passphrase prompt, getpw for the home directory when HOME is unset,
- * proc for -j, proc and exec for a proxy command, sendfd for a route's
- * pipe (the message's descriptor goes to the command runner, which is
- * not pledged: it was forked before).
+ * proc for -j, proc and exec for a proxy command, sendfd for a pipe
+ * (the message's descriptor goes to the command runner, which is not
+ * pledged: it was forked before), proc for attachments (each message is
+ * parsed by a child, which pledges itself down: compat/confine.h).
  */
 int
 sandbox_close(struct sandbox_paths *l, int forks,
@@ -60,7 +61,7 @@ sandbox_close(struct sandbox_paths *l, int forks,
 			return error_errno(err, ERR_MAILBOX, "unveil");
 	}
 	snprintf(promises, sizeof(promises), "stdio rpath wpath cpath fattr "
-	    "flock inet dns unix tty getpw%s%s%s", forks || l->proxy ?
+	    "flock inet dns unix tty getpw%s%s%s", forks || l->proxy || l->mime ?
 	    " proc" : "", l->proxy ? " exec" : "", l->sendfd ? " sendfd" : "");
 	if (pledge(promises, NULL) == -1)
 		return error_errno(err, ERR_MAILBOX, "pledge");

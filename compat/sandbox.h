@@ -39,6 +39,8 @@ struct sandbox_paths {
 	int		 proxy;		/* some account runs a proxy command */
 	int		 sendfd;	/* some account hands messages to the
 					   command runner (SCM_RIGHTS) */
+	int		 mime;		/* some account saves attachments: a
+					   child parses each message */
 	char		 off[512];	/* then: why the file system stays open */
 	int		 ruleset;	/* Linux: the Landlock ruleset, or -1 */
 	long		 abi;		/* Linux: its ABI version */

@@ -83,7 +83,8 @@ unrecord_failed(const struct maildir *md, struct record *rec,
 		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode) ||
 		    st.st_nlink != 1)
 			continue;
-		if (record_drop(rec, items[i].name, &ignored) == -1)
+		/* A filter's quarantine of the original stays noted. */
+		if (record_drop_delivery(rec, items[i].name, &ignored) == -1)
 			goto out;
 		drop[i] = 1;
 		ndrop++;

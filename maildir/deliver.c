@@ -97,6 +97,12 @@ out:
 	return same;
 }
 
+int
+deliver_same_tmp(const struct maildir *md, const char *a, const char *b)
+{
+	return same_bytes(md->tmpfd, a, md->tmpfd, b);
+}
+
 /* Compares from's tmp/tmpname with md's file "sub/NAME" given in local. */
 static int
 same_as_local(const struct maildir *from, const struct maildir *md,
@@ -190,6 +196,29 @@ deliver_move(const struct maildir *from, const struct maildir *md,
 	}
 	snprintf(local, sizeof(local), "new/%s", final);
 	return localset_add(set, local, err);
+}
+
+int
+deliver_open_durable(const struct maildir *md, const char *tmpname,
+    struct error *err)
+{
+	int fd;
+
+	if ((fd = openat(md->tmpfd, tmpname, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return error_errno(err, ERR_MAILBOX, "%s/tmp/%s", md->path,
+		    tmpname);
+	if (fsync(fd) == -1) {
+		error_errno(err, ERR_MAILBOX, "%s/tmp/%s: fsync", md->path,
+		    tmpname);
+		close(fd);
+		return -1;
+	}
+	if (maildir_sync(md, md->tmpfd, "tmp", err) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /*

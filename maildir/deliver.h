@@ -66,11 +66,26 @@ int	 deliver_move(const struct maildir *from, const struct maildir *md,
 	    struct error *err);
 
 /*
+ * Opens tmp/tmpname for reading once it and its name are on disk: the
+ * file and tmp/ flushed, as a record line naming it needs (a pipe,
+ * attachments, a quarantine).  The descriptor, or -1 with err set.
+ */
+int	 deliver_open_durable(const struct maildir *, const char *tmpname,
+	    struct error *err);
+
+/*
  * The SHA-256 of tmp/tmpname into out, for the log.  Returns 0, or -1
  * (the log then says the hash is unknown).
  */
 int	 deliver_sha256(const struct maildir *, const char *tmpname,
 	    uint8_t *out);
+
+/*
+ * Whether tmp/a and tmp/b hold the same bytes (a filter that changed
+ * nothing): 1, 0, or -1 when either cannot be read.
+ */
+int	 deliver_same_tmp(const struct maildir *, const char *a,
+	    const char *b);
 
 /* Removes tmp/tmpname, if there. */
 void	 deliver_discard(const struct maildir *, const char *tmpname);

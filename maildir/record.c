@@ -108,15 +108,38 @@ del_entry(struct record *r, const char *name)
 	nameset_del(&r->dests, name, len);
 	for (i = 0; i < RECORD_NOTES; i++)
 		nameset_del(&r->notes[i], name, len);
+	nameset_del(&r->filtered, name, len);
 }
 
-/* What a DEST field may say: "discard", or an absolute path. */
+/* Whether s is an absolute path without a tab, up to end (or its NUL). */
+static int
+path_ok(const char *s, const char *end)
+{
+	const char *tab = strchr(s, '\t');
+
+	return s[0] == '/' && (tab == NULL || tab >= end);
+}
+
+/*
+ * What a DEST field may say: "discard", "pipe", an absolute path, or
+ * "attachments" and one or two of them.
+ */
 static int
 dest_ok(const char *dest)
 {
+	size_t len = strlen(RECORD_ATTACH);
+	const char *dir, *tab;
+
+	if (strncmp(dest, RECORD_ATTACH, len) == 0 && dest[len] == '\t') {
+		dir = dest + len + 1;
+		if ((tab = strchr(dir, '\t')) == NULL)
+			return path_ok(dir, dir + strlen(dir));
+		return path_ok(dir, tab) && path_ok(tab + 1, tab + 1 +
+		    strlen(tab + 1));
+	}
 	return strcmp(dest, RECORD_DISCARD) == 0 ||
-	    strcmp(dest, RECORD_PIPE) == 0 || (dest[0] == '/' &&
-	    strchr(dest, '\t') == NULL);
+	    strcmp(dest, RECORD_PIPE) == 0 || path_ok(dest, dest +
+	    strlen(dest));
 }
 
 /*
@@ -142,7 +165,7 @@ format_add(char *line, size_t size, const char *name, uint64_t bytes,
 }
 
 /* Each note's letter, in the order of enum record_note. */
-static const char note_letters[RECORD_NOTES] = { 'r', 'w' };
+static const char note_letters[RECORD_NOTES] = { 'r', 'w', 'a' };
 
 /* The note a line's letter c stands for, or -1. */
 static int
@@ -156,16 +179,86 @@ note_kind(char c)
 	return -1;
 }
 
-/* How many notes there are, of all kinds. */
+/* How many notes there are, of all kinds, "f" lines included. */
 static size_t
 notes_count(const struct record *r)
 {
-	size_t n = 0;
+	size_t n = r->filtered.count;
 	int i;
 
 	for (i = 0; i < RECORD_NOTES; i++)
 		n += r->notes[i].count;
 	return n;
+}
+
+/* The message of a damaged line of the record (see parse_line's bad:). */
+static int
+damaged(struct record *r, int lineno, struct error *err)
+{
+	return error_set(err, ERR_MAILBOX, "%s/%s:%d: damaged record "
+	    "line; look at it, or move the file away to start afresh (then "
+	    "messages caught mid-delivery may be delivered twice)",
+	    r->md->path, r->name, lineno);
+}
+
+/*
+ * Formats the "f" line of name into line (size bytes): q is "" or the
+ * quarantine's "TMP\tFINAL\tMAILDIR".  The length, or -1 when it does
+ * not fit.
+ */
+static int
+format_filtered(char *line, size_t size, const char *name, uint64_t bytes,
+    const char *q)
+{
+	int n;
+
+	n = snprintf(line, size, "f\t%s\t%llu%s%s\n", name,
+	    (unsigned long long)bytes, q[0] != '\0' ? "\t" : "", q);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return n;
+}
+
+/*
+ * Whether q is "TMP\tFINAL\tMAILDIR" with a tmp name and a final name
+ * (no "/"), and an absolute MAILDIR: what an "f" line may say.
+ */
+static int
+quarantine_ok(const char *q)
+{
+	const char *final, *dir;
+
+	if ((final = strchr(q, '\t')) == NULL || final == q ||
+	    (dir = strchr(final + 1, '\t')) == NULL || dir == final + 1 ||
+	    dir[1] != '/' || strchr(dir + 1, '\t') != NULL)
+		return 0;
+	return memchr(q, '/', dir - q) == NULL;
+}
+
+/* An "f" line, after its "f\t" (rest: "NAME\tSIZE[\tQUARANTINE]"). */
+static int
+parse_filtered(struct record *r, char *rest, int lineno, struct error *err)
+{
+	char *size, *q = "", *end;
+	unsigned long long sz;
+
+	if ((size = strchr(rest, '\t')) == NULL || size == rest)
+		return damaged(r, lineno, err);
+	*size++ = '\0';
+	if ((end = strchr(size, '\t')) != NULL) {
+		*end = '\0';
+		q = end + 1;
+		if (!quarantine_ok(q))
+			return damaged(r, lineno, err);
+	}
+	errno = 0;
+	sz = strtoull(size, &end, 10);
+	if (errno != 0 || *end != '\0' || *size == '\0')
+		return damaged(r, lineno, err);
+	if (nameset_put(&r->filtered, rest, strlen(rest), q, sz) == NULL)
+		return error_errno(err, ERR_MAILBOX, "nameset");
+	r->lines++;
+	return 0;
 }
 
 /* Applies one complete line of the file to the entries. */
@@ -183,6 +276,14 @@ parse_line(struct record *r, char *line, int lineno, struct error *err)
 		r->lines++;
 		return 0;
 	}
+	if (line[0] == '-' && (kind = note_kind(line[1])) != -1 &&
+	    line[2] == '\t' && line[3] != '\0') {
+		nameset_del(&r->notes[kind], line + 3, strlen(line + 3));
+		r->lines++;
+		return 0;
+	}
+	if (line[0] == 'f' && line[1] == '\t')
+		return parse_filtered(r, line + 2, lineno, err);
 	if ((kind = note_kind(line[0])) != -1 && line[1] == '\t' &&
 	    line[2] != '\0') {
 		if (nameset_put(&r->notes[kind], line + 2, strlen(line + 2),
@@ -222,10 +323,7 @@ bad:
 	 * Never guess: a wrong guess either delivers twice or deletes a
 	 * message that was never delivered.
 	 */
-	return error_set(err, ERR_MAILBOX, "%s/%s:%d: damaged record "
-	    "line; look at it, or move the file away to start afresh (then "
-	    "messages caught mid-delivery may be delivered twice)",
-	    r->md->path, r->name, lineno);
+	return damaged(r, lineno, err);
 }
 
 /*
@@ -459,7 +557,8 @@ drop_locked(struct record *r, const char *name, struct error *err)
 	char line[300];
 	int n, i, noted;
 
-	for (i = 0, noted = 0; i < RECORD_NOTES; i++)
+	noted = nameset_get(&r->filtered, name, strlen(name)) != NULL;
+	for (i = 0; i < RECORD_NOTES; i++)
 		noted |= nameset_get(&r->notes[i], name, strlen(name)) != NULL;
 	if (nameset_get(&r->entries, name, strlen(name)) == NULL && !noted)
 		return 0;
@@ -565,6 +664,121 @@ record_notes(struct record *r, enum record_note kind)
 }
 
 int
+record_note_clear(struct record *r, enum record_note kind, const char *name,
+    struct error *err)
+{
+	char line[300];
+	int n, rc = 0;
+
+	n = snprintf(line, sizeof(line), "-%c\t%s\n", note_letters[kind],
+	    name);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return error_set(err, ERR_MAILBOX, "record line too long");
+	pthread_mutex_lock(&r->lock);
+	if (nameset_get(&r->notes[kind], name, strlen(name)) != NULL &&
+	    (rc = append(r, line, n, err)) == 0) {
+		nameset_del(&r->notes[kind], name, strlen(name));
+		r->lines++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+/* record_filtered_set with r->lock held; q as format_filtered's. */
+static int
+filtered_locked(struct record *r, const char *name, uint64_t size,
+    const char *q, struct error *err)
+{
+	char line[RECORD_LINE_MAX];
+	int n;
+
+	if ((n = format_filtered(line, sizeof(line), name, size, q)) == -1)
+		return error_set(err, ERR_MAILBOX, "record line too long");
+	if (append(r, line, n, err) == -1)
+		return -1;
+	if (nameset_put(&r->filtered, name, strlen(name), q, size) == NULL)
+		return error_errno(err, ERR_MAILBOX, "nameset");
+	r->lines++;
+	return 0;
+}
+
+int
+record_filtered_set(struct record *r, const char *name, uint64_t size,
+    const char *tmpname, const char *final, const char *maildir,
+    struct error *err)
+{
+	char q[RECORD_LINE_MAX];
+	int rc;
+
+	q[0] = '\0';
+	if (tmpname != NULL && (size_t)snprintf(q, sizeof(q), "%s\t%s\t%s",
+	    tmpname, final, maildir) >= sizeof(q))
+		return error_set(err, ERR_MAILBOX, "record line too long");
+	if (q[0] != '\0' && !quarantine_ok(q))
+		return error_set(err, ERR_MAILBOX, "%s: not a quarantine the "
+		    "record can keep", maildir);
+	pthread_mutex_lock(&r->lock);
+	rc = filtered_locked(r, name, size, q, err);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+int
+record_filtered(struct record *r, const char *name, uint64_t *size,
+    char *tmp, size_t tmpsize)
+{
+	struct nameset_entry *e;
+	size_t n;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if ((e = nameset_get(&r->filtered, name, strlen(name))) != NULL) {
+		*size = e->num;
+		rc = 1;
+		if (e->value != NULL && e->value[0] != '\0') {
+			n = strcspn(e->value, "\t");
+			if (n < tmpsize) {
+				memcpy(tmp, e->value, n);
+				tmp[n] = '\0';
+				rc = 2;
+			}
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+struct nameset *
+record_filtered_names(struct record *r)
+{
+	return &r->filtered;
+}
+
+int
+record_drop_delivery(struct record *r, const char *name, struct error *err)
+{
+	struct nameset_entry *e;
+	uint64_t size = 0;
+	char *q = NULL;
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	if ((e = nameset_get(&r->filtered, name, strlen(name))) != NULL) {
+		size = e->num;
+		if ((q = strdup(e->value != NULL ? e->value : "")) == NULL) {
+			pthread_mutex_unlock(&r->lock);
+			return error_errno(err, ERR_MAILBOX, "strdup");
+		}
+	}
+	/* Both lines queued before either can be written. */
+	if ((rc = drop_locked(r, name, err)) == 0 && q != NULL)
+		rc = filtered_locked(r, name, size, q, err);
+	pthread_mutex_unlock(&r->lock);
+	free(q);
+	return rc;
+}
+
+int
 record_sync(struct record *r, struct error *err)
 {
 	int rc;
@@ -643,6 +857,17 @@ compact(struct record *r, struct error *err)
 		if (write_all(fd, line, n) == -1)
 			goto fail;
 	}
+	pos = 0;
+	while ((e = nameset_next(&r->filtered, &pos)) != NULL) {
+		n = format_filtered(line, sizeof(line), e->key, e->num,
+		    e->value != NULL ? e->value : "");
+		if (n == -1) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		if (write_all(fd, line, n) == -1)
+			goto fail;
+	}
 	for (i = 0; i < RECORD_NOTES; i++)
 		if (compact_notes(fd, &r->notes[i], note_letters[i]) == -1)
 			goto fail;
@@ -694,6 +919,7 @@ record_close(struct record *r, struct error *err)
 	nameset_free(&r->dests);
 	for (i = 0; i < RECORD_NOTES; i++)
 		nameset_free(&r->notes[i]);
+	nameset_free(&r->filtered);
 	free(r->pending);
 	free(r->source);
 	r->pending = r->source = NULL;

@@ -30,8 +30,9 @@ ms_since(const struct timespec *t)
 
 /*
  * Routes the ready message mi (route.c) and fills it in as the batch's
- * item it.  Returns 0, 1 when it goes to a pipe (queued for pipe.c, not
- * in the batch), or -1 when it cannot be routed: then it has been warned
+ * item it.  Returns 0, 1 when it goes to a pipe or attachments, or to
+ * its pull's filter first (queued for pipe.c, save.c or filter.c, not in
+ * the batch), or -1 when it cannot be routed: then it has been warned
  * about, its file is gone and it stays on the server.
  */
 static int
@@ -44,7 +45,14 @@ batch_item(struct run *r, size_t mi, struct commit_item *it, char *tmpname)
 
 	error_clear(&err);
 	run_tmpname(r, m, tmpname);
-	if (route_message(r, mi, &err) == -1) {
+	if (filter_wanted(r, m)) {
+		/* filter.c runs it first, once the downloads are done */
+		m->state = MSG_PIPE;
+		r->pipeq[r->npipeq++] = mi;
+		return 1;
+	}
+	/* A message back from filter.c has its dest. */
+	if (!m->filtered && route_message(r, mi, &err) == -1) {
 		printable(m->name, name, sizeof(name));
 		say_warn(r->account, "%s/new/%s: %s; it stays on the server",
 		    r->remote, name, err.msg);
@@ -53,8 +61,8 @@ batch_item(struct run *r, size_t mi, struct commit_item *it, char *tmpname)
 		r->status = STATUS_PARTIAL;
 		return -1;
 	}
-	if (m->dest == TO_PIPE) {
-		/* pipe.c runs it, once the downloads are done */
+	if (m->dest == TO_PIPE || m->dest == TO_SAVE) {
+		/* pipe.c or save.c, once the downloads are done */
 		m->state = MSG_PIPE;
 		r->pipeq[r->npipeq++] = mi;
 		return 1;

@@ -69,17 +69,21 @@ static const struct {
 	[KW_LOG] =		{ "log",		1, 0 },
 	[KW_ROUTE] =		{ "route",		3, 1, 4 },
 	[KW_COMMAND_TIMEOUT] =	{ "command-timeout",	1, 0 },
+	[KW_WATCH_INTERVAL] =	{ "watch-interval",	1, 0 },
+	[KW_ATTACHMENT_TYPES] =	{ "attachment-types",	1, 1, 6 },
+	/* once per pull: config_filter.c checks that */
+	[KW_FILTER] =		{ "filter",		1, 1 },
+	[KW_QUARANTINE] =	{ "quarantine",		1, 1 },
 };
 
 /*
  * Keywords of SPEC 3 that this version does not implement yet: named as
  * such, so that nobody mistakes them for a typo, and never accepted and
- * ignored (a filter that silently does not run would deliver what it
- * was meant to stop).
+ * ignored (a setting that silently does nothing would do what the
+ * user meant to stop).
  */
 static const char *const keywords_later[] = {
-	"filter", "quarantine", "attachment-types",
-	"watch-interval", "server-notify", NULL
+	"server-notify", NULL
 };
 
 int
@@ -131,6 +135,11 @@ config_account_clear(struct account *a)
 			free(a->identities[i]);
 		free(a->identities);
 	}
+	if (a->attachment_types != NULL) {
+		for (i = 0; i < a->nattachment_types; i++)
+			free(a->attachment_types[i]);
+		free(a->attachment_types);
+	}
 	free(a->known_hosts);
 	free(a->ssh_config);
 	free(a->proxy_command);
@@ -138,7 +147,9 @@ config_account_clear(struct account *a)
 	for (i = 0; i < a->npulls; i++) {
 		free(a->pulls[i].remote);
 		free(a->pulls[i].local);
+		config_dest_free(&a->pulls[i].dest);
 		config_routes_free(&a->pulls[i]);
+		config_filter_free(&a->pulls[i]);
 	}
 	free(a->pulls);
 	free(a->file);
@@ -415,22 +426,26 @@ static int
 config_pull(struct parser *p, struct account *a, char **v, int nv)
 {
 	struct pull *pl;
+	struct dest d;
 	char *local;
 
-	if (config_pull_dest(p, v + 1, nv - 1, &local) == -1)
+	if (config_pull_dest(p, v + 1, nv - 1, &d, &local) == -1)
 		return -1;
 	if ((pl = reallocarray(a->pulls, a->npulls + 1, sizeof(*pl))) ==
 	    NULL) {
 		free(local);
+		config_dest_free(&d);
 		return config_nomem(p);
 	}
 	a->pulls = pl;
 	pl = &pl[a->npulls];
 	memset(pl, 0, sizeof(*pl));
 	pl->local = local;
+	pl->dest = d;
 	pl->line = p->line;
 	if ((pl->remote = strdup(v[0])) == NULL) {
 		free(local);
+		config_dest_free(&pl->dest);
 		return config_nomem(p);
 	}
 	a->npulls++;
@@ -450,7 +465,8 @@ config_keyword(struct parser *p, enum keyword kw, char **v, int nv)
 	if (kw == KW_ACCOUNT)
 		return config_account_new(p, v[0]);
 	if (p->cfg.naccounts == 0) {
-		if (kw == KW_PULL || kw == KW_ROUTE)
+		if (kw == KW_PULL || kw == KW_ROUTE || kw == KW_FILTER ||
+		    kw == KW_QUARANTINE)
 			return config_error(p, "\"%s\" must follow an "
 			    "\"account\" line", keywords[kw].name);
 		a = &p->defaults;
@@ -524,6 +540,10 @@ config_keyword(struct parser *p, enum keyword kw, char **v, int nv)
 		return config_pull(p, a, v, nv);
 	case KW_ROUTE:
 		return config_route(p, v, nv);
+	case KW_FILTER:
+		return config_filter(p, v[0]);
+	case KW_QUARANTINE:
+		return config_quarantine(p, v[0]);
 	case KW_KEEP:
 		if (strcmp(v[0], "yes") == 0)
 			a->keep = 1;
@@ -565,11 +585,22 @@ config_keyword(struct parser *p, enum keyword kw, char **v, int nv)
 			return -1;
 		a->deadline = (int)n;
 		return 0;
+	case KW_ATTACHMENT_TYPES:
+		for (rc = 0; rc < nv; rc++)
+			if (config_attachment_type(p, a, v[rc]) == -1)
+				return -1;
+		return 0;
 	case KW_COMMAND_TIMEOUT:
 		if (config_range(p, "command-timeout", v[0], 1,
 		    COMMAND_TIMEOUT_MAX, &n) == -1)
 			return -1;
 		a->command_timeout = (int)n;
+		return 0;
+	case KW_WATCH_INTERVAL:
+		if (config_range(p, "watch-interval", v[0], 1,
+		    WATCH_INTERVAL_MAX, &n) == -1)
+			return -1;
+		a->watch_interval = (int)n;
 		return 0;
 	default:
 		/* the unsupported ones never get here */

@@ -21,17 +21,22 @@
 enum dest_kind {
 	DEST_MAILDIR,
 	DEST_DISCARD,		/* deleted on the server; in routes only */
-	DEST_PIPE		/* on a command's stdin; in routes only, yet */
+	DEST_PIPE,		/* on a command's stdin */
+	DEST_ATTACH		/* its attachments saved in a directory */
 };
 
 struct dest {
 	enum dest_kind	 kind;
 	/*
-	 * DEST_MAILDIR: absolute, "~/" expanded; in a route it may hold
-	 * %1 to %9 (the groups the route's regex captured) and %%.
+	 * DEST_MAILDIR: the Maildir; DEST_ATTACH: DIR.  Absolute, "~/"
+	 * expanded; in a route it may hold %1 to %9 (the groups the
+	 * route's regex captured) and %%.  A pull's DEST_MAILDIR has none:
+	 * its Maildir is the pull's local.
 	 */
 	char		*path;
+	char		*maildir;	/* DEST_ATTACH: MAILDIR, or NULL */
 	int		 templated;	/* path holds a %N */
+	int		 maildir_templated;	/* maildir holds a %N */
 	char		*command;	/* DEST_PIPE: run under /bin/sh -c */
 };
 
@@ -44,11 +49,29 @@ struct route {
 	int		 line;
 };
 
+/* The staging Maildir of a pull whose DEST is no Maildir. */
+#define PULL_STAGING	"~/.local/state/syncmail/staging"
+
 struct pull {
 	char		*remote;	/* as written: relative to login dir unless absolute */
-	char		*local;		/* the pull's Maildir: absolute, "~/" expanded */
+	/*
+	 * The pull's Maildir, absolute, "~/" expanded: its record and tmp/
+	 * hold every download, whatever the DEST.  For DEST_MAILDIR the
+	 * DEST itself; for "attachments DIR MAILDIR" MAILDIR; for a pipe
+	 * or attachments without a Maildir the staging Maildir
+	 * (PULL_STAGING), where nothing stays once the pull is done.
+	 */
+	char		*local;
+	struct dest	 dest;		/* what the config says of DEST */
 	struct route	*routes;	/* in config order: the first match decides */
 	size_t		 nroutes;
+	/*
+	 * "filter COMMAND" (run by /bin/sh -c) and "quarantine MAILDIR"
+	 * (absolute, "~/" expanded), SPEC 8; NULL when not given.
+	 */
+	char		*filter;
+	char		*quarantine;
+	int		 filter_line, quarantine_line;
 	int		 line;		/* line of the "pull" keyword */
 };
 
@@ -77,7 +100,16 @@ struct account {
 	uint64_t	 max_messages;	/* per pull per run; 0: no limit */
 	int		 timeout;	/* seconds, default 30 */
 	int		 deadline;	/* seconds, default 3600 */
-	int		 command_timeout; /* seconds a pipe command may run */
+	int		 command_timeout; /* seconds a pipe or filter command
+					    may run per message */
+	int		 watch_interval; /* -w: seconds between looks, default 10 */
+	/*
+	 * attachment-types: the patterns an attachment's "type/subtype"
+	 * must match one of (util/match.h), lower case, NULL-terminated;
+	 * none given: every type.
+	 */
+	char		**attachment_types;
+	size_t		 nattachment_types;
 	int		 log_syslog;	/* log: one line per message to syslog */
 	char		*log_file;	/* log: ...or appended to this file */
 	char		*file;		/* config file name, for messages */

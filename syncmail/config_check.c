@@ -104,6 +104,12 @@ config_check_inherit(struct parser *p, struct account *a, unsigned int set)
 		for (i = 0; i < d->nidentities; i++)
 			if (config_identity_add(p, a, d->identities[i]) == -1)
 				return -1;
+	/* so do its attachment-types */
+	if (from & SET(KW_ATTACHMENT_TYPES))
+		for (i = 0; i < d->nattachment_types; i++)
+			if (config_attachment_type(p, a,
+			    d->attachment_types[i]) == -1)
+				return -1;
 	if (from & SET(KW_PORT))
 		a->port = d->port;
 	if (from & SET(KW_HOSTKEY_CHECK)) {
@@ -122,6 +128,8 @@ config_check_inherit(struct parser *p, struct account *a, unsigned int set)
 		a->deadline = d->deadline;
 	if (from & SET(KW_COMMAND_TIMEOUT))
 		a->command_timeout = d->command_timeout;
+	if (from & SET(KW_WATCH_INTERVAL))
+		a->watch_interval = d->watch_interval;
 	if (from & SET(KW_LOG)) {
 		a->log_syslog = d->log_syslog;
 		if (d->log_file != NULL &&
@@ -143,6 +151,8 @@ config_check_inherit(struct parser *p, struct account *a, unsigned int set)
 		a->deadline = DEADLINE_DEFAULT;
 	if (a->command_timeout == 0)
 		a->command_timeout = COMMAND_TIMEOUT_DEFAULT;
+	if (a->watch_interval == 0)
+		a->watch_interval = WATCH_INTERVAL_DEFAULT;
 
 	if (a->host == NULL)
 		return config_error(p, "account \"%s\" has no host", a->name);
@@ -267,16 +277,21 @@ out:
 int
 config_check(struct parser *p)
 {
-	size_t i;
+	size_t i, j;
 
 	if (p->cfg.naccounts == 0)
 		return error_set(p->err, ERR_CONFIG, "%s: no account",
 		    p->name);
 	if (config_check_names(p) == -1)
 		return -1;
-	for (i = 0; i < p->cfg.naccounts; i++)
+	for (i = 0; i < p->cfg.naccounts; i++) {
 		if (config_check_inherit(p, &p->cfg.accounts[i],
 		    p->set[i]) == -1)
 			return -1;
+		for (j = 0; j < p->cfg.accounts[i].npulls; j++)
+			if (config_filter_check(p,
+			    &p->cfg.accounts[i].pulls[j]) == -1)
+				return -1;
+	}
 	return config_check_mailboxes(p);
 }

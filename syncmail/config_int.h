@@ -20,6 +20,8 @@
 #define DEADLINE_MAX		604800
 #define COMMAND_TIMEOUT_DEFAULT	300
 #define COMMAND_TIMEOUT_MAX	86400
+#define WATCH_INTERVAL_DEFAULT	10
+#define WATCH_INTERVAL_MAX	86400
 
 enum keyword {
 	KW_ACCOUNT,
@@ -40,6 +42,10 @@ enum keyword {
 	KW_LOG,
 	KW_ROUTE,
 	KW_COMMAND_TIMEOUT,
+	KW_WATCH_INTERVAL,
+	KW_ATTACHMENT_TYPES,
+	KW_FILTER,
+	KW_QUARANTINE,
 	KW_COUNT
 };
 
@@ -89,10 +95,29 @@ int	 config_path(struct parser *p, const char *kw, const char *value,
 int	 config_route(struct parser *p, char **v, int nv);
 
 /*
- * A pull's DEST, the nv words in v: "PATH" or "maildir PATH" (SPEC 8).
- * 0, or -1 with the error set.
+ * A pull's DEST, the nv words in v (SPEC 8): "PATH", "maildir PATH",
+ * "pipe COMMAND" or "attachments DIR [MAILDIR]", into d, and the Maildir
+ * that holds its downloads into *local.  0, or -1 with the error set and
+ * nothing held.
  */
-int	 config_pull_dest(struct parser *p, char **v, int nv, char **local);
+int	 config_pull_dest(struct parser *p, char **v, int nv, struct dest *d,
+	    char **local);
+/* Frees what a struct dest holds and zeroes it. */
+void	 config_dest_free(struct dest *d);
+/* Adds pattern, checked and in lower case, to a's attachment-types. */
+int	 config_attachment_type(struct parser *p, struct account *a,
+	    const char *pattern);
+
+/*
+ * A "filter COMMAND" or "quarantine MAILDIR" line, for the last pull of
+ * the account being read (syncmail/config_filter.c); config_filter_check
+ * checks a pull's two once the file is read.  0, or -1 with the error
+ * set.  config_filter_free frees what they hold.
+ */
+int	 config_filter(struct parser *p, const char *command);
+int	 config_quarantine(struct parser *p, const char *path);
+int	 config_filter_check(struct parser *p, const struct pull *pl);
+void	 config_filter_free(struct pull *pl);
 
 /* Frees what a pull's routes hold, and the array. */
 void	 config_routes_free(struct pull *);

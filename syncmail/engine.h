@@ -12,7 +12,11 @@
  *		deletes the server's copy once it is delivered
  *   route.c	where each message goes (SPEC 8): the routes matched against
  *		its header section, and the Maildirs they name, opened once
- *   pipe.c	a route's pipe: a message given to a command, exactly once
+ *   pipe.c	a pipe: a message given to a command, exactly once
+ *   save.c	attachments: a message's attachments saved in a directory,
+ *		exactly once, then the message delivered or dropped
+ *   filter.c	a message through its pull's filter before it is routed,
+ *		its original to the quarantine, exactly once
  *   preview.c	the dry run's routing, from header sections read into memory
  *   batch.c	hands downloaded messages to the commit thread (maildir/committer.c)
  *		and takes its results
@@ -84,16 +88,30 @@ struct dest_maildir {
 	struct localset	 own_local;
 };
 
-/* struct message's dest for a route's discard, and for a route's pipe. */
+/*
+ * An attachments destination (save.c): DIR, and the Maildir the message
+ * then goes to, an index in run.dests, or SAVE_NO_MAILDIR.
+ */
+struct save_dest {
+	char		*dir;
+	uint32_t	 maildir;
+};
+#define SAVE_NO_MAILDIR	UINT32_MAX
+
+/* struct message's dest for a discard, a pipe, and attachments. */
 #define TO_DISCARD	UINT32_MAX
 #define TO_PIPE		(UINT32_MAX - 1)
+#define TO_SAVE		(UINT32_MAX - 2)
+/* struct message's route for a pipe that is the pull's own DEST. */
+#define ROUTE_PULL	UINT16_MAX
 
 enum message_state {
 	MSG_WAIT,	/* listed, not started */
 	MSG_OPEN,	/* OPEN sent */
 	MSG_READ,	/* handle held, reading into tmp/ */
 	MSG_READY,	/* downloaded and closed, waiting for its batch */
-	MSG_PIPE,	/* downloaded, waiting for its command (pipe.c) */
+	MSG_PIPE,	/* downloaded, waiting for its command (pipe.c) or
+			   its attachments' saving (save.c) */
 	MSG_COMMIT,	/* with the commit thread */
 	MSG_REMOVE,	/* in new/, REMOVE sent */
 	MSG_DONE,
@@ -121,10 +139,12 @@ struct message {
 	uint32_t	 atime, mtime;
 	uint32_t	 perms;
 	unsigned int	 tmpseq;	/* its file in tmp/ (tmppool_name) */
-	uint32_t	 dest;		/* index in run.dests, TO_DISCARD or
-					   TO_PIPE */
+	uint32_t	 dest;		/* index in run.dests, TO_DISCARD,
+					   TO_PIPE or TO_SAVE */
+	uint32_t	 save;		/* TO_SAVE: index in run.saves */
 	char		*matches;	/* TO_PIPE: the groups, "v\0" each */
-	uint16_t	 route;		/* TO_PIPE: the route's index */
+	uint16_t	 route;		/* TO_PIPE: the route's index, or
+					   ROUTE_PULL */
 	uint8_t		 nmatches;
 	int		 fd;
 	uint16_t	 handlelen;
@@ -136,6 +156,8 @@ struct message {
 	uint8_t		 handle_open;
 	uint8_t		 eof_seen;	/* the server said the file ends at size */
 	uint8_t		 proof;		/* enum message_proof */
+	uint8_t		 filtered;	/* filter.c has set its dest (and its
+					   file may be the filter's output) */
 };
 
 struct run {
@@ -164,6 +186,8 @@ struct run {
 	struct localset	 local;		/* unique names in new/ and cur/ */
 	struct dest_maildir **dests;	/* [0]: the pull's own Maildir */
 	size_t		 ndests;
+	struct save_dest *saves;	/* attachments destinations (save.c) */
+	size_t		 nsaves;
 	size_t		*pipeq;		/* messages in MSG_PIPE, listing order */
 	size_t		 npipeq, pipe_next;
 	uint8_t		*hdrbuf;	/* a header section read to route */
@@ -218,6 +242,11 @@ int	 fetch_close_handle(struct run *, size_t mi, struct error *err);
 int	 fetch_prove(struct run *, int unlisted, struct error *err);
 int	 fetch_transfer(struct run *, struct error *err);
 void	 fetch_report_removes(struct run *);
+/*
+ * Message mi is done locally (delivered, piped, saved): with keep it
+ * stays on the server, else its REMOVE is sent.  0, or -1 with err set.
+ */
+int	 fetch_delivered(struct run *, size_t mi, struct error *err);
 
 /* route.c: see each function. */
 int	 route_start(struct run *, struct error *err);
@@ -226,7 +255,16 @@ int	 route_dest_open(struct run *, const char *path, uint32_t *idx,
 int	 route_message(struct run *, size_t mi, struct error *err);
 int	 route_header(struct run *, size_t mi, const struct header *h,
 	    struct error *err);
-void	 route_too_large(struct run *, size_t mi);
+/*
+ * m goes to the pull's own DEST: its Maildir, its command, or its
+ * attachments DIR (with the pull's Maildir, when it names one).  0, or
+ * -1 with err set.
+ */
+int	 route_pull_dest(struct run *, struct message *m, struct error *err);
+/* mi's header section is too large to route: the pull's DEST, warned. */
+int	 route_too_large(struct run *, size_t mi, struct error *err);
+/* The DEST of a message going to a pipe: its route's or its pull's. */
+const struct dest *route_pipe_dest(const struct run *, const struct message *m);
 /*
  * Whether the first got bytes of a message of size bytes, found as h,
  * hold its whole header section: an empty line ended it, the message
@@ -238,8 +276,54 @@ int	 route_header_whole(const struct header *h, size_t got,
 const char *route_dest_name(const struct run *, const struct message *m);
 void	 route_stop(struct run *);
 
-/* pipe.c: gives message mi to its route's command, exactly once. */
+/* pipe.c: gives message mi to its command, exactly once. */
 int	 pipe_message(struct run *, size_t mi, struct error *err);
+/*
+ * What pipe.c and filter.c share: m's command environment (PIPE_ENV
+ * buffers of PIPE_ENV_SIZE bytes, pointed to by env; returns how many),
+ * the first lines of a command's stderr made printable, and the wait for
+ * the runner's answer that a second signal ends (-1 with err).
+ */
+#define PIPE_ENV	15	/* SPEC 8's 6 variables, a route's 9 groups */
+#define PIPE_ENV_SIZE	8192	/* one variable, at most */
+size_t	 pipe_env(struct run *, struct message *m, int redelivery,
+	    char (*buf)[PIPE_ENV_SIZE], const char **env);
+void	 pipe_stderr_lines(const struct command_result *res, char *buf,
+	    size_t size);
+int	 pipe_wait_runner(struct run *, struct error *err);
+
+/* filter.c: see each function. */
+int	 filter_wanted(const struct run *, const struct message *m);
+int	 filter_message(struct run *, size_t mi, struct error *err);
+int	 filter_reconcile(struct run *, struct error *err);
+const char *filter_dry_note(const struct run *);
+
+/* save.c: see each function. */
+/*
+ * The index in r->saves of DIR dir with maildir (or NULL), which is
+ * opened (route_dest_open) the first time.  0, or -1 with err set.
+ */
+int	 save_dest_open(struct run *, const char *dir, const char *maildir,
+	    uint32_t *idx, struct error *err);
+int	 save_message(struct run *, size_t mi, struct error *err);
+/*
+ * A recorded message (name, its tmp file tmp still there) that was
+ * going to the attachments of the record's dest.  Returns 1 when it is
+ * finished now (its tmp file gone: delivered), 0 when nothing of it was
+ * placed (its files are removed: the caller drops it), 2 when it cannot
+ * be finished now (warned about: it stays recorded, and on the server),
+ * or -1 with err set.
+ */
+int	 save_recover(struct run *, const char *name, const char *tmp,
+	    const char *dest, struct error *err);
+/*
+ * A record's DEST for attachments, "attachments\tDIR[\tMAILDIR]", into
+ * dir and maildir ("" when none), each of size bytes.  1, 0 when dest is
+ * another kind, -1 when a path does not fit.
+ */
+int	 save_parse_dest(const char *dest, char *dir, char *maildir,
+	    size_t size);
+void	 save_stop(struct run *);
 
 /* preview.c: -n with routes: each message's dest, from its header section. */
 int	 preview_routes(struct run *, struct error *err);

@@ -661,22 +661,44 @@ cmp_index(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+int
+fetch_delivered(struct run *r, size_t mi, struct error *err)
+{
+	struct message *m = &r->msgs[mi];
+
+	if (r->job->acct->keep) {
+		m->state = MSG_DONE;
+		return 0;
+	}
+	m->state = MSG_REMOVE;
+	r->removes_sent = 1;
+	return fetch_send(r, SSH_FXP_REMOVE, mi, 0, 0, err);
+}
+
 /*
- * Gives the next queued message to its command, the queue sorted into
- * listing order first.  After the first signal nothing new starts: the
- * messages not given stay on the server (their files go with the pull).
- * 0, or -1 with err set.
+ * Gives the next queued message to its filter or its command, or saves
+ * its attachments, the queue sorted into listing order first.  After the
+ * first signal nothing new starts: the messages not given stay on the
+ * server (their files go with the pull).  0, or -1 with err set.
  */
 static int
 run_pipes(struct run *r, struct error *err)
 {
+	size_t mi;
+
 	if (r->pipe_next == 0)
 		qsort(r->pipeq, r->npipeq, sizeof(r->pipeq[0]), cmp_index);
 	if (*r->job->stop || r->nonew) {
 		r->pipe_next = r->npipeq;
 		return 0;
 	}
-	return pipe_message(r, r->pipeq[r->pipe_next++], err);
+	mi = r->pipeq[r->pipe_next++];
+	/* first through the pull's filter, which sends it on itself */
+	if (filter_wanted(r, &r->msgs[mi]))
+		return filter_message(r, mi, err);
+	if (r->msgs[mi].dest == TO_SAVE)
+		return save_message(r, mi, err);
+	return pipe_message(r, mi, err);
 }
 
 /*
@@ -723,8 +745,8 @@ fetch_transfer(struct run *r, struct error *err)
 		if (*r->job->stop)
 			say_stopping(r->nactive + r->nready + r->nbatch);
 		/*
-		 * A route's pipes run once every download is done, one at a
-		 * time in listing order (SPEC 8): a command may take
+		 * Pipes and attachments run once every download is done, one
+		 * at a time in listing order (SPEC 8): a command may take
 		 * minutes, and the network must not wait on it meanwhile.
 		 */
 		if (r->nactive == 0 && r->nready == 0 && r->nbatch == 0 &&

@@ -37,16 +37,12 @@
 #include "syncmail/say.h"
 #include "util/fault.h"
 
-/* The environment of SPEC 8: 6 variables, and the route's 9 groups. */
-#define PIPE_ENV	15
-#define PIPE_ENV_SIZE	8192	/* one variable, at most */
-
 /*
  * The first lines of the command's stderr, made printable, into buf: at
  * most three, joined by " / ".
  */
-static void
-stderr_lines(const struct command_result *res, char *buf, size_t size)
+void
+pipe_stderr_lines(const struct command_result *res, char *buf, size_t size)
 {
 	const char *s = res->stderr_head, *end = s + res->stderr_len, *nl;
 	char line[400];
@@ -71,7 +67,7 @@ stderr_lines(const struct command_result *res, char *buf, size_t size)
  * The environment strings of m's command into env (PIPE_ENV pointers
  * into PIPE_ENV buffers of PIPE_ENV_SIZE bytes); returns how many.
  */
-static size_t
+size_t
 pipe_env(struct run *r, struct message *m, int redelivery,
     char (*buf)[PIPE_ENV_SIZE], const char **env)
 {
@@ -119,7 +115,8 @@ pipe_forget(struct run *r, struct message *m, const char *tmp, int unknown,
 {
 	struct record *rec = r->job->rec;
 
-	if (record_drop(rec, m->name, err) == -1 ||
+	/* A filter's quarantine of the original stays noted (record.h). */
+	if (record_drop_delivery(rec, m->name, err) == -1 ||
 	    (unknown && record_note_set(rec, NOTE_REDELIVER, m->name, err) == -1) ||
 	    record_sync(rec, err) == -1)
 		return -1;
@@ -137,7 +134,7 @@ pipe_failed(struct run *r, struct message *m, const char *command,
 	printable(m->name, name, sizeof(name));
 	command_describe(res, r->job->acct->command_timeout, what,
 	    sizeof(what));
-	stderr_lines(res, lines, sizeof(lines));
+	pipe_stderr_lines(res, lines, sizeof(lines));
 	say_warn(r->account, "%s/new/%s: pipe \"%s\" %s%s%s; it stays on the "
 	    "server", r->remote, name, command, what, lines[0] != '\0' ?
 	    ": " : "", lines);
@@ -151,8 +148,8 @@ pipe_failed(struct run *r, struct message *m, const char *command,
  * pull then fails, the engine exits, and the runner, seeing its socket
  * close, stops the command).  0, or -1 with err set.
  */
-static int
-wait_runner(struct run *r, struct error *err)
+int
+pipe_wait_runner(struct run *r, struct error *err)
 {
 	struct pollfd pfd;
 	int n;
@@ -182,7 +179,7 @@ int
 pipe_message(struct run *r, size_t mi, struct error *err)
 {
 	struct message *m = &r->msgs[mi];
-	const struct route *rt = &r->job->pull->routes[m->route];
+	const struct dest *d = route_pipe_dest(r, m);
 	struct record *rec = r->job->rec;
 	struct command_spec spec;
 	struct command_result res;
@@ -202,18 +199,7 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 	if ((envbuf = calloc(PIPE_ENV, PIPE_ENV_SIZE)) == NULL)
 		return error_errno(err, ERR_MAILBOX, "calloc");
 	/* The file and its name on disk before the record names it. */
-	if ((fd = openat(r->job->md->tmpfd, tmp, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
-		error_errno(err, ERR_MAILBOX, "%s/tmp/%s", r->job->md->path,
-		    tmp);
-		goto out;
-	}
-	if (fsync(fd) == -1) {
-		error_errno(err, ERR_MAILBOX, "%s/tmp/%s: fsync",
-		    r->job->md->path, tmp);
-		goto out;
-	}
-	if (maildir_sync(r->job->md, r->job->md->tmpfd, "tmp", err) == -1)
+	if ((fd = deliver_open_durable(r->job->md, tmp, err)) == -1)
 		goto out;
 	have_sha = r->job->log != NULL && mlog_active(r->job->log) &&
 	    deliver_sha256(r->job->md, tmp, sha) == 0;
@@ -224,7 +210,7 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 	fault_point("pipe-recorded");
 
 	memset(&spec, 0, sizeof(spec));
-	spec.command = rt->dest.command;
+	spec.command = d->command;
 	spec.env = env;
 	spec.nenv = pipe_env(r, m, redelivery, envbuf, env);
 	spec.in_fd = fd;
@@ -236,18 +222,18 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 		/* Nothing ran: a clean failure. */
 		printable(m->name, name, sizeof(name));
 		say_warn(r->account, "%s/new/%s: pipe \"%s\": %s; it stays on "
-		    "the server", r->remote, name, rt->dest.command, err->msg);
+		    "the server", r->remote, name, d->command, err->msg);
 		r->status = status_worst(r->status, STATUS_PARTIAL);
 		error_clear(err);
 		rc = pipe_forget(r, m, tmp, 0, err);
 		goto out;
 	}
-	if (wait_runner(r, err) == -1 ||
+	if (pipe_wait_runner(r, err) == -1 ||
 	    runner_receive(r->job->runner, &res, err) == -1)
 		goto out;	/* the record says "unknown" */
 	fault_point("pipe-exited");
 	if (res.outcome != COMMAND_OK) {
-		pipe_failed(r, m, rt->dest.command, &res);
+		pipe_failed(r, m, d->command, &res);
 		rc = pipe_forget(r, m, tmp, res.outcome == COMMAND_TIMEOUT ||
 		    res.outcome == COMMAND_OUTPUT_LIMIT, err);
 		goto out;
@@ -257,27 +243,21 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 	fault_point("pipe-done");
 	printable(m->name, name, sizeof(name));
 	say_info(1, r->account, "piped %s (%llu bytes) to pipe \"%s\"%s", name,
-	    (unsigned long long)m->size, rt->dest.command, redelivery ?
+	    (unsigned long long)m->size, d->command, redelivery ?
 	    " (a redelivery)" : "");
 	if (r->job->log != NULL && mlog_active(r->job->log)) {
 		char from[5200], to[4200];
 
 		snprintf(from, sizeof(from), "%s/new/%s", r->remote, name);
-		snprintf(to, sizeof(to), "pipe \"%s\"", rt->dest.command);
+		snprintf(to, sizeof(to), "pipe \"%s\"", d->command);
 		mlog_message(r->job->log, "piped", from, to, m->size,
 		    have_sha ? sha : NULL);
 	}
 	r->st->moved++;
 	r->st->bytes += m->size;
 	r->done++;
-	if (r->job->acct->keep)
-		m->state = MSG_DONE;
-	else {
-		if (fetch_send(r, SSH_FXP_REMOVE, mi, 0, 0, err) == -1)
-			goto out;
-		r->removes_sent = 1;
-		m->state = MSG_REMOVE;
-	}
+	if (fetch_delivered(r, mi, err) == -1)
+		goto out;
 	rc = 0;
 out:
 	if (fd != -1)

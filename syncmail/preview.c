@@ -70,11 +70,13 @@ peek_done(struct preview *pv, struct peek *p, int readable, struct error *err)
 	struct error big;
 
 	if (readable) {
-		if (header_find(p->buf, p->len, &h, &big) == -1)
-			route_too_large(r, p->mi);
-		else if (route_header(r, p->mi, &h, err) == -1)
+		if (header_find(p->buf, p->len, &h, &big) == -1) {
+			if (route_too_large(r, p->mi, err) == -1)
+				return -1;
+		} else if (route_header(r, p->mi, &h, err) == -1)
 			return -1;
-	}
+	} else if (route_pull_dest(r, &r->msgs[p->mi], err) == -1)
+		return -1;
 	if (!r->msgs[p->mi].handle_open) {
 		peek_free(pv, p);
 		return 0;
@@ -148,8 +150,13 @@ preview_routes(struct run *r, struct error *err)
 
 	memset(&pv, 0, sizeof(pv));
 	pv.r = r;
-	if (r->job->pull->nroutes == 0)
+	if (r->job->pull->nroutes == 0) {
+		/* nothing to read: each goes to the pull's DEST */
+		for (i = 0; i < r->nmsgs; i++)
+			if (route_pull_dest(r, &r->msgs[i], err) == -1)
+				return -1;
 		return 0;
+	}
 	for (;;) {
 		while (pv.nopen < PREVIEW_FILES && next < r->nmsgs &&
 		    pv.held < PREVIEW_BYTES) {

@@ -134,21 +134,35 @@ dry_run(struct run *r)
 			ndelete++;
 		} else if (m->state == MSG_WAIT && m->dest == TO_DISCARD) {
 			say_out(r->account, "would discard %s/new/%s (%llu "
-			    "bytes): not delivered, %s", r->remote, name,
+			    "bytes): not delivered, %s%s", r->remote, name,
 			    (unsigned long long)m->size, r->job->acct->keep ?
 			    "left on the server (keep)" :
-			    "deleted on the server");
+			    "deleted on the server", filter_dry_note(r));
 			ndelete++;
 		} else if (m->state == MSG_WAIT && m->dest == TO_PIPE) {
 			say_out(r->account, "would pipe %s/new/%s (%llu bytes) "
-			    "to \"%s\" (not run by -n)", r->remote, name,
-			    (unsigned long long)m->size, route_dest_name(r, m));
+			    "to \"%s\" (not run by -n)%s", r->remote, name,
+			    (unsigned long long)m->size, route_dest_name(r, m),
+			    filter_dry_note(r));
+			nmove++;
+			bytes += m->size;
+		} else if (m->state == MSG_WAIT && m->dest == TO_SAVE) {
+			const struct save_dest *sd = &r->saves[m->save];
+
+			say_out(r->account, "would save the attachments of "
+			    "%s/new/%s (%llu bytes) in %s, %s%s%s", r->remote,
+			    name, (unsigned long long)m->size, sd->dir,
+			    sd->maildir == SAVE_NO_MAILDIR ? "not delivering "
+			    "it" : "then deliver it to ", sd->maildir ==
+			    SAVE_NO_MAILDIR ? "" : r->dests[sd->maildir]->path,
+			    sd->maildir == SAVE_NO_MAILDIR ? "" : "/new");
 			nmove++;
 			bytes += m->size;
 		} else if (m->state == MSG_WAIT) {
 			say_out(r->account, "would %s %s/new/%s (%llu bytes) "
-			    "to %s/new", verb, r->remote, name,
-			    (unsigned long long)m->size, route_dest_name(r, m));
+			    "to %s/new%s", verb, r->remote, name,
+			    (unsigned long long)m->size, route_dest_name(r, m),
+			    filter_dry_note(r));
 			nmove++;
 			bytes += m->size;
 		} else if (m->state == MSG_DONE)
@@ -300,6 +314,7 @@ out:
 		say_progress(r->done, r->total, r->donebytes, r->totalbytes);
 	say_progress_pull_end();
 	committer_stop(&r->committer);
+	save_stop(r);
 	route_stop(r);
 	tmppool_stop(&r->pool);
 	sftp_set_wakefd(c, -1);
@@ -307,7 +322,10 @@ out:
 	free(r->items);
 	free(r->tmpnames);
 	for (i = 0; i < r->nmsgs; i++) {
-		/* After a failure, queued pipes' files are partial files of ours. */
+		/*
+		 * After a failure, the files of messages queued for a pipe
+		 * or attachments are partial files of ours.
+		 */
 		if (r->msgs[i].state == MSG_PIPE) {
 			char tmp[TMPPOOL_NAME];
 

@@ -23,7 +23,8 @@
 /*
  * Sets the dest of l, a message the record says was delivered, from the
  * record: the pull's own Maildir, a route's (opened, so that it can be
- * checked and flushed before the server's copy goes), or a discard.
+ * checked and flushed before the server's copy goes; for attachments,
+ * their MAILDIR), or a discard, a pipe, attachments alone.
  * Returns 1, 0 when that Maildir cannot be opened (warned about: the
  * server's copy stays, and the record keeps the name for a later run),
  * or -1 with err set.
@@ -32,12 +33,21 @@ static int
 recorded_dest(struct run *r, struct message *l, struct error *err)
 {
 	const char *dest = record_dest(r->job->rec, l->name);
-	char name[1100];
+	char name[1100], dir[4096], maildir[4096];
 	struct error one;
 
 	l->dest = 0;
 	if (dest == NULL)
 		return 1;
+	if (save_parse_dest(dest, dir, maildir, sizeof(dir)) == 1) {
+		/* Saved; a Maildir's copy is checked as any other. */
+		if (maildir[0] == '\0') {
+			l->dest = TO_SAVE;
+			l->save = 0;
+			return 1;
+		}
+		dest = maildir;
+	}
 	if (strcmp(dest, RECORD_DISCARD) == 0) {
 		l->dest = TO_DISCARD;
 		return 1;
@@ -94,6 +104,50 @@ forget_notes(struct run *r, struct nameset *set, struct error *err)
 	return rc;
 }
 
+enum stale {
+	STALE_DROPPED,	/* forgotten: it is fetched again */
+	STALE_DONE,	/* finished now: delivered */
+	STALE_KEPT	/* left recorded for a later run, and on the server */
+};
+
+/*
+ * A recorded message whose tmp file is still there (tmp): its move never
+ * happened, so it is dropped, with its "r" note when a command had it
+ * and the run died (what the command did is not known, and its next
+ * attempt says so: pipe.c; the note comes after the drop, which would
+ * forget it).  Attachments are finished instead when they were all
+ * written, or what was written goes first (save.c).  Returns one of
+ * enum stale, or -1 with err set.
+ */
+static int
+recover_stale(struct run *r, const char *name, const char *tmp,
+    struct error *err)
+{
+	struct record *rec = r->job->rec;
+	const char *dest = record_dest(rec, name);
+	struct message *l;
+	int rc, piped;
+
+	if (dest != NULL && strncmp(dest, RECORD_ATTACH "\t",
+	    sizeof(RECORD_ATTACH)) == 0) {
+		if ((rc = save_recover(r, name, tmp, dest, err)) == -1)
+			return -1;
+		if (rc == 1)
+			return STALE_DONE;
+		if (rc == 2) {
+			if ((l = list_find(r, name)) != NULL)
+				l->state = MSG_SKIP;
+			return STALE_KEPT;
+		}
+	}
+	piped = dest != NULL && strcmp(dest, RECORD_PIPE) == 0;
+	/* the filter's "f" line stays: see record_drop_delivery */
+	if (record_drop_delivery(rec, name, err) == -1 ||
+	    (piped && record_note_set(rec, NOTE_REDELIVER, name, err) == -1))
+		return -1;
+	return STALE_DROPPED;
+}
+
 /*
  * For each recorded message: its tmp file still there means the move into
  * new/ never happened (drop it); gone means it was delivered: with keep,
@@ -108,12 +162,15 @@ recover_reconcile(struct run *r, struct error *err)
 	struct message *l;
 	struct stat st;
 	char **names = NULL, name[1100];
-	const char *dest;
 	size_t n = 0, i, pos = 0, nstale = 0, nlinks = 0;
-	int ret = -1, delivered, rc, piped;
+	uint64_t server_size;
+	int ret = -1, delivered, rc;
 
+	if (filter_reconcile(r, err) == -1)
+		return -1;
 	if (rec->entries.count + record_notes(rec, NOTE_REDELIVER)->count +
-	    record_notes(rec, NOTE_WARNED)->count == 0)
+	    record_notes(rec, NOTE_WARNED)->count +
+	    record_notes(rec, NOTE_SAVED)->count == 0)
 		return 0;
 	if ((names = calloc(rec->entries.count + 1, sizeof(*names))) == NULL)
 		return error_errno(err, ERR_MAILBOX, "calloc");
@@ -135,27 +192,18 @@ recover_reconcile(struct run *r, struct error *err)
 			 * tmp file reads as "delivered".
 			 */
 			delivered = st.st_nlink > 1;
-			if (!delivered) {
+			if (!delivered && job->dryrun) {
 				nstale++;
-				if (job->dryrun)
-					continue;
-				/*
-				 * A command had it and the run died: what
-				 * the command did is not known, and its
-				 * next attempt says so (pipe.c).  The "r"
-				 * line comes after the drop, which would
-				 * forget it.
-				 */
-				dest = record_dest(rec, names[i]);
-				piped = dest != NULL &&
-				    strcmp(dest, RECORD_PIPE) == 0;
-				if (record_drop(rec, names[i], err) == -1 ||
-				    (piped && record_note_set(rec,
-				    NOTE_REDELIVER, names[i], err) == -1))
-					goto out;
 				continue;
 			}
-			if (!job->dryrun) {
+			if (!delivered) {
+				if ((rc = recover_stale(r, names[i], e->value,
+				    err)) == -1)
+					goto out;
+				nstale += rc == STALE_DROPPED;
+				if (rc != STALE_DONE)
+					continue;
+			} else if (!job->dryrun) {
 				deliver_discard(job->md, e->value);
 				nlinks++;
 			}
@@ -190,11 +238,14 @@ recover_reconcile(struct run *r, struct error *err)
 			l->state = MSG_DONE;
 			continue;
 		}
-		if (l->size != e->num) {
+		/* A filtered delivery's "+" line has the filter's size. */
+		server_size = e->num;
+		(void)record_filtered(rec, names[i], &server_size, NULL, 0);
+		if (l->size != server_size) {
 			say_warn(r->account, "%s/new/%s: delivered by an earlier "
 			    "run with %llu bytes, the server's copy now has "
 			    "%llu: left alone", r->remote, name,
-			    (unsigned long long)e->num,
+			    (unsigned long long)server_size,
 			    (unsigned long long)l->size);
 			l->state = MSG_SKIP;
 			r->status = STATUS_PARTIAL;
@@ -204,7 +255,8 @@ recover_reconcile(struct run *r, struct error *err)
 	}
 	/*
 	 * A note whose message has left the server (not listed, and the
-	 * listing whole) is of no more use.
+	 * listing whole) is of no more use.  An "a" note goes only with its
+	 * entry, which the loop above finishes first.
 	 */
 	if (!job->dryrun && !r->truncated &&
 	    (forget_notes(r, record_notes(rec, NOTE_REDELIVER), err) == -1 ||

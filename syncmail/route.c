@@ -6,7 +6,8 @@
  * Where each message of a pull goes (SPEC 8, Routes): its header
  * section, read back from its file in tmp/ once it is downloaded, is
  * matched against the pull's routes in order; the first match decides,
- * and none means the pull's own Maildir.  A route's Maildir is opened
+ * and none means the pull's own DEST (its Maildir, or its pipe or
+ * attachments).  A route's Maildir is opened
  * (created when missing) the first time a message goes there, and its
  * new/ and cur/ are scanned for the listing's unique names as the pull's
  * own are, so a message delivered there before is recognised.
@@ -70,15 +71,50 @@ route_stop(struct run *r)
 	r->hdrcap = 0;
 }
 
-/* Where m goes, for messages: a Maildir's path, or "discard". */
+const struct dest *
+route_pipe_dest(const struct run *r, const struct message *m)
+{
+	if (m->route == ROUTE_PULL)
+		return &r->job->pull->dest;
+	return &r->job->pull->routes[m->route].dest;
+}
+
+/* Where m goes, for messages: a Maildir's path, a command, a DIR, "discard". */
 const char *
 route_dest_name(const struct run *r, const struct message *m)
 {
 	if (m->dest == TO_DISCARD)
 		return "discard";
+	/* a delivery recovery found knows no route: its kind says enough */
 	if (m->dest == TO_PIPE)
-		return r->job->pull->routes[m->route].dest.command;
+		return m->route == ROUTE_PULL || m->route <
+		    r->job->pull->nroutes ? route_pipe_dest(r, m)->command :
+		    RECORD_PIPE;
+	if (m->dest == TO_SAVE)
+		return m->save < r->nsaves ? r->saves[m->save].dir :
+		    RECORD_ATTACH;
 	return r->dests[m->dest]->path;
+}
+
+int
+route_pull_dest(struct run *r, struct message *m, struct error *err)
+{
+	const struct dest *d = &r->job->pull->dest;
+
+	m->dest = 0;
+	free(m->matches);
+	m->matches = NULL;
+	m->nmatches = 0;
+	if (d->kind == DEST_PIPE) {
+		m->dest = TO_PIPE;
+		m->route = ROUTE_PULL;
+	} else if (d->kind == DEST_ATTACH) {
+		if (save_dest_open(r, d->path, d->maildir != NULL ?
+		    r->job->md->path : NULL, &m->save, err) == -1)
+			return -1;
+		m->dest = TO_SAVE;
+	}
+	return 0;
 }
 
 /*
@@ -326,7 +362,7 @@ route_header(struct run *r, size_t mi, const struct header *h,
 	const struct route *rt;
 	struct message *m = &r->msgs[mi];
 	regmatch_t pm[10];
-	char *value, path[4096];
+	char *value, path[4096], maildir[4096];
 	int rc = 0;
 
 	m->dest = 0;
@@ -334,30 +370,39 @@ route_header(struct run *r, size_t mi, const struct header *h,
 		return error_errno(err, ERR_MAILBOX, "malloc");
 	rt = match_routes(pl, h, value, HEADER_VALUE_SIZE, pm, 10);
 	if (rt == NULL)
-		;
+		rc = route_pull_dest(r, m, err);
 	else if (rt->dest.kind == DEST_DISCARD)
 		m->dest = TO_DISCARD;
 	else if (rt->dest.kind == DEST_PIPE)
 		rc = pipe_matches(m, rt, value, pm, pl, err);
-	else if (expand(rt->dest.path, value, pm, path, sizeof(path)) == -1)
-		rc = error_set(err, ERR_MAILBOX, "the Maildir of the route at "
-		    "line %d is a path too long", rt->line);
-	else if (route_dest_open(r, path, &m->dest, err) == -1)
+	else if (expand(rt->dest.path, value, pm, path, sizeof(path)) == -1 ||
+	    (rt->dest.maildir != NULL && expand(rt->dest.maildir, value, pm,
+	    maildir, sizeof(maildir)) == -1))
+		rc = error_set(err, ERR_MAILBOX, "the destination of the route "
+		    "at line %d is a path too long", rt->line);
+	else if (rt->dest.kind == DEST_ATTACH) {
+		if ((rc = save_dest_open(r, path, rt->dest.maildir != NULL ?
+		    maildir : NULL, &m->save, err)) == 0)
+			m->dest = TO_SAVE;
+	} else if (route_dest_open(r, path, &m->dest, err) == -1)
 		rc = -1;
 	free(value);
 	return rc;
 }
 
-void
-route_too_large(struct run *r, size_t mi)
+int
+route_too_large(struct run *r, size_t mi, struct error *err)
 {
+	struct message *m = &r->msgs[mi];
 	char name[1100];
 
-	printable(r->msgs[mi].name, name, sizeof(name));
+	if (route_pull_dest(r, m, err) == -1)
+		return -1;
+	printable(m->name, name, sizeof(name));
 	say_warn(r->account, "%s/new/%s: header section over %d bytes, not "
 	    "routed: %s %s", r->remote, name, HEADER_MAX, r->job->dryrun ?
-	    "would go to" : "delivered to", r->job->md->path);
-	r->msgs[mi].dest = 0;
+	    "would go to" : "goes to", route_dest_name(r, m));
+	return 0;
 }
 
 /*
@@ -376,12 +421,10 @@ route_message(struct run *r, size_t mi, struct error *err)
 
 	m->dest = 0;
 	if (r->job->pull->nroutes == 0)
-		return 0;
+		return route_pull_dest(r, m, err);
 	if ((rc = read_header(r, m, &h, err)) == -1)
 		return -1;
-	if (rc == 0) {
-		route_too_large(r, mi);
-		return 0;
-	}
+	if (rc == 0)
+		return route_too_large(r, mi, err);
 	return route_header(r, mi, &h, err);
 }

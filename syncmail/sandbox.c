@@ -199,23 +199,27 @@ sandbox_dotssh(struct sandbox_paths *l, const char *home, struct error *err)
 }
 
 /*
- * A Maildir an account delivers to, made (when missing) and added to l:
- * with templated set, path is a route's, holding %N, and what is added
- * is the directory above its first %N, beneath which every Maildir the
- * route can name lies (the groups are made safe as single names, so
- * none can climb out).  In a dry run nothing is made and all is read
- * only.  Returns 0 or -1 with err set.
+ * A Maildir an account delivers to (maildir set), or a directory it
+ * saves attachments in, made (when missing) and added to l: with
+ * templated set, path is a route's, holding %N, and what is added is
+ * the directory above its first %N, beneath which every path the route
+ * can name lies (the groups are made safe as single names, so none can
+ * climb out).  In a dry run nothing is made and all is read only.
+ * Returns 0 or -1 with err set.
  */
 static int
 sandbox_maildir(struct sandbox_paths *l, const char *path, int templated,
-    const struct sandbox_options *o, struct error *err)
+    int maildir, const struct sandbox_options *o, struct error *err)
 {
 	struct maildir md;
 	struct error ignored;
 	char dir[4096], *s;
 
 	if (!templated) {
-		if (!o->dryrun) {
+		if (!o->dryrun && !maildir) {
+			error_clear(&ignored);
+			(void)maildir_mkdirs(path, &ignored);
+		} else if (!o->dryrun) {
 			/* the account reports any failure when it runs */
 			memset(&md, 0, sizeof(md));
 			error_clear(&ignored);
@@ -239,6 +243,21 @@ sandbox_maildir(struct sandbox_paths *l, const char *path, int templated,
 	return sandbox_add(l, dir, o->dryrun ? SB_READ : SB_MAILDIR, err);
 }
 
+/* What a pull's or a route's DEST d delivers to, added to l as above. */
+static int
+sandbox_dest(struct sandbox_paths *l, const struct dest *d,
+    const struct sandbox_options *o, struct error *err)
+{
+	if (d->kind == DEST_MAILDIR && d->path != NULL)
+		return sandbox_maildir(l, d->path, d->templated, 1, o, err);
+	if (d->kind != DEST_ATTACH)
+		return 0;
+	if (d->maildir != NULL && sandbox_maildir(l, d->maildir,
+	    d->maildir_templated, 1, o, err) == -1)
+		return -1;
+	return sandbox_maildir(l, d->path, d->templated, 0, o, err);
+}
+
 /*
  * What the account of at needs, added to l, from its target.  One whose
  * ssh config did not resolve needs nothing: it fails with that error
@@ -260,18 +279,22 @@ sandbox_account(struct sandbox_paths *l, const struct account_target *at,
 		snprintf(l->off, sizeof(l->off), "account %s runs a proxy "
 		    "command, which may need any file", a->name);
 	}
-	if (!o->dryrun && account_pipes(a))
+	if (!o->dryrun && account_dests(a, DEST_PIPE))
 		l->sendfd = 1;
+	if (!o->dryrun && account_dests(a, DEST_ATTACH))
+		l->mime = 1;
 	for (i = 0; i < a->npulls; i++) {
-		if (sandbox_maildir(l, a->pulls[i].local, 0, o, err) == -1)
+		if (sandbox_maildir(l, a->pulls[i].local, 0, 1, o, err) == -1 ||
+		    sandbox_dest(l, &a->pulls[i].dest, o, err) == -1)
 			return -1;
-		for (j = 0; j < a->pulls[i].nroutes; j++) {
-			const struct dest *d = &a->pulls[i].routes[j].dest;
-
-			if (d->kind == DEST_MAILDIR && sandbox_maildir(l,
-			    d->path, d->templated, o, err) == -1)
+		/* The filter's originals are moved there (SPEC 8). */
+		if (a->pulls[i].quarantine != NULL && sandbox_maildir(l,
+		    a->pulls[i].quarantine, 0, 1, o, err) == -1)
+			return -1;
+		for (j = 0; j < a->pulls[i].nroutes; j++)
+			if (sandbox_dest(l, &a->pulls[i].routes[j].dest, o,
+			    err) == -1)
 				return -1;
-		}
 	}
 	for (i = 0; i < t->nidentities; i++)
 		if (sandbox_add(l, t->identities[i], SB_READ, err) == -1 ||

@@ -100,5 +100,6 @@ bad "\troute Subject \"(a)(b)\" $T/local/%3" "%3 with two groups" "captures 2 gr
 bad "\troute Subject x $T/local/%x" "an unknown %-token" "only %1 to %9"
 bad "\troute Subject x discard extra" "a value after discard" "takes no value"
 bad "\troute Sub:ject x $LOCAL" "a field name with a colon" "not a header field name"
-bad "\tpull $REMOTE/x pipe \"cat\"" "pipe as a pull's DEST, not yet built" "not supported by this version"
-note "20 of 40 discarded with their SHA-256 logged, 3 kept and remembered, 8 config errors at 78 with nothing moved"
+bad "\tpull $REMOTE/x attachments" "attachments without DIR" "takes DIR and perhaps MAILDIR"
+bad "\tattachment-types pdf" "a type without a subtype" "not a type/subtype pattern"
+note "20 of 40 discarded with their SHA-256 logged, 3 kept and remembered, 9 config errors at 78 with nothing moved"

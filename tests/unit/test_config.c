@@ -1140,19 +1140,137 @@ test_routes(void)
 	    "takes one command (in double quotes when it has spaces)");
 	FAILS(ACC "command-timeout 0\n", "t.conf:4: \"command-timeout\" must "
 	    "be 1-86400, not \"0\"");
-	FAILS("account a\nhost h\npull M pipe \"cat\"\n", "t.conf:3: "
-	    "\"pipe\" as a pull's DEST is not supported by this version of "
-	    "syncmail: a route may send messages to a command");
+	/* a pull's pipe: its downloads wait in the staging Maildir */
+	CHECK(parse("account a\nhost h\npull M pipe \"cat -u\"\n", &c,
+	    &e) == 0);
+	CHECK(c.accounts[0].pulls[0].dest.kind == DEST_PIPE);
+	CHECK_STR(c.accounts[0].pulls[0].dest.command, "cat -u");
+	CHECK_STR(c.accounts[0].pulls[0].local,
+	    HOME "/.local/state/syncmail/staging");
+	config_free(&c);
+	FAILS("account a\nhost h\npull M pipe\n", "t.conf:3: \"pull\": "
+	    "\"pipe\" takes one command (in double quotes when it has "
+	    "spaces)");
 	FAILS("account a\nhost h\npull M discard\n", "t.conf:3: "
 	    "\"discard\" is a route's destination, not a pull's: every "
 	    "message of a pull would be deleted unread");
-	FAILS("account a\nhost h\npull M attachments /s /m\n", "t.conf:3: "
-	    "destination \"attachments\" is not supported by this version "
-	    "of syncmail");
+	/* attachments: with a MAILDIR it holds the downloads, else staging */
+	CHECK(parse("account a\nhost h\nattachment-types application/PDF "
+	    "image/*\nattachment-types text/plain\npull M attachments ~/s "
+	    "~/m\npull N attachments /s\n", &c, &e) == 0);
+	p = &c.accounts[0].pulls[0];
+	CHECK(p->dest.kind == DEST_ATTACH);
+	CHECK_STR(p->dest.path, HOME "/s");
+	CHECK_STR(p->dest.maildir, HOME "/m");
+	CHECK_STR(p->local, HOME "/m");
+	p = &c.accounts[0].pulls[1];
+	CHECK(p->dest.kind == DEST_ATTACH);
+	CHECK(p->dest.maildir == NULL);
+	CHECK_STR(p->local, HOME "/.local/state/syncmail/staging");
+	CHECK(c.accounts[0].nattachment_types == 3);
+	CHECK_STR(c.accounts[0].attachment_types[0], "application/pdf");
+	CHECK_STR(c.accounts[0].attachment_types[1], "image/*");
+	CHECK_STR(c.accounts[0].attachment_types[2], "text/plain");
+	CHECK(c.accounts[0].attachment_types[3] == NULL);
+	config_free(&c);
+	/* a route's, with %N in both; the defaults' types inherited */
+	CHECK(parse("attachment-types application/pdf\naccount a\nhost h\n"
+	    "pull M /m\nroute To \"(scan)-(x)\" attachments /s/%1 /m/%2\n",
+	    &c, &e) == 0);
+	p = &c.accounts[0].pulls[0];
+	CHECK(p->routes[0].dest.kind == DEST_ATTACH);
+	CHECK_STR(p->routes[0].dest.path, "/s/%1");
+	CHECK_STR(p->routes[0].dest.maildir, "/m/%2");
+	CHECK(p->routes[0].dest.templated && p->routes[0].dest.maildir_templated);
+	CHECK(c.accounts[0].nattachment_types == 1);
+	config_free(&c);
+	FAILS("account a\nhost h\npull M attachments\n", "t.conf:3: "
+	    "\"pull\": \"attachments\" takes DIR and perhaps MAILDIR");
+	FAILS("account a\nhost h\npull M attachments /a /b /c\n", "t.conf:3: "
+	    "\"pull\" takes REMOTE DEST, not 5 values (a value with spaces "
+	    "goes in double quotes)");
+	FAILS(ACC "route X \"(a)\" attachments /s/%2\n",
+	    "t.conf:4: \"route\": %2, but the regex captures 1 group");
+	FAILS(ACC "route X y attachments s\n",
+	    "t.conf:4: \"route\": \"s\" is not an absolute path");
+	FAILS(ACC "attachment-types pdf\n", "t.conf:4: \"attachment-types\": "
+	    "\"pdf\" is not a type/subtype pattern (\"application/pdf\", "
+	    "\"image/*\")");
+	FAILS(ACC "attachment-types a/b/c\n", "t.conf:4: \"attachment-types\": "
+	    "\"a/b/c\" is not a type/subtype pattern (\"application/pdf\", "
+	    "\"image/*\")");
 	FAILS("account a\nhost h\npull M maildir /m /n\n",
 	    "t.conf:3: \"pull\": \"maildir\" takes one path");
-	FAILS(ACC "filter \"sanitize\"\n", "t.conf:4: \"filter\" is not "
-	    "supported by this version of syncmail");
+}
+
+/* A pull's filter and quarantine (SPEC 8): one of each per pull. */
+static void
+test_filters(void)
+{
+	struct config cfg;
+	struct error err;
+	const struct pull *pl;
+
+	CHECK(parse(ACC "filter \"sanitize --strip\"\n"
+	    "quarantine ~/Mail/q\nroute X y /r\npull N /n\n", &cfg, &err) == 0);
+	pl = &cfg.accounts[0].pulls[0];
+	CHECK(pl->filter != NULL && strcmp(pl->filter, "sanitize --strip") == 0);
+	CHECK(pl->quarantine != NULL &&
+	    strcmp(pl->quarantine, "/home/alice/Mail/q") == 0);
+	CHECK(pl->nroutes == 1);
+	pl = &cfg.accounts[0].pulls[1];
+	CHECK(pl->filter == NULL && pl->quarantine == NULL);
+	config_free(&cfg);
+	/* a filter without a quarantine is fine: the originals go */
+	CHECK(parse(ACC "filter cat\n", &cfg, &err) == 0);
+	config_free(&cfg);
+	FAILS(ACC "filter a\nfilter b\n", "t.conf:5: \"filter\" given twice "
+	    "for the pull at line 3 (first at line 4)");
+	FAILS(ACC "quarantine /a\nfilter f\nquarantine /b\n", "t.conf:6: "
+	    "\"quarantine\" given twice for the pull at line 3 (first at "
+	    "line 4)");
+	FAILS(ACC "quarantine /q\n", "t.conf:4: \"quarantine\" without a "
+	    "\"filter\" for the pull at line 3: nothing would go there");
+	FAILS(ACC "filter f\nquarantine discard\n", "t.conf:5: \"quarantine\" "
+	    "takes a Maildir, not \"discard\": the originals are kept, never "
+	    "dropped");
+	FAILS(ACC "filter f\nquarantine relative\n", "t.conf:5: "
+	    "\"quarantine\": \"relative\" is not an absolute path");
+	FAILS("account a\nhost h\nfilter f\npull M /m\n", "t.conf:3: "
+	    "\"filter\" must follow a \"pull\" line of its account: it "
+	    "belongs to that pull");
+	FAILS("filter f\naccount a\nhost h\npull M /m\n", "t.conf:1: "
+	    "\"filter\" must follow an \"account\" line");
+	FAILS(ACC "filter a b\n", "t.conf:4: \"filter\" takes one value, "
+	    "not 2 (a value with spaces goes in double quotes)");
+	/* two accounts: each pull has its own */
+	CHECK(parse(ACC "filter a\naccount b\nhost h\npull N /x\nfilter b\n",
+	    &cfg, &err) == 0);
+	config_free(&cfg);
+}
+
+/* watch-interval: seconds, 1 to a day, inherited, 10 by default. */
+static void
+test_watch(void)
+{
+	struct config c;
+
+	PARSES(ACC, &c);
+	CHECK(c.accounts[0].watch_interval == 10);
+	config_free(&c);
+	PARSES("watch-interval 60\n" ACC "account b\nhost h\npull N /n\n"
+	    "watch-interval 1\n", &c);
+	CHECK(c.accounts[0].watch_interval == 60);
+	CHECK(c.accounts[1].watch_interval == 1);
+	config_free(&c);
+	FAILS(ACC "watch-interval 0\n", "t.conf:4: \"watch-interval\" must "
+	    "be 1-86400, not \"0\"");
+	FAILS(ACC "watch-interval 86401\n", "t.conf:4: \"watch-interval\" "
+	    "must be 1-86400, not \"86401\"");
+	FAILS(ACC "watch-interval 1\nwatch-interval 2\n", "t.conf:5: "
+	    "\"watch-interval\" given twice (first at line 4)");
+	FAILS(ACC "server-notify yes\n", "t.conf:4: \"server-notify\" is "
+	    "not supported by this version of syncmail");
 }
 
 int
@@ -1167,6 +1285,8 @@ main(int argc, char *argv[])
 	test_errors();
 	test_mailboxes();
 	test_routes();
+	test_filters();
+	test_watch();
 	test_hostile();
 	test_random();
 	test_load();

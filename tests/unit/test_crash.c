@@ -97,14 +97,21 @@ static const struct point {
 #define NPOINTS	(sizeof(points) / sizeof(points[0]))
 
 /*
- * Crash points that end-to-end tests kill at instead: a route's pipe
- * needs the command runner, which this engine-only test has not
- * (tests/e2e/t-62-pipe.sh, and t-41-powercut.sh with power cuts); a
- * directory made and not yet flushed matters only with a power cut
- * after the next run (t-41-powercut.sh, its route rounds).
+ * Crash points that the end-to-end tests kill at instead, all needing
+ * the command runner, the attachments' child or a power cut, which this
+ * engine-only test has not: a pipe's (tests/e2e/t-62-pipe.sh, and
+ * t-41-powercut.sh with power cuts), a pull's filter and quarantine's
+ * (tests/e2e/t-65-filter-crash.sh), attachments'
+ * (tests/e2e/t-63-attachments.sh), a directory made and its parent not
+ * yet flushed, which matters only with a power cut after the next run
+ * (t-41-powercut.sh, its route rounds).
  */
 static const char *const elsewhere[] = {
-	"pipe-recorded", "pipe-exited", "pipe-done", "dir-made"
+	"pipe-recorded", "pipe-exited", "pipe-done",
+	"filter-recorded", "filter-exited", "quarantine-recorded",
+	"quarantined",
+	"save-recorded", "save-extracted", "save-placed", "save-dir-synced",
+	"save-done", "dir-made"
 };
 
 extern char **environ;
