@@ -88,7 +88,7 @@ dir_of()
 }
 
 # check_warnings VERB: one warning per message over the bound, naming
-# the pull's Maildir with VERB ("would go to", "delivered to"), and no
+# the pull's Maildir with VERB ("would go to", "goes to"), and no
 # warning about any other.
 check_warnings()
 {
@@ -121,7 +121,7 @@ assert_eq "$(count_files "$REMOTE/new")" 7 "remote messages after -n"
 
 run_syncmail
 assert_rc 0 "the run"
-check_warnings "delivered to"
+check_warnings "goes to"
 while IFS="$(printf '\t')" read -r name where; do
 	dir=$(dir_of "$where")
 	sum=$(sha256sum <"$T/orig/$name" | cut -c1-64)
