@@ -364,6 +364,8 @@ install: $(PROG)
 		chmod 644 $(DESTDIR)$(EXAMPLES)/$$f || exit 1; \
 	done
 	install -m 644 contrib/README $(DESTDIR)$(EXAMPLES)/README.contrib
+	@# a filter for the sanitizer use case (README, "Use cases")
+	install -m 755 contrib/strip-attachments $(DESTDIR)$(EXAMPLES)/strip-attachments
 	if [ -n "$(SYSTEMD_USER_DIR)" ]; then \
 		install -d $(DESTDIR)$(SYSTEMD_USER_DIR) && \
 		install -m 644 $(DESTDIR)$(EXAMPLES)/syncmail.service \
