@@ -21,7 +21,16 @@
 #               into ~/Mail/announce, the rest into the inbox;
 #   discard     the monitoring system's messages nowhere, gone from the
 #               server, each logged with its SHA-256; the rest in the
-#               inbox.
+#               inbox;
+#   scanner     a scan's PDF and a photo in ~/Scans, a second
+#               scan-0001.pdf as scan-0001-2.pdf, a Word file not saved,
+#               every message in ~/Mail/scans; "pull Maildir/.scans" is
+#               the test user's Maildir/.scans;
+#   sanitizer   contrib/strip-attachments (the installed path in the
+#               block becomes the source tree's): a message with an .exe
+#               reaches the inbox stripped, its original in the
+#               quarantine; one without comes through untouched and
+#               nothing of it goes to the quarantine.
 # Each message byte-identical, exactly once where it belongs, and none
 # left on the server.
 . "$(dirname "$0")/lib.sh"
@@ -70,9 +79,9 @@ config()
 {
 	take "$1" "$T/block.$1"
 	/usr/bin/python3 - "$T/block.$1" "$CONF" "$PORT" "$TEST_USER" "$T" \
-	    "$REMOTE" <<'EOF' || fail "README.md: block \"$1\" has no \"host mail.example.com\" and \"pull Maildir\""
+	    "$REMOTE" "$ROOT/contrib" <<'EOF' || fail "README.md: block \"$1\" has no \"host mail.example.com\" and \"pull Maildir\""
 import re, sys
-src, conf, port, user, T, remote = sys.argv[1:7]
+src, conf, port, user, T, remote, ex = sys.argv[1:8]
 out, hosts, pulls = [], 0, 0
 for line in open(src).read().split("\n"):
     m = re.match(r"(\s*)host mail\.example\.com$", line)
@@ -84,10 +93,12 @@ for line in open(src).read().split("\n"):
                 ind + "ssh-config none"]
         hosts += 1
         continue
-    m = re.match(r"(\s*)pull Maildir (.*)$", line)
+    m = re.match(r"(\s*)pull Maildir(/\S+)? (.*)$", line)
     if m:
-        line = "%spull %s %s" % (m.group(1), remote, m.group(2))
+        line = "%spull %s%s %s" % (m.group(1), remote, m.group(2) or "",
+                                   m.group(3))
         pulls += 1
+    line = line.replace("/usr/local/share/examples/syncmail/", ex + "/")
     out.append(line)
 if hosts != 1 or pulls != 1:
     sys.exit(1)
@@ -183,4 +194,81 @@ for n in 1700000021.M21.c 1700000022.M22.c; do
 	grep -F "discarded $REMOTE/new/$n to discard" "$MAIL/syncmail.log" |
 		grep -qF "sha256 $sum" || fail "discard: no log line with the SHA-256 of $n"
 done
-note "README's use cases (lists, procmail and maildrop, discard) run as written against the test server"
+# ---- a scanner's PDFs ----------------------------------------------------
+fresh
+rm -rf "$H/Scans"
+mkmaildir "$REMOTE/.scans" "$TEST_USER"
+config scanner
+# scan NAME FILE TYPE [FILE TYPE]: a scanner's message with these parts
+# (their bytes made from FILE's name) into the remote .scans/new.
+scan()
+{
+	sc_n=$1
+	shift
+	/usr/bin/python3 - "$REMOTE/.scans/new/$sc_n" "$T/orig/$sc_n" "$@" <<'EOF' || fail "scan $sc_n"
+import base64, hashlib, sys
+out, orig, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+msg = ("From: Scanner <scan@office.example>\nSubject: scan\nMIME-Version: 1.0\n"
+       "Content-Type: multipart/mixed; boundary=\"s\"\n\n--s\n"
+       "Content-Type: text/plain\n\nScanned.\n\n")
+for i in range(0, len(rest), 2):
+    data = hashlib.sha256(rest[i].encode()).digest() * 500
+    msg += ("--s\nContent-Type: %s\nContent-Disposition: attachment; "
+            "filename=\"%s\"\nContent-Transfer-Encoding: base64\n\n%s\n"
+            % (rest[i + 1], rest[i], base64.encodebytes(data).decode()))
+msg += "--s--\n"
+for p in (out, orig):
+    open(p, "w").write(msg)
+EOF
+	chown "$TEST_USER:" "$REMOTE/.scans/new/$sc_n"
+}
+# the bytes scan gives FILE
+bytes_of() { /usr/bin/python3 -c 'import hashlib,sys; sys.stdout.buffer.write(hashlib.sha256(sys.argv[1].encode()).digest() * 500)' "$1"; }
+scan 1700000031.M31.d scan-0001.pdf application/pdf
+scan 1700000032.M32.d scan-0001.pdf application/pdf photo.jpg image/jpeg
+scan 1700000033.M33.d letter.docx application/vnd.openxmlformats-officedocument.wordprocessingml.document
+run_syncmail -q
+assert_rc 0 "scanner: the README's config"
+for f in scan-0001.pdf scan-0001-2.pdf photo.jpg; do
+	[ -f "$H/Scans/$f" ] || fail "scanner: no $f in ~/Scans: $(ls -A "$H/Scans" | tr '\n' ' ')"
+done
+bytes_of scan-0001.pdf | cmp -s - "$H/Scans/scan-0001.pdf" || fail "scanner: scan-0001.pdf differs"
+bytes_of photo.jpg | cmp -s - "$H/Scans/photo.jpg" || fail "scanner: photo.jpg differs"
+assert_eq "$(find "$H/Scans" -mindepth 1 | wc -l)" 3 "scanner: files in ~/Scans (no .docx, nothing hidden)"
+at 1700000031.M31.d "$MAIL/scans"
+at 1700000032.M32.d "$MAIL/scans"
+at 1700000033.M33.d "$MAIL/scans"
+assert_eq "$(count_entries "$REMOTE/.scans/new")" 0 "scanner: left on the server"
+
+# ---- a sanitizer with a quarantine -----------------------------------------
+fresh
+config sanitizer
+put 1700000041.M41.e "From: a@example.org" "Subject: plain" "MIME-Version: 1.0"
+/usr/bin/python3 - "$REMOTE/new/1700000042.M42.e" <<'EOF' || fail "sanitizer: message"
+import sys
+open(sys.argv[1], "w").write(
+    "From: b@example.org\nSubject: invoice\nMIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+    "Content-Type: text/plain\n\nSee the invoice.\n\n--b\n"
+    "Content-Type: application/octet-stream; name=\"invoice.pdf.exe\"\n"
+    "Content-Disposition: attachment; filename=\"invoice.pdf.exe\"\n"
+    "Content-Transfer-Encoding: base64\n\nTVqQAAMAAAAEAAAA//8AALgAAAAA\n--b--\n")
+EOF
+cp "$REMOTE/new/1700000042.M42.e" "$T/orig/" && chown "$TEST_USER:" "$REMOTE/new/1700000042.M42.e"
+run_syncmail -q
+assert_rc 0 "sanitizer: the README's config"
+at 1700000041.M41.e "$MAIL/inbox"
+at 1700000042.M42.e "$MAIL/quarantine"
+assert_eq "$(count_files "$MAIL/quarantine/new")" 1 "sanitizer: originals in the quarantine"
+assert_eq "$(count_files "$MAIL/inbox/new")" 2 "sanitizer: messages in the inbox"
+stripped=$(grep -l "Subject: invoice" "$MAIL/inbox/new/"*)
+[ -n "$stripped" ] || fail "sanitizer: the invoice is not in the inbox"
+grep -q "TVqQAAMAAAAE" "$stripped" && fail "sanitizer: the .exe reached the inbox"
+/usr/bin/python3 - "$stripped" <<'EOF' || fail "sanitizer: no note where the .exe was"
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+sys.exit(0 if any(b"invoice.pdf.exe was removed" in (p.get_payload(decode=True) or b"")
+                  for p in m.walk() if not p.is_multipart()) else 1)
+EOF
+assert_eq "$(count_entries "$REMOTE/new")" 0 "sanitizer: left on the server"
+note "README's use cases (lists, procmail and maildrop, discard, a scanner, a sanitizer) run as written against the test server"
