@@ -18,6 +18,8 @@
 #           PDFs are saved and their messages dropped; a message with
 #           nothing to save stays on the server, warned about once (-v
 #           repeats it);
+#   keep    "keep yes": saved once, the message left on the server, not
+#           saved again by the next run;
 #   route   a route to "attachments DIR/%1 MAILDIR" by Subject;
 #   crash   SIGKILL at every crash point of saving a two-attachment
 #           message (syncmail-asan), and at random moments while the
@@ -184,6 +186,24 @@ staging=$T/home/.local/state/syncmail/staging
 [ -d "$staging/tmp" ] || fail "no staging Maildir at $staging"
 left=$(find "$staging/tmp" "$staging/new" "$staging/cur" -type f | head -n 3)
 [ -z "$left" ] || fail "the staging Maildir keeps messages: $left"
+
+# ---- keep yes: saved once, the message left on the server, and not
+# saved again by the next run.
+rm -rf "$T/orig" "$T/expect" "$REMOTE/new/"*
+mkdir -p "$T/orig"
+DIRK=$T/local/kept
+LOCAL=$T/local/KeptMail
+use_pull attachments "$DIRK" "$LOCAL"
+conf_add keep yes
+python3 "$MIME" "$T" "$REMOTE/new" "$TEST_USER" two || fail "mime.py"
+run_syncmail -q
+assert_rc 0 "keep run"
+run_syncmail -q
+assert_rc 0 "second keep run"
+assert_eq "$(count_files "$REMOTE/new")" 1 "the message left on the server with keep"
+assert_eq "$(count_files "$DIRK")" 2 "files saved after two keep runs"
+check_exactly_once -k
+rm -f "$REMOTE/new/"*
 
 # ---- route: by Subject, to a DIR named by the capture, and a MAILDIR
 rm -rf "$T/orig" "$T/expect" "$REMOTE/new/"*
