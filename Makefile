@@ -361,7 +361,8 @@ install: $(PROG)
 	install -m 644 syncmail.conf.5 $(DESTDIR)$(MANDIR)/man5/syncmail.conf.5
 	install -m 644 syncmail.conf.example $(DESTDIR)$(EXAMPLES)/syncmail.conf.example
 	@# contrib/: how to run it unattended, with the program's installed path
-	for f in syncmail.service syncmail.timer crontab.example; do \
+	for f in syncmail.service syncmail.timer syncmail-watch.service \
+	    crontab.example; do \
 		sed 's|/usr/local/bin/syncmail|$(PREFIX)/bin/syncmail|g' contrib/$$f \
 		    >$(DESTDIR)$(EXAMPLES)/$$f && \
 		chmod 644 $(DESTDIR)$(EXAMPLES)/$$f || exit 1; \
@@ -372,7 +373,9 @@ install: $(PROG)
 	if [ -n "$(SYSTEMD_USER_DIR)" ]; then \
 		install -d $(DESTDIR)$(SYSTEMD_USER_DIR) && \
 		install -m 644 $(DESTDIR)$(EXAMPLES)/syncmail.service \
-		    $(DESTDIR)$(EXAMPLES)/syncmail.timer $(DESTDIR)$(SYSTEMD_USER_DIR)/; \
+		    $(DESTDIR)$(EXAMPLES)/syncmail.timer \
+		    $(DESTDIR)$(EXAMPLES)/syncmail-watch.service \
+		    $(DESTDIR)$(SYSTEMD_USER_DIR)/; \
 	fi
 
 clean:

@@ -39,7 +39,7 @@ has()
 # other syncmail program.
 names_prog()
 {
-	grep -q "$2/bin/syncmail -q" "$1" || fail "$1 does not run $2/bin/syncmail"
+	grep -q "$2/bin/syncmail -[qw]" "$1" || fail "$1 does not run $2/bin/syncmail"
 	[ "$(grep -o '[^ "=]*/bin/syncmail' "$1" | sort -u)" = "$2/bin/syncmail" ] ||
 		fail "$1 names another program: $(grep -o '[^ "=]*/bin/syncmail' "$1" | sort -u)"
 }
@@ -73,21 +73,34 @@ has "$P/share/man/man5/syncmail.conf.5" 644 syncmail.conf.5
 has "$EX/syncmail.conf.example" 644 syncmail.conf.example
 has "$EX/syncmail.service" 644
 has "$EX/syncmail.timer" 644 contrib/syncmail.timer
+has "$EX/syncmail-watch.service" 644
 has "$EX/crontab.example" 644
 has "$EX/README.contrib" 644 contrib/README
 has "$EX/strip-attachments" 755 contrib/strip-attachments
 names_prog "$EX/syncmail.service" /usr/local
+names_prog "$EX/syncmail-watch.service" /usr/local
+# The watch restarts on failure, but not on a config or usage error.
+grep -qx 'ExecStart=/usr/local/bin/syncmail -w' "$EX/syncmail-watch.service" ||
+	fail "syncmail-watch.service does not run syncmail -w"
+grep -qx 'Restart=on-failure' "$EX/syncmail-watch.service" ||
+	fail "syncmail-watch.service: no Restart=on-failure"
+grep -qx 'RestartPreventExitStatus=78 64' "$EX/syncmail-watch.service" ||
+	fail "syncmail-watch.service restarts after 78 or 64"
 names_prog "$EX/crontab.example" /usr/local
 if [ "$(uname -s)" = Linux ]; then
 	has "$P/lib/systemd/user/syncmail.service" 644
 	has "$P/lib/systemd/user/syncmail.timer" 644 contrib/syncmail.timer
 	cmp -s "$P/lib/systemd/user/syncmail.service" "$EX/syncmail.service" ||
 		fail "the two installed syncmail.service differ"
+	has "$P/lib/systemd/user/syncmail-watch.service" 644
+	cmp -s "$P/lib/systemd/user/syncmail-watch.service" "$EX/syncmail-watch.service" ||
+		fail "the two installed syncmail-watch.service differ"
 fi
 
 # Another prefix: the units and the crontab line follow it.
 inst "$T/inst2" PREFIX=/opt/sm
 names_prog "$T/inst2/opt/sm/share/examples/syncmail/syncmail.service" /opt/sm
+names_prog "$T/inst2/opt/sm/share/examples/syncmail/syncmail-watch.service" /opt/sm
 names_prog "$T/inst2/opt/sm/share/examples/syncmail/crontab.example" /opt/sm
 [ "$(uname -s)" != Linux ] ||
 	names_prog "$T/inst2/opt/sm/lib/systemd/user/syncmail.service" /opt/sm
@@ -114,7 +127,8 @@ command -v man >/dev/null 2>&1 || man_opt=--man=no
 MANPATH=$T/prefix/share/man XDG_RUNTIME_DIR=$T/run \
     systemd-analyze verify --user $man_opt \
     "$T/prefix/lib/systemd/user/syncmail.service" \
-    "$T/prefix/lib/systemd/user/syncmail.timer" >"$T/verify.out" 2>&1
+    "$T/prefix/lib/systemd/user/syncmail.timer" \
+    "$T/prefix/lib/systemd/user/syncmail-watch.service" >"$T/verify.out" 2>&1
 rc=$?
 if [ "$rc" != 0 ] || [ -s "$T/verify.out" ]; then
 	sed 's/^/  /' "$T/verify.out" | head -n 10
