@@ -76,6 +76,7 @@ OBJS =		syncmail/main.o \
 		sftp/proto.o \
 		sftp/client.o \
 		sftp/stream.o \
+		sftp/notify.o \
 		util/match.o \
 		util/lex.o \
 		mail/header.o \
@@ -104,7 +105,7 @@ HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/rea
 		syncmail/mlog.h \
 		syncmail/account.h syncmail/watch.h syncmail/selection.h syncmail/pull.h syncmail/engine.h maildir/committer.h util/fault.h \
 		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h sftp/keyfile.h \
-		sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h \
+		sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h sftp/notify.h \
 		sftp/sshconfig.h sftp/sshkw.h sftp/proxy.h \
 		maildir/maildir.h maildir/deliver.h maildir/record.h maildir/commit.h \
 		maildir/tmppool.h maildir/localset.h \

@@ -74,6 +74,7 @@ static const struct {
 	/* once per pull: config_filter.c checks that */
 	[KW_FILTER] =		{ "filter",		1, 1 },
 	[KW_QUARANTINE] =	{ "quarantine",		1, 1 },
+	[KW_SERVER_NOTIFY] =	{ "server-notify",	1, 0 },
 };
 
 /*
@@ -83,7 +84,7 @@ static const struct {
  * user meant to stop).
  */
 static const char *const keywords_later[] = {
-	"server-notify", NULL
+	NULL
 };
 
 int
@@ -601,6 +602,16 @@ config_keyword(struct parser *p, enum keyword kw, char **v, int nv)
 		    WATCH_INTERVAL_MAX, &n) == -1)
 			return -1;
 		a->watch_interval = (int)n;
+		return 0;
+	case KW_SERVER_NOTIFY:
+		if (strcmp(v[0], "yes") == 0)
+			a->server_notify = 1;
+		else if (strcmp(v[0], "no") == 0)
+			a->server_notify = 0;
+		else
+			return config_error(p, "\"server-notify\" must be "
+			    "\"yes\" or \"no\", not \"%s\"",
+			    config_short(v[0], buf, sizeof(buf)));
 		return 0;
 	default:
 		/* the unsupported ones never get here */

@@ -103,6 +103,7 @@ struct account {
 	int		 command_timeout; /* seconds a pipe or filter command
 					    may run per message */
 	int		 watch_interval; /* -w: seconds between looks, default 10 */
+	int		 server_notify;	/* -w: inotifywait on the server wakes a look */
 	/*
 	 * attachment-types: the patterns an attachment's "type/subtype"
 	 * must match one of (util/match.h), lower case, NULL-terminated;

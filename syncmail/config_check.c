@@ -130,6 +130,8 @@ config_check_inherit(struct parser *p, struct account *a, unsigned int set)
 		a->command_timeout = d->command_timeout;
 	if (from & SET(KW_WATCH_INTERVAL))
 		a->watch_interval = d->watch_interval;
+	if (from & SET(KW_SERVER_NOTIFY))
+		a->server_notify = d->server_notify;
 	if (from & SET(KW_LOG)) {
 		a->log_syslog = d->log_syslog;
 		if (d->log_file != NULL &&

@@ -83,6 +83,7 @@ config_account_same(const struct account *a, const struct account *b)
 	    a->timeout != b->timeout || a->deadline != b->deadline ||
 	    a->command_timeout != b->command_timeout ||
 	    a->watch_interval != b->watch_interval ||
+	    a->server_notify != b->server_notify ||
 	    !same_strv(a->attachment_types, a->nattachment_types,
 	    b->attachment_types, b->nattachment_types) ||
 	    a->log_syslog != b->log_syslog ||

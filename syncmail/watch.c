@@ -26,6 +26,15 @@
  * starts an outage, said once, tried again after 1 s, 2 s, 4 s, ... at
  * most 5 minutes, each delay up to half shorter at random (accounts cut
  * off together do not come back together), and its end said once.
+ *
+ * server-notify: on each new connection, before its first look, the
+ * remote watcher starts on an exec channel beside the SFTP one
+ * (sftp/notify.c); between looks the sleep also waits for the socket,
+ * and a line from the watcher ends it: a look at once, every pull
+ * listed.  What it sends during a look libssh2 keeps for the next
+ * sleep, which then ends at once: mail that came while a look listed is
+ * not left for the interval.  A watcher that cannot run is said at -v,
+ * once per connection, and the looks go on every interval.
  */
 #include <errno.h>
 #include <poll.h>
@@ -38,6 +47,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "sftp/notify.h"
 #include "syncmail/say.h"
 #include "syncmail/status.h"
 #include "syncmail/watch.h"
@@ -69,6 +79,10 @@ struct watch {
 	struct watch_pull *wp;		/* a->npulls */
 	struct pull_stats st;		/* the whole watch's */
 	int		 status;	/* the worst outcome of the messages */
+	struct notify	 nt;		/* server-notify's watcher, if running */
+	char		**dirs;		/* each pull's path, for the watcher */
+	int		 nt_tried;	/* on this connection */
+	int		 event;		/* the watcher reported a change */
 };
 
 static void
@@ -128,17 +142,63 @@ now_ms(clockid_t clock)
 }
 
 /*
- * Sleeps until the monotonic millisecond until, or a signal that stops
- * the account or asks for a look.  The signals are blocked between the
- * test of their flags and the sleep, which unblocks them (ppoll): one
- * that comes in between is not lost until the next look.
+ * server-notify's watcher could not start or failed: said at -v, and
+ * the looks go on every interval until the next connection tries again.
  */
 static void
-watch_sleep(const struct watch *w, long long until)
+watch_notify_failed(struct watch *w, const struct error *err)
+{
+	say_info(1, w->a->name, "server-notify: %s; looking every %d s "
+	    "instead", err->msg, w->a->watch_interval);
+	notify_close(&w->nt);
+}
+
+/* server-notify: the watcher started on a new connection, once. */
+static void
+watch_notify_start(struct watch *w)
+{
+	struct error err;
+
+	if (!w->a->server_notify || w->nt_tried || !w->al.connected)
+		return;
+	w->nt_tried = 1;
+	if (notify_open(&w->nt, &w->al.s, w->dirs, w->a->npulls, &err) == -1)
+		watch_notify_failed(w, &err);
+	else
+		say_info(2, w->a->name, "server-notify: inotifywait started");
+}
+
+/*
+ * Ends the connection, likely dead, and the watcher's channel on it
+ * (after the shutdown, so that its close does not wait for an answer).
+ */
+static void
+watch_drop(struct watch *w)
+{
+	session_shutdown(&w->al.s);
+	notify_close(&w->nt);
+	w->nt_tried = 0;
+	account_drop(&w->al);
+}
+
+/*
+ * Sleeps until the monotonic millisecond until, a signal that stops
+ * the account or asks for a look, or a change the watcher reports (sets
+ * w->event).  The signals are blocked between the test of their flags
+ * and the sleep, which unblocks them (ppoll): one that comes in between
+ * is not lost until the next look.  With a watcher the sleep also ends
+ * when the socket is readable, and at least every second until the
+ * watcher's shell answered (its silence for timeout is a failure).
+ */
+static void
+watch_sleep(struct watch *w, long long until)
 {
 	sigset_t block, old;
 	struct timespec left;
+	struct pollfd pfd;
+	struct error err;
 	long long ms;
+	int rc;
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -146,11 +206,30 @@ watch_sleep(const struct watch *w, long long until)
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	while (!*w->o->stop && !woken &&
+	while (!*w->o->stop && !woken && !w->event &&
 	    (ms = until - now_ms(CLOCK_MONOTONIC)) > 0) {
+		if (w->nt.chan != NULL) {
+			if ((rc = notify_poll(&w->nt, w->a->timeout,
+			    &err)) == 1) {
+				w->event = 1;
+				break;
+			}
+			if (rc == -1) {
+				watch_notify_failed(w, &err);
+				continue;
+			}
+			if (!w->nt.ready && ms > 1000)
+				ms = 1000;
+		}
 		left.tv_sec = ms / 1000;
 		left.tv_nsec = (ms % 1000) * 1000000;
-		(void)ppoll(NULL, 0, &left, &old);
+		pfd.fd = w->al.s.fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (w->nt.chan != NULL)
+			(void)ppoll(&pfd, 1, &left, &old);
+		else
+			(void)ppoll(NULL, 0, &left, &old);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
@@ -319,9 +398,11 @@ watch_first(struct watch *w, struct error *err)
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	say_progress_start(w->a->name);
-	if ((rc = account_connect(&w->al, w->a->deadline, err)) == 0 &&
-	    (rc = watch_look(w, 1, err)) == -1)
-		account_drop(&w->al);
+	if ((rc = account_connect(&w->al, w->a->deadline, err)) == 0) {
+		watch_notify_start(w);
+		if ((rc = watch_look(w, 1, err)) == -1)
+			watch_drop(w);
+	}
 	if (*w->o->stop && !*w->o->abort)
 		say_stopping(0);
 	say_progress_finish();
@@ -367,9 +448,10 @@ watch_loop(struct watch *w, int connected)
 		if (*w->o->stop)
 			break;
 		/* Asked for by a person: a full look, the STAT trusted in nothing. */
-		if (woken)
+		if (woken || w->event)
 			all = 1;
 		woken = 0;
+		w->event = 0;
 		now = now_ms(CLOCK_MONOTONIC);
 		/*
 		 * A resume from suspend: the boot clock ran on while the
@@ -385,7 +467,7 @@ watch_loop(struct watch *w, int connected)
 			say_info(1, a->name, "resumed after %lld s: "
 			    "reconnecting", (gap - lastgap > late ?
 			    gap - lastgap : late) / 1000);
-			account_drop(&w->al);
+			watch_drop(w);
 		}
 		lastgap = gap;
 		if (!w->al.connected) {
@@ -414,6 +496,7 @@ watch_loop(struct watch *w, int connected)
 				    tries + 1);
 			tries = said = 0;
 			all = 1;
+			watch_notify_start(w);
 		}
 		next = now_ms(CLOCK_MONOTONIC) + interval;
 		if (watch_look(w, all, &err) == -1) {
@@ -421,7 +504,7 @@ watch_loop(struct watch *w, int connected)
 				break;
 			/* Healed by the first reconnect, this says nothing. */
 			say_info(1, a->name, "%s: reconnecting", err.msg);
-			account_drop(&w->al);
+			watch_drop(w);
 			next = now_ms(CLOCK_MONOTONIC);
 			continue;
 		}
@@ -451,7 +534,9 @@ watch_account(const struct account_target *at, const struct run_options *o)
 		say_warn(w.a->name, "%s", err.msg);
 		return account_close(&w.al, status_of(&err), NULL, NULL);
 	}
-	if ((w.wp = calloc(w.a->npulls, sizeof(*w.wp))) == NULL) {
+	if ((w.wp = calloc(w.a->npulls, sizeof(*w.wp))) == NULL ||
+	    (w.dirs = calloc(w.a->npulls + 1, sizeof(*w.dirs))) == NULL) {
+		free(w.wp);
 		say_warn(w.a->name, "out of memory");
 		return account_close(&w.al, STATUS_PARTIAL, NULL, NULL);
 	}
@@ -463,11 +548,15 @@ watch_account(const struct account_target *at, const struct run_options *o)
 		    w.wp[i].path[len - 1] == '/')
 			w.wp[i].path[--len] = '\0';
 		strlcat(w.wp[i].path, "/new", sizeof(w.wp[i].path));
+		w.dirs[i] = w.wp[i].path;
 	}
 	if (watch_first(&w, &err) == -1 && watch_permanent(&err))
 		status = w.status;
 	else
 		status = watch_loop(&w, w.al.connected);
+	/* Its close ends the remote watcher: before the connection's. */
+	notify_close(&w.nt);
+	free(w.dirs);
 	free(w.wp);
 	return account_close(&w.al, status, &w.st, &start);
 }

@@ -4,7 +4,7 @@
 # Installs what building and testing syncmail needs on Debian, when it is
 # missing: as root it runs apt-get; otherwise it prints the command.
 # With arguments, those packages instead (tests/bench/deps.sh).
-PKGS="build-essential pkg-config libssh2-1-dev libssl-dev libbsd-dev openssh-server openssh-sftp-server openssh-client rsync python3 e2fsprogs clang netcat-openbsd gesftpserver dropbear-bin proftpd-core proftpd-mod-crypto python3-asyncssh tinysshd valgrind time fuse3 libfuse3-dev iproute2 procmail maildrop libgmime-3.0-dev mpack"
+PKGS="build-essential pkg-config libssh2-1-dev libssl-dev libbsd-dev openssh-server openssh-sftp-server openssh-client rsync python3 e2fsprogs clang netcat-openbsd gesftpserver dropbear-bin proftpd-core proftpd-mod-crypto python3-asyncssh tinysshd valgrind time fuse3 libfuse3-dev iproute2 procmail maildrop libgmime-3.0-dev mpack inotify-tools"
 [ $# -gt 0 ] && PKGS="$*"
 missing=""
 for p in $PKGS; do

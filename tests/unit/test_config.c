@@ -1269,8 +1269,20 @@ test_watch(void)
 	    "must be 1-86400, not \"86401\"");
 	FAILS(ACC "watch-interval 1\nwatch-interval 2\n", "t.conf:5: "
 	    "\"watch-interval\" given twice (first at line 4)");
-	FAILS(ACC "server-notify yes\n", "t.conf:4: \"server-notify\" is "
-	    "not supported by this version of syncmail");
+	/* server-notify: yes or no, inherited, no by default. */
+	PARSES("server-notify yes\n" ACC "account b\nhost h\npull N /n\n"
+	    "server-notify no\n" "account c\nhost h\npull O /o\n", &c);
+	CHECK(c.accounts[0].server_notify == 1);
+	CHECK(c.accounts[1].server_notify == 0);
+	CHECK(c.accounts[2].server_notify == 1);
+	config_free(&c);
+	PARSES(ACC, &c);
+	CHECK(c.accounts[0].server_notify == 0);
+	config_free(&c);
+	FAILS(ACC "server-notify maybe\n", "t.conf:4: \"server-notify\" "
+	    "must be \"yes\" or \"no\", not \"maybe\"");
+	FAILS(ACC "server-notify yes\nserver-notify no\n", "t.conf:5: "
+	    "\"server-notify\" given twice (first at line 4)");
 }
 
 int

@@ -1,0 +1,191 @@
+#!/bin/sh
+# Copyright (c) 2026 The syncmail authors
+# SPDX-License-Identifier: ISC (the text is in LICENSE)
+# server-notify (SPEC 9): at watch-interval 30, inotifywait on the test
+# sshd, over an exec channel, wakes a look at once: 30 messages
+# delivered one at a time (renamed from tmp/ into new/) at random
+# intervals of 0 to 1.5 s each arrive within 1 s; the median and worst
+# are printed.  The watcher never outlives its connection: one runs on
+# the server while watched; after the connection's sshd is killed, the
+# watch reconnects and exactly one runs again; after SIGTERM (143) and
+# after a SIGKILL of the account's process, none.  Where the command
+# fails (sshd's SetEnv PATH without inotifywait: the shell says
+# "inotifywait: not found"; ForceCommand internal-sftp, which runs in
+# its place and says it serves sftp only), -v notes it once, naming
+# why, and polling at watch-interval 2 still moves every message.
+. "$(dirname "$0")/lib.sh"
+setup
+command -v inotifywait >/dev/null || fail "no inotifywait (Debian inotify-tools, tests/deps.sh)"
+cp "$CONF" "$T/plain.conf"
+conf_add watch-interval 30
+conf_add server-notify yes
+COUNT=${COUNT:-30}
+
+# watchers: how many inotifywait processes watch $REMOTE/new.
+watchers()
+{
+	for wp in /proc/[0-9]*; do
+		case $(tr '\0' ' ' 2>/dev/null <"$wp/cmdline") in
+		"inotifywait "*"$REMOTE/new"*) echo "${wp#/proc/}" ;;
+		esac
+	done | wc -l
+}
+
+# wait_watchers N SECS: until N watchers run.
+wait_watchers()
+{
+	ww_n=$(($2 * 10))
+	while [ "$(watchers)" != "$1" ]; do
+		[ "$ww_n" -gt 0 ] || return 1
+		sleep 0.1
+		ww_n=$((ww_n - 1))
+	done
+}
+
+# account_proc: the account's process of the watch $WATCH.
+account_proc()
+{
+	for ap in $(descendants "$WATCH"); do
+		[ "$(cat "/proc/$ap/comm" 2>/dev/null)" = "$(basename "$SYNCMAIL" | cut -c1-15)" ] && echo "$ap"
+	done
+}
+
+# sshd_session: the sshd process that serves the watch's connection.
+sshd_session()
+{
+	descendants "$SSHD_PID" | while read -r sp; do
+		[ "$(cat "/proc/$sp/comm" 2>/dev/null)" = sshd ] && echo "$sp"
+	done | head -n 1
+}
+
+# latency COUNT MAXGAP: COUNT deliveries at random gaps of 0 to MAXGAP
+# s; prints "median worst missing" in ms (arrivals seen every 10 ms).
+latency()
+{
+	/usr/bin/python3 - "$T" "$REMOTE" "$LOCAL" "$1" "$TEST_USER" "$2" \
+	    >"$T/latency" 2>"$T/latency.err" <<'EOF'
+import os, pwd, random, sys, threading, time
+T, remote, local, count, user, gap = sys.argv[1:7]
+count, gap = int(count), float(gap)
+pw = pwd.getpwnam(user)
+seen, delivered, done = {}, {}, threading.Event()
+base = 1800000000 + int(time.time() * 1000) % 100000000
+
+def scan():
+    while not done.is_set():
+        for e in os.scandir(os.path.join(local, "new")):
+            if e.name not in seen:
+                seen[e.name] = time.monotonic()
+        time.sleep(0.01)
+
+th = threading.Thread(target=scan)
+th.start()
+rnd = random.Random()
+for i in range(count):
+    time.sleep(rnd.uniform(0, gap))
+    name = "%d.M%dP%d.notify" % (base + i, i, 76)
+    data = ("Subject: notified %d\n\n%s\n" % (i, "y" * rnd.randint(10, 4000))).encode()
+    with open(os.path.join(T, "orig", name), "wb") as f:
+        f.write(data)
+    tmp = os.path.join(remote, "tmp", name)
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.chown(tmp, pw.pw_uid, pw.pw_gid)
+    os.chmod(tmp, 0o600)
+    os.rename(tmp, os.path.join(remote, "new", name))
+    delivered[name] = time.monotonic()
+end = time.monotonic() + 10
+while time.monotonic() < end and any(n not in seen for n in delivered):
+    time.sleep(0.05)
+done.set()
+th.join()
+lat = sorted(int((seen[n] - t) * 1000) for n, t in delivered.items() if n in seen)
+print(lat[len(lat) // 2] if lat else -1, lat[-1] if lat else -1,
+      sum(1 for n in delivered if n not in seen))
+EOF
+	[ $? = 0 ] || fail "the delivery script failed: $(tail -n 3 "$T/latency.err")"
+}
+
+start_syncmail -v -w
+WATCH=$BG_PID
+wait_watchers 1 10 || fail "with server-notify: $(watchers) inotifywait on the server, want 1; -v: $(head -n 3 "$BG_OUT")"
+sleep 0.5
+latency "$COUNT" 1.5
+read -r nmedian nworst missing <"$T/latency"
+worst=$nworst
+[ "$missing" = 0 ] || fail "$missing of $COUNT messages did not arrive within 10 s at watch-interval 30"
+[ "$worst" -le 1000 ] || fail "with server-notify, the slowest message took $worst ms, want at most 1000"
+grep -q 'server-notify' "$BG_OUT" && fail "server-notify: a -v note where it works: $(grep 'server-notify' "$BG_OUT")"
+
+# The connection's sshd killed: a new connection, a new watcher, the old one gone.
+sess=$(sshd_session)
+[ -n "$sess" ] || fail "no sshd process of the watch's connection"
+kill -KILL "$sess"
+sleep 1
+wait_watchers 1 10 || fail "after the connection's sshd died: $(watchers) watchers, want 1"
+[ "$(sshd_session)" != "$sess" ] || fail "no new connection"
+mkmsg "$REMOTE/new" "1800000001.M1P1.after" 2000
+wait_for_files "$LOCAL/new" $((COUNT + 1)) 2 || fail "after the reconnect: no message within 2 s"
+kill -TERM "$WATCH"
+wait_exit "$WATCH" 20
+[ "$WAIT_RC" = 143 ] || fail "SIGTERM: status $WAIT_RC, want 143"
+wait_watchers 0 5 || fail "after SIGTERM: $(watchers) inotifywait left on the server"
+[ -s "$BG_ERR" ] && fail "syncmail -w printed on stderr: $(head -n 3 "$BG_ERR")"
+
+# SIGKILL of the account's process: its connection ends, and the watcher.
+start_syncmail -w
+WATCH=$BG_PID
+wait_watchers 1 10 || fail "second watch: $(watchers) watchers, want 1"
+kill -KILL "$(account_proc)"
+wait_exit "$WATCH" 10
+wait_watchers 0 5 || fail "after a SIGKILL of the account's process: $(watchers) inotifywait left on the server"
+check_exactly_once
+check_tmp_empty
+
+# failing WHAT LINE...: a second sshd, its config with LINEs added; the
+# watch at watch-interval 2 notes why there is no watcher, and polls.
+failing()
+{
+	fl_what=$1
+	shift
+	cp "$T/sshd_config" "$T/sshd_config.orig"
+	for l; do
+		echo "$l" >>"$T/sshd_config"
+	done
+	start_sshd_subsystem /usr/lib/openssh/sftp-server
+	cp "$T/sshd_config.orig" "$T/sshd_config"
+	cp "$T/plain.conf" "$CONF"
+	use_port "$SUB_PORT"
+	conf_add watch-interval 2
+	conf_add timeout 3
+	conf_add server-notify yes
+	start_syncmail -v -w
+	WATCH=$BG_PID
+	sleep 1
+	latency 3 1
+	read -r median worst missing <"$T/latency"
+	[ "$missing" = 0 ] || fail "$fl_what: $missing of 3 messages did not arrive"
+	[ "$worst" -le 3500 ] || fail "$fl_what: polling at watch-interval 2 took $worst ms"
+	n=60
+	while ! grep -q 'server-notify: ' "$BG_OUT" && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	kill -TERM "$WATCH"
+	wait_exit "$WATCH" 20
+	[ "$WAIT_RC" = 143 ] || fail "$fl_what: SIGTERM: status $WAIT_RC, want 143"
+	[ "$(grep -c 'server-notify: ' "$BG_OUT")" = 1 ] ||
+		fail "$fl_what: want one -v note, got: $(grep 'server-notify' "$BG_OUT" || echo none)"
+	[ -s "$BG_ERR" ] && fail "$fl_what: stderr: $(head -n 3 "$BG_ERR")"
+	kill "$SUB_SSHD_PID"
+	wait "$SUB_SSHD_PID" 2>/dev/null
+	check_exactly_once
+}
+failing "no inotifywait in PATH" "SetEnv PATH=/nonexistent"
+grep -q "test: server-notify: .*inotifywait: not found; looking every 2 s instead" "$BG_OUT" ||
+	fail "no inotifywait: the note does not say so: $(grep 'server-notify' "$BG_OUT")"
+nopath=$(grep 'server-notify' "$BG_OUT" | sed 's/^[^:]*: //')
+failing "ForceCommand internal-sftp" "ForceCommand internal-sftp"
+grep -q "test: server-notify: the server ran another command (it said \"This service allows sftp connections only.\"); looking every 2 s instead" "$BG_OUT" ||
+	fail "ForceCommand: the note does not say so: $(grep 'server-notify' "$BG_OUT")"
+note "server-notify: $COUNT messages at 0-1.5 s intervals, watch-interval 30: median ${nmedian} ms, worst ${nworst} ms; no watcher left after a killed sshd, SIGTERM or SIGKILL; without inotifywait ($nopath) and under ForceCommand, polling"
