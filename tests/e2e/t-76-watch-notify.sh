@@ -13,6 +13,8 @@
 # "inotifywait: not found"; ForceCommand internal-sftp, which runs in
 # its place and says it serves sftp only), -v notes it once, naming
 # why, and polling at watch-interval 2 still moves every message.
+# Last, on the normal build, a watch with its watcher and a SIGHUP that
+# adds an account under valgrind: no error, no leak, in any process.
 . "$(dirname "$0")/lib.sh"
 setup
 command -v inotifywait >/dev/null || fail "no inotifywait (Debian inotify-tools, tests/deps.sh)"
@@ -188,4 +190,61 @@ nopath=$(grep 'server-notify' "$BG_OUT" | sed 's/^[^:]*: //')
 failing "ForceCommand internal-sftp" "ForceCommand internal-sftp"
 grep -q "test: server-notify: the server ran another command (it said \"This service allows sftp connections only.\"); looking every 2 s instead" "$BG_OUT" ||
 	fail "ForceCommand: the note does not say so: $(grep 'server-notify' "$BG_OUT")"
-note "server-notify: $COUNT messages at 0-1.5 s intervals, watch-interval 30: median ${nmedian} ms, worst ${nworst} ms; no watcher left after a killed sshd, SIGTERM or SIGKILL; without inotifywait ($nopath) and under ForceCommand, polling"
+# Under valgrind (the normal build): a watch with its watcher, a SIGHUP
+# that adds an account, a SIGTERM; no error and no leak in any process.
+vg=
+case $(basename "$SYNCMAIL") in
+*asan*) ;;
+*)	vg=", valgrind clean"
+	REAL=$SYNCMAIL
+	SYNCMAIL=$T/vg-syncmail
+	cat >"$SYNCMAIL" <<EOF
+#!/bin/sh
+exec valgrind -q --error-exitcode=99 --leak-check=full \\
+    --show-leak-kinds=definite,indirect,possible \\
+    --errors-for-leak-kinds=definite,indirect,possible \\
+    --log-file="$T/vg.%p" "$REAL" "\$@"
+EOF
+	chmod 755 "$SYNCMAIL"
+	cp "$T/plain.conf" "$CONF"
+	conf_add watch-interval 30
+	conf_add server-notify yes
+	start_syncmail -w
+	WATCH=$BG_PID
+	wait_watchers 1 30 || fail "valgrind: $(watchers) watchers, want 1"
+	mkmsg "$REMOTE/new" "1800000002.M2P2.vg" 2000
+	wait_for_files "$LOCAL/new" "$(count_files "$T/orig")" 10 || fail "valgrind: no message within 10 s"
+	LOCAL2=$T/local/second
+	REMOTE2=$T/remote/second
+	mkmaildir "$REMOTE2" "$TEST_USER"
+	cat >>"$CONF" <<EOF
+account second
+	host 127.0.0.1
+	port $PORT
+	user $TEST_USER
+	identity $T/id_ed25519
+	known-hosts $T/known_hosts
+	ssh-config none
+	pull $REMOTE2 $LOCAL2
+EOF
+	kill -HUP "$WATCH"
+	_gen "$REMOTE2/new" "$TEST_USER" 600 "1800000003.M3P3.vg:3000"
+	wait_for_files "$LOCAL2/new" 1 20 || fail "valgrind: the added account's message did not arrive within 20 s"
+	rm "$T/orig/1800000003.M3P3.vg"
+	kill -TERM "$WATCH"
+	wait_exit "$WATCH" 60
+	[ "$WAIT_RC" = 143 ] || fail "valgrind: SIGTERM: status $WAIT_RC, want 143"
+	# The main process and both accounts' processes, each with its log.
+	[ "$(ls "$T"/vg.* 2>/dev/null | wc -l)" -ge 3 ] ||
+		fail "valgrind: $(ls "$T"/vg.* 2>/dev/null | wc -l) logs, want one per process (3)"
+	for f in "$T"/vg.*; do
+		grep -q '^==[0-9]*==' "$f" 2>/dev/null || continue
+		sed -n 1,40p "$f"
+		fail "valgrind found errors in a watch's process, see above"
+	done
+	wait_watchers 0 5 || fail "valgrind: $(watchers) inotifywait left"
+	check_exactly_once
+	SYNCMAIL=$REAL
+	;;
+esac
+note "server-notify: $COUNT messages at 0-1.5 s intervals, watch-interval 30: median ${nmedian} ms, worst ${nworst} ms; no watcher left after a killed sshd, SIGTERM or SIGKILL; without inotifywait ($nopath) and under ForceCommand, polling$vg"
