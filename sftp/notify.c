@@ -126,6 +126,22 @@ notify_first(struct notify *n, const char *buf, size_t len,
 	return (ssize_t)take;
 }
 
+/*
+ * A read of the channel failed with rc: ERR_TRANSIENT when the
+ * connection itself went (the socket), ERR_MAILBOX for the channel.
+ */
+static int
+notify_failed(struct notify *n, ssize_t rc, struct error *err)
+{
+	int kind = ERR_MAILBOX;
+
+	if (rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
+	    rc == LIBSSH2_ERROR_SOCKET_DISCONNECT ||
+	    rc == LIBSSH2_ERROR_SOCKET_TIMEOUT || rc == LIBSSH2_ERROR_TIMEOUT)
+		kind = ERR_TRANSIENT;
+	return session_error(n->s, err, kind, "reading");
+}
+
 int
 notify_poll(struct notify *n, int timeout, struct error *err)
 {
@@ -144,17 +160,13 @@ notify_poll(struct notify *n, int timeout, struct error *err)
 				*nl = '\0';
 			return error_set(err, ERR_MAILBOX, "%s", buf);
 		}
-		if (r != LIBSSH2_ERROR_EAGAIN && r < 0) {
-			session_error(n->s, err, ERR_MAILBOX, "reading");
-			return -1;
-		}
+		if (r != LIBSSH2_ERROR_EAGAIN && r < 0)
+			return notify_failed(n, r, err);
 		r = libssh2_channel_read(n->chan, buf, sizeof(buf));
 		if (r == LIBSSH2_ERROR_EAGAIN || r == 0)
 			break;
-		if (r < 0) {
-			session_error(n->s, err, ERR_MAILBOX, "reading");
-			return -1;
-		}
+		if (r < 0)
+			return notify_failed(n, r, err);
 		used = 0;
 		if (!n->ready && (used = notify_first(n, buf, (size_t)r,
 		    err)) == -1)

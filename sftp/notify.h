@@ -45,9 +45,10 @@ int	 notify_open(struct notify *n, struct session *s, char *const *dirs,
 /*
  * Reads what the watcher sent, without waiting.  Returns 1 when it
  * reported a change (a look is due), 0 when nothing came, or -1 with
- * err set (ERR_MAILBOX) when it failed: it wrote to stderr (no
- * inotifywait, a directory it cannot watch), it ended, the channel
- * failed, or its shell said nothing within timeout seconds of
+ * err set: ERR_TRANSIENT when the connection itself went (its socket
+ * failed or ended), ERR_MAILBOX when the watcher failed: it wrote to
+ * stderr (no inotifywait, a directory it cannot watch), it ended, the
+ * channel failed, or its shell said nothing within timeout seconds of
  * notify_open.  After -1, notify_close.
  */
 int	 notify_poll(struct notify *n, int timeout, struct error *err);

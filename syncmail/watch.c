@@ -214,6 +214,16 @@ watch_sleep(struct watch *w, long long until)
 				w->event = 1;
 				break;
 			}
+			if (rc == -1 && err.kind == ERR_TRANSIENT) {
+				/*
+				 * The connection went: a look at once finds
+				 * it dead and reconnects, rather than at the
+				 * end of the interval.
+				 */
+				notify_close(&w->nt);
+				w->event = 1;
+				break;
+			}
 			if (rc == -1) {
 				watch_notify_failed(w, &err);
 				continue;
