@@ -8,7 +8,9 @@
 # stops (its process ends, its lock is released: a run of it alone
 # is no longer told the lock is held) and one changed restarts (a new
 # process, its mail still arriving).  Then SIGTERM in the middle of a
-# transfer: 143, every message once, local or still remote.
+# transfer: 143, every message once, local or still remote.  Last, with
+# the sanitizer build's sandbox probe: each account's process can read
+# its own Maildir and not the other's.
 . "$(dirname "$0")/lib.sh"
 setup
 conf_add watch-interval 1
@@ -122,4 +124,42 @@ run_syncmail -q
 assert_rc 0 "the run after the watch"
 check_exactly_once
 check_tmp_empty
-note "SIGHUP: added account watched, broken config kept the old, removed one's lock released, changed one restarted; SIGTERM: 143, $left left for the next run"
+# Each account's process in a sandbox of its own account (main, which
+# reads the config again, in none): the probe of the sanitizer build,
+# right after the sandbox closes, finds test's process unable to read
+# second's Maildir and second's (started by a SIGHUP) able to, and the
+# other way round.
+case $SYNCMAIL in
+*-asan) PROBE_BIN=$SYNCMAIL ;;
+*) PROBE_BIN=$ROOT/syncmail/syncmail-asan ;;
+esac
+sandboxed=
+if [ -x "$PROBE_BIN" ]; then
+	cp "$T/one.conf" "$CONF"
+	saved=$SYNCMAIL
+	SYNCMAIL=$PROBE_BIN
+	SYNCMAIL_SANDBOX_PROBE="$LOCAL/cur:$LOCAL2/cur" start_syncmail -w
+	SYNCMAIL=$saved
+	WATCH=$BG_PID
+	n=100
+	while [ "$(grep -c 'sandbox probe: read' "$BG_ERR")" -lt 2 ] && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	cp "$T/two.conf" "$CONF"
+	kill -HUP "$WATCH"
+	n=100
+	while [ "$(grep -c 'sandbox probe: read' "$BG_ERR")" -lt 4 ] && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	kill -TERM "$WATCH"
+	wait_exit "$WATCH" 30
+	for want in "$LOCAL/cur: ok" "$LOCAL/cur: Permission denied" \
+	    "$LOCAL2/cur: ok" "$LOCAL2/cur: Permission denied"; do
+		[ "$(grep -cxF "syncmail: sandbox probe: read $want" "$BG_ERR")" = 1 ] ||
+			fail "sandbox probe: want one 'read $want'; got: $(grep 'probe' "$BG_ERR" | tr '\n' ' ')"
+	done
+	sandboxed="; each account's process sandboxed to its own Maildirs"
+fi
+note "SIGHUP: added account watched, broken config kept the old, removed one's lock released, changed one restarted; SIGTERM: 143, $left left for the next run$sandboxed"
