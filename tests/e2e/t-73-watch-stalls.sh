@@ -74,12 +74,15 @@ stop_asleep()
 	fail "syncmail -w was never found asleep between looks"
 }
 
-# The stopped process.
+# The stopped process: the account's, which watches (its only child; the
+# main process only supervises it).
 sleep 2
-stop_asleep "$WATCH"
+acct=$(descendants "$WATCH" | head -n 1)
+[ -n "$acct" ] || fail "no account process under syncmail -w"
+stop_asleep "$acct"
 mkmsgs "$REMOTE/new" 2 small
 sleep 5
-kill -CONT "$WATCH"
+kill -CONT "$acct"
 cont=$(now_ms)
 wait_for_files "$LOCAL/new" 7 3 ||
 	fail "3 s after SIGCONT, $(count_files "$LOCAL/new") of 7 messages"
