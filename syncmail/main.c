@@ -542,6 +542,22 @@ watch_run(struct selection *cur, const struct selection_args *args,
 	}
 	say_progress_shared();
 	for (;;) {
+		/*
+		 * The signals first, each time round: a stop or SIGUSR1
+		 * sent to us alone passed on to the accounts, a SIGHUP's
+		 * config read.  One that came while a process was being
+		 * reaped is not left waiting for the next to end.
+		 */
+		for (; forwarded < stop_sent; forwarded++)
+			watch_kill(&w, stop_signal);
+		if (watch_woken())
+			watch_kill(&w, SIGUSR1);
+		if (reload_requested && !stop_requested) {
+			reload_requested = 0;
+			if (watch_reload(&w) == -1)
+				w.status = status_worst(w.status,
+				    STATUS_PARTIAL);
+		}
 		alive = w.nret > 0;
 		for (i = 0; i < cur->n; i++) {
 			if (w.procs[i].state == WATCH_PENDING &&
@@ -557,19 +573,9 @@ watch_run(struct selection *cur, const struct selection_args *args,
 			watch_reaped(&w, pid, ws);
 			continue;
 		}
+		/* EINTR: a signal, passed on at the top. */
 		if (errno != EINTR)
 			break;
-		/* Pass a signal sent to us alone on to the accounts. */
-		for (; forwarded < stop_sent; forwarded++)
-			watch_kill(&w, stop_signal);
-		if (watch_woken())
-			watch_kill(&w, SIGUSR1);
-		if (reload_requested && !stop_requested) {
-			reload_requested = 0;
-			if (watch_reload(&w) == -1)
-				w.status = status_worst(w.status,
-				    STATUS_PARTIAL);
-		}
 	}
 	for (i = 0; i < w.nret; i++) {
 		runner_stop(&w.ret[i].runner);
