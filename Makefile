@@ -348,6 +348,13 @@ demo: deps
 # The benchmark (tests/bench/bench.py): syncmail against rsync and OpenSSH
 # sftp, on loopback and across a veth pair with a delayed round trip; as
 # root, about 20 minutes.  QUICK=1 for a short run of about a minute.
+# The soak run of watch mode, not part of check: SOAK_MINUTES (default 30)
+# of deliveries at random intervals and connection cuts (SOAK_CUT s apart,
+# default 180); it reports moved, duplicates, losses, RSS and descriptors.
+.PHONY: soak
+soak: deps all
+	@SOAK_MINUTES=$(SOAK_MINUTES) SOAK_CUT=$(SOAK_CUT) sh tests/soak.sh
+
 .PHONY: bench
 bench: deps
 	@sh tests/bench/deps.sh
