@@ -589,8 +589,9 @@ watch_run(struct selection *cur, const struct selection_args *args,
 /*
  * In order: --help or --version alone, the flags, the user and home
  * directory, the config file, the accounts named (in config order, or
- * all), libssh2, each account's ssh config, the sandbox, the signal
- * handlers, then the accounts.  Every early failure returns its status
+ * all) and each one's ssh config (selection_load), libssh2, the sandbox
+ * (with -w, each account's process enters its own: watch_start), the
+ * signal handlers, then the accounts.  Every early failure returns its status
  * after freeing what was made.  Returns the worst account status, or
  * 128 + the number of a signal once one came, as a shell reports it.
  */
