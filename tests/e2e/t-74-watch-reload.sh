@@ -8,7 +8,9 @@
 # stops (its process ends, its lock is released: a run of it alone
 # is no longer told the lock is held) and one changed restarts (a new
 # process, its mail still arriving).  Then SIGTERM in the middle of a
-# transfer: 143, every message once, local or still remote.  Last, with
+# transfer: 143, every message once, local or still remote.  With an
+# account named on the command line, a SIGHUP watches only it, and a
+# config without it is refused with a warning.  Last, with
 # the sanitizer build's sandbox probe: each account's process can read
 # its own Maildir and not the other's.
 . "$(dirname "$0")/lib.sh"
@@ -124,6 +126,33 @@ run_syncmail -q
 assert_rc 0 "the run after the watch"
 check_exactly_once
 check_tmp_empty
+# An account named on the command line: a SIGHUP that adds another
+# leaves it unwatched; one whose config lacks the named account is an
+# error, warned about, and the watch goes on.
+cp "$T/one.conf" "$CONF"
+start_syncmail -w test
+WATCH=$BG_PID
+sleep 1
+cp "$T/two.conf" "$CONF"
+kill -HUP "$WATCH"
+sleep 1
+[ "$(echo $(watchers) | wc -w)" = 1 ] || fail "-w test: after a SIGHUP adding second, $(echo $(watchers) | wc -w) accounts watched, want 1"
+cp "$T/alone.conf" "$CONF"
+kill -HUP "$WATCH"
+n=50
+while ! grep -q 'SIGHUP' "$BG_ERR" && [ "$n" -gt 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+grep -qx "syncmail: SIGHUP: no account \"test\" in $CONF; the config read before goes on" "$BG_ERR" ||
+	fail "-w test, SIGHUP without account test: $(head -n 2 "$BG_ERR")"
+mkmsg "$REMOTE/new" "1800000005.M5P5.named" 2000
+wait_for_files "$LOCAL/new" "$(count_files "$T/orig")" 5 || fail "-w test: no longer watched after the refused config"
+kill -TERM "$WATCH"
+wait_exit "$WATCH" 20
+[ "$WAIT_RC" = 143 ] || fail "-w test: SIGTERM: status $WAIT_RC, want 143"
+check_exactly_once
+
 # Each account's process in a sandbox of its own account (main, which
 # reads the config again, in none): the probe of the sanitizer build,
 # right after the sandbox closes, finds test's process unable to read
