@@ -22,31 +22,39 @@ static int	sftp_packet(struct sftp *, struct proto_reply *,
 		    struct error *);
 
 /*
- * Waits for the VERSION that answers our INIT over the stream just
- * opened.  0 or -1 with err.
+ * Queues the INIT of a stream just opened, without waiting for the
+ * VERSION that answers it: the first requests (the listing's) go out
+ * behind it, in the same round trip.  SFTP servers take requests in
+ * order (OpenSSH's refuses any before the INIT, not after it), and we
+ * speak version 3, which is what a server speaking a later one falls
+ * back to for us; one that speaks an earlier one fails at its VERSION,
+ * read first by sftp_reply, before any of those requests' answers is
+ * believed.  0 or -1 with err.
  */
 static int
 sftp_start(struct sftp *c, struct error *err)
 {
-	struct proto_reply r;
-	int rc;
-
 	if (proto_init(&c->out) == -1)
 		return error_set(err, ERR_TRANSIENT, "out of memory");
-	while ((rc = sftp_packet(c, &r, err)) == 0)
-		if (sftp_pump(c, 1, err) == -1)
-			return -1;
-	if (rc == -1)
-		return -1;
-	if (r.type != SSH_FXP_VERSION) {
-		c->broken = 1;
+	return 0;
+}
+
+/*
+ * The server's answer to our INIT, which must come before any other:
+ * r is the first packet.  0, or -1 with err set (and c broken).
+ */
+static int
+sftp_version(struct sftp *c, const struct proto_reply *r, struct error *err)
+{
+	c->broken = 1;
+	if (r->type != SSH_FXP_VERSION)
 		return error_set(err, ERR_TRANSIENT, "SFTP server answered "
-		    "request %u, expected its version", r.id);
-	}
-	c->version = r.version;
-	if (c->version < 3)
+		    "request %u, expected its version", r->id);
+	if (r->version < 3)
 		return error_set(err, ERR_TRANSIENT, "SFTP server speaks "
-		    "version %u, we need 3", c->version);
+		    "version %u, we need 3", r->version);
+	c->broken = 0;
+	c->version = r->version;
 	note(2, c->account, "SFTP version %u", c->version);
 	return 0;
 }
@@ -365,19 +373,30 @@ sftp_reply(struct sftp *c, struct proto_reply *r, struct sftp_req *q,
 	struct sftp_req *slot;
 	int rc;
 
-	if ((rc = sftp_packet(c, r, err)) != 1)
-		return rc;
-	slot = &c->reqs[r->id & (c->nslots - 1)];
-	if (r->type == SSH_FXP_VERSION || !slot->used || slot->id != r->id) {
-		/* Nothing said after this can be matched to its request. */
-		c->broken = 1;
-		return error_set(err, ERR_TRANSIENT, "the SFTP server "
-		    "answered request %u, which is not in flight", r->id);
+	for (;;) {
+		if ((rc = sftp_packet(c, r, err)) != 1)
+			return rc;
+		if (c->version == 0) {
+			if (sftp_version(c, r, err) == -1)
+				return -1;
+			continue;
+		}
+		slot = &c->reqs[r->id & (c->nslots - 1)];
+		if (r->type == SSH_FXP_VERSION || !slot->used ||
+		    slot->id != r->id) {
+			/* Nothing said after this can be matched to its request. */
+			c->broken = 1;
+			return error_set(err, ERR_TRANSIENT, "the SFTP server "
+			    "answered request %u, which is not in flight",
+			    r->id);
+		}
+		slot->used = 0;
+		c->ninflight--;
+		if (slot->tag == SFTP_UNWAITED)
+			continue;
+		*q = *slot;
+		return 1;
 	}
-	*q = *slot;
-	slot->used = 0;
-	c->ninflight--;
-	return 1;
 }
 
 void
