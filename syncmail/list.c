@@ -185,11 +185,16 @@ lister_next(struct run *r, struct lister *l, struct error *err)
 		/*
 		 * Several READDIRs at once: the server answers them in
 		 * turn, each with the next names, then EOF.  Without this a
-		 * big new/ costs a round trip per hundred names.
+		 * big new/ costs a round trip per hundred names.  Topped up
+		 * only once half are answered: the answers to a small
+		 * directory's come in several segments, and more sent after
+		 * the first (its names) would delay the CLOSE a round trip.
 		 */
-		while (l->inflight < READDIRS)
-			if (lister_send(r, l, SSH_FXP_READDIR, err) == -1)
-				return -1;
+		if (l->inflight <= READDIRS / 2)
+			while (l->inflight < READDIRS)
+				if (lister_send(r, l, SSH_FXP_READDIR,
+				    err) == -1)
+					return -1;
 		return 0;
 	}
 	if (l->inflight > 0)
