@@ -55,7 +55,8 @@ sftp_version(struct sftp *c, const struct proto_reply *r, struct error *err)
 		    "version %u, we need 3", r->version);
 	c->broken = 0;
 	c->version = r->version;
-	note(2, c->account, "SFTP version %u", c->version);
+	note(2, c->account, "SFTP version %u (%ld ms)", c->version,
+	    note_clock());
 	return 0;
 }
 

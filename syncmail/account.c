@@ -18,6 +18,7 @@
 #include "syncmail/pull.h"
 #include "syncmail/say.h"
 #include "syncmail/status.h"
+#include "util/note.h"
 
 /* The local end of each pull, locked before anything touches the network. */
 struct local {
@@ -161,6 +162,7 @@ account_run(const struct account_target *at, const struct run_options *o)
 	error_clear(&err);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	start = deadline;
+	note_clock_start();
 	deadline.tv_sec += a->deadline;
 	memset(&log, 0, sizeof(log));
 	log.fd = -1;
