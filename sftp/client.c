@@ -200,6 +200,8 @@ sftp_send(struct sftp *c, int type, const char *path, const uint8_t *handle,
 	q->off = off;
 	q->len = count;
 	c->ninflight++;
+	if (tag == SFTP_UNWAITED)
+		c->nunwaited++;
 	return 0;
 }
 
@@ -257,7 +259,7 @@ sftp_send_remove(struct sftp *c, const char *path, size_t tag,
 size_t
 sftp_inflight(const struct sftp *c)
 {
-	return c->ninflight;
+	return c->ninflight - c->nunwaited;
 }
 
 int
@@ -393,8 +395,10 @@ sftp_reply(struct sftp *c, struct proto_reply *r, struct sftp_req *q,
 		}
 		slot->used = 0;
 		c->ninflight--;
-		if (slot->tag == SFTP_UNWAITED)
+		if (slot->tag == SFTP_UNWAITED) {
+			c->nunwaited--;
 			continue;
+		}
 		*q = *slot;
 		return 1;
 	}

@@ -65,6 +65,7 @@ struct sftp {
 	struct sftp_req	*reqs;		/* in flight, at id & (nslots - 1) */
 	size_t		 nslots;	/* a power of two, over twice ninflight */
 	size_t		 ninflight;
+	size_t		 nunwaited;	/* of them, tagged SFTP_UNWAITED */
 	int		 broken;	/* the stream failed or lied: no more */
 };
 
@@ -120,7 +121,10 @@ int	 sftp_send_lstat(struct sftp *, const char *path, size_t tag,
 int	 sftp_send_remove(struct sftp *, const char *path, size_t tag,
 	    struct error *err);
 
-/* How many requests await their answer. */
+/*
+ * How many requests await their answer, but for those nobody waits for
+ * (SFTP_UNWAITED): a caller done when this is 0 does not wait for them.
+ */
 size_t	 sftp_inflight(const struct sftp *);
 
 /*
