@@ -36,7 +36,9 @@ default 3, 1 with QUICK), BENCH_RTT (ms, default 50), BENCH_RTT2 (ms, the
 long-haul cases' round trip, default 100), BENCH_ONLY (comma-
 separated case keys to run, e.g. "1k,200MB,100@50ms"), BENCH_WHO (comma-
 separated contenders to run, e.g. "syncmail,rsync --fsync"), SYNCMAIL (the program,
-default syncmail/syncmail), BENCH_REPORT (file the table is also written
+default syncmail/syncmail), BENCH_BASELINE (another syncmail, say an
+earlier commit's build, run as the contender "syncmail baseline" beside
+it in every case), BENCH_REPORT (file the table is also written
 to, default /tmp/syncmail-bench.md).
 """
 
@@ -67,6 +69,7 @@ SRV_ADDR, NS_PORT = "192.0.2.1", 2222
 RUN_TIMEOUT = 1800          # one contender run, seconds
 
 SYNCMAIL = "syncmail"
+BASELINE = "syncmail baseline"
 RSYNC = "rsync"
 RSYNC_FSYNC = "rsync --fsync"
 SFTP = "sftp list+get+rm"
@@ -451,8 +454,8 @@ class Network:
 # ---------------------------------------------------------------- the rig
 
 class Rig:
-    def __init__(self, T, syncmail):
-        self.T, self.syncmail = T, syncmail
+    def __init__(self, T, syncmail, baseline=None):
+        self.T, self.syncmail, self.baseline = T, syncmail, baseline
         self.remote = os.path.join(T, "remote", "Maildir")
         self.local = os.path.join(T, "local", "Maildir")
         self.key = os.path.join(T, "id_ed25519")
@@ -500,9 +503,10 @@ account bench
         host, port, ns = self.targets[rtt]
         pre = ["ip", "netns", "exec", ns] if ns else []
         dest = "%s@%s" % (TEST_USER, host)
-        if contender == SYNCMAIL:
+        if contender in (SYNCMAIL, BASELINE):
             conf = os.path.join(self.T, "syncmail.%d.conf" % rtt)
-            runs = [pre + [self.syncmail, "-q", "-c", conf]]
+            prog = self.syncmail if contender == SYNCMAIL else self.baseline
+            runs = [pre + [prog, "-q", "-c", conf]]
         elif contender in (RSYNC, RSYNC_FSYNC):
             ssh = " ".join(shlex.quote(a) for a in
                            ["ssh", "-p", str(port)] + self.ssh_opts(port))
@@ -623,6 +627,13 @@ def machine(T, syncmail):
     ]
 
 
+def with_baseline(contenders, baseline):
+    """The contenders, with the baseline syncmail right after ours."""
+    if not baseline:
+        return contenders
+    return contenders[:1] + [BASELINE] + contenders[1:]
+
+
 def table(results, cases_run):
     rows = ["| case | contender | median s (min-max) | vs rsync --fsync "
             "| msgs/s | MB/s | peak RSS MiB |",
@@ -630,7 +641,7 @@ def table(results, cases_run):
     for case, mb in cases_run:
         ref = results.get((case.key, RSYNC_FSYNC))
         refmed = statistics.median(ref[0]) if ref else None
-        for c in case.contenders:
+        for c in [SYNCMAIL, BASELINE] + case.contenders[1:]:
             r = results.get((case.key, c))
             if not r:
                 continue
@@ -718,7 +729,12 @@ def bench(T, syncmail, todo, runs, quick, report, procs, started):
     with open(os.path.join(T, "ssh_host_ed25519_key.pub")) as f:
         hostkey = " ".join(f.read().split()[:2])
 
-    rig = Rig(T, syncmail)
+    baseline = os.environ.get("BENCH_BASELINE")
+    if baseline:
+        baseline = os.path.abspath(baseline)
+        if not os.access(baseline, os.X_OK):
+            raise BenchError("no program at BENCH_BASELINE=%s" % baseline)
+    rig = Rig(T, syncmail, baseline)
     lo_port = free_port()
     with open(rig.kh, "w") as f:
         f.write("[127.0.0.1]:%d %s\n[%s]:%d %s\n"
@@ -775,7 +791,8 @@ def bench(T, syncmail, todo, runs, quick, report, procs, started):
         log("== case %s: %d messages, %.1f MB" % (case.label, len(mb.sums),
                                                   mb.total / 1e6))
         cases_run.append((case, mb))
-        order = [c for c in case.contenders if not who or c in who]
+        order = [c for c in with_baseline(case.contenders, baseline)
+                 if not who or c in who]
         for r in range(min(runs, case.maxruns or runs)):
             for c in order[r % len(order):] + order[:r % len(order)]:
                 if net is not None and case.rtt and not net.alive():
