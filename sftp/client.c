@@ -36,6 +36,7 @@ sftp_start(struct sftp *c, struct error *err)
 {
 	if (proto_init(&c->out) == -1)
 		return error_set(err, ERR_TRANSIENT, "out of memory");
+	clock_gettime(CLOCK_MONOTONIC, &c->init_sent);
 	return 0;
 }
 
@@ -46,6 +47,8 @@ sftp_start(struct sftp *c, struct error *err)
 static int
 sftp_version(struct sftp *c, const struct proto_reply *r, struct error *err)
 {
+	struct timespec now;
+
 	c->broken = 1;
 	if (r->type != SSH_FXP_VERSION)
 		return error_set(err, ERR_TRANSIENT, "SFTP server answered "
@@ -55,8 +58,11 @@ sftp_version(struct sftp *c, const struct proto_reply *r, struct error *err)
 		    "version %u, we need 3", r->version);
 	c->broken = 0;
 	c->version = r->version;
-	note(2, c->account, "SFTP version %u (%ld ms)", c->version,
-	    note_clock());
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	c->rtt_ms = (now.tv_sec - c->init_sent.tv_sec) * 1000 +
+	    (now.tv_nsec - c->init_sent.tv_nsec) / 1000000;
+	note(2, c->account, "SFTP version %u (%ld ms), %ld ms after our INIT",
+	    c->version, note_clock(), c->rtt_ms);
 	return 0;
 }
 
@@ -68,6 +74,7 @@ sftp_init(struct sftp *c, const char *account, struct error *err)
 	c->wakefd = -1;
 	c->account = account;
 	c->next_id = 1;
+	c->rtt_ms = -1;
 	c->nslots = SFTP_SLOTS;
 	if ((c->in = malloc(SFTP_READBUF)) == NULL ||
 	    (c->reqs = calloc(c->nslots, sizeof(*c->reqs))) == NULL)
@@ -254,6 +261,12 @@ sftp_send_remove(struct sftp *c, const char *path, size_t tag,
     struct error *err)
 {
 	return sftp_send(c, SSH_FXP_REMOVE, path, NULL, 0, 0, 0, tag, err);
+}
+
+long
+sftp_rtt(const struct sftp *c)
+{
+	return c->rtt_ms;
 }
 
 size_t

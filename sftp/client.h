@@ -62,6 +62,8 @@ struct sftp {
 	size_t		 consumed;	/* size of the packet last returned */
 	uint32_t	 next_id;
 	uint32_t	 version;	/* 0 until the server's VERSION is read */
+	struct timespec	 init_sent;	/* when the INIT was queued */
+	long		 rtt_ms;	/* INIT to VERSION; -1 before */
 	struct sftp_req	*reqs;		/* in flight, at id & (nslots - 1) */
 	size_t		 nslots;	/* a power of two, over twice ninflight */
 	size_t		 ninflight;
@@ -120,6 +122,12 @@ int	 sftp_send_lstat(struct sftp *, const char *path, size_t tag,
 	    struct error *err);
 int	 sftp_send_remove(struct sftp *, const char *path, size_t tag,
 	    struct error *err);
+
+/*
+ * The milliseconds from our INIT to the server's VERSION: the round trip
+ * of the connection (and the SFTP server's start), -1 before the VERSION.
+ */
+long	 sftp_rtt(const struct sftp *);
 
 /*
  * How many requests await their answer, but for those nobody waits for

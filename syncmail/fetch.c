@@ -305,7 +305,7 @@ start_msgs(struct run *r, struct error *err)
 	if ((rc = send_lstats(r, limit, 0, err)) == -1)
 		return -1;
 	started |= rc;
-	while (r->nfiles < FILES_INFLIGHT && sftp_inflight(r->c) < REQS_INFLIGHT &&
+	while (r->nfiles < r->files_max && sftp_inflight(r->c) < REQS_INFLIGHT &&
 	    !*r->job->stop && !r->nonew && r->next < r->nmsgs) {
 		m = &r->msgs[r->next];
 		if (m->state != MSG_WAIT || m->earlier) {
@@ -357,12 +357,12 @@ issue_reads(struct run *r, struct error *err)
 	size_t i;
 	int issued = 0;
 
-	for (i = 0; i < r->nactive && r->nreads < READS_INFLIGHT &&
+	for (i = 0; i < r->nactive && r->nreads < 2 * r->files_max &&
 	    sftp_inflight(r->c) < REQS_INFLIGHT; i++) {
 		m = &r->msgs[r->active[i]];
 		if (m->state != MSG_READ)
 			continue;
-		while (m->next_off <= m->size && r->nreads < READS_INFLIGHT &&
+		while (m->next_off <= m->size && r->nreads < 2 * r->files_max &&
 		    sftp_inflight(r->c) < REQS_INFLIGHT) {
 			/*
 			 * Never over READ_CHUNK, which SFTP servers should
@@ -723,6 +723,25 @@ run_pipes(struct run *r, struct error *err)
 	if (r->msgs[mi].dest == TO_SAVE)
 		return save_message(r, mi, err);
 	return pipe_message(r, mi, err);
+}
+
+/*
+ * Sizes the files in flight from the connection's round trip (engine.h):
+ * enough to keep a far server busy, no more near, where more only adds
+ * work in progress.
+ */
+void
+fetch_window(struct run *r)
+{
+	long rtt = sftp_rtt(r->c);
+
+	r->files_max = FILES_INFLIGHT;
+	if (rtt / FILES_RTT_MS > 1)
+		r->files_max = FILES_INFLIGHT * (rtt / FILES_RTT_MS);
+	if (r->files_max > FILES_INFLIGHT_MAX)
+		r->files_max = FILES_INFLIGHT_MAX;
+	say_info(2, r->account, "%d files in flight at most (round trip "
+	    "%ld ms)", r->files_max, rtt);
 }
 
 /*

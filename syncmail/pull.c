@@ -273,7 +273,8 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 		ret = r->status;
 		goto out;
 	}
-	if ((r->active = calloc(FILES_INFLIGHT + 1, sizeof(size_t))) == NULL ||
+	fetch_window(r);
+	if ((r->active = calloc(r->files_max + 1, sizeof(size_t))) == NULL ||
 	    (r->ready = calloc(r->nmsgs + 1, sizeof(size_t))) == NULL ||
 	    (r->pipeq = calloc(r->nmsgs + 1, sizeof(size_t))) == NULL ||
 	    (r->batch = calloc(BATCH_MAX, sizeof(size_t))) == NULL ||
