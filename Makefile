@@ -38,6 +38,7 @@ LDLIBS =	$(PKG_LIBS) -pthread
 
 OBJS =		syncmail/main.o \
 		syncmail/account.o \
+		syncmail/watch.o \
 		syncmail/pull.o \
 		syncmail/list.o \
 		syncmail/recover.o \
@@ -99,7 +100,7 @@ OBJS =		syncmail/main.o \
 
 HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/readfile.h \
 		syncmail/mlog.h \
-		syncmail/account.h syncmail/pull.h syncmail/engine.h maildir/committer.h util/fault.h \
+		syncmail/account.h syncmail/watch.h syncmail/pull.h syncmail/engine.h maildir/committer.h util/fault.h \
 		sftp/session.h sftp/kex.h sftp/hostcheck.h sftp/auth.h sftp/keyfile.h \
 		sftp/hostkey.h sftp/proto.h sftp/client.h sftp/stream.h \
 		sftp/sshconfig.h sftp/sshkw.h sftp/proxy.h \
@@ -189,7 +190,8 @@ tests/unit/test_attach: tests/unit/test_attach.o mail/attach.o mail/safename.o \
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.
-ENGINE_OBJS =	$(filter-out syncmail/main.o syncmail/account.o syncmail/sandbox.o \
+ENGINE_OBJS =	$(filter-out syncmail/main.o syncmail/account.o syncmail/watch.o \
+		syncmail/sandbox.o \
 		compat/sandbox%,$(OBJS))
 tests/unit/test_engine: tests/unit/test_engine.o tests/unit/fixture.o $(ENGINE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -362,6 +364,8 @@ install: $(PROG)
 		chmod 644 $(DESTDIR)$(EXAMPLES)/$$f || exit 1; \
 	done
 	install -m 644 contrib/README $(DESTDIR)$(EXAMPLES)/README.contrib
+	@# a filter for the sanitizer use case (README, "Use cases")
+	install -m 755 contrib/strip-attachments $(DESTDIR)$(EXAMPLES)/strip-attachments
 	if [ -n "$(SYSTEMD_USER_DIR)" ]; then \
 		install -d $(DESTDIR)$(SYSTEMD_USER_DIR) && \
 		install -m 644 $(DESTDIR)$(EXAMPLES)/syncmail.service \

@@ -49,6 +49,13 @@
 #include "util/error.h"
 
 #define HEADER_MAX	(1024 * 1024)	/* bytes of header section read */
+/*
+ * The most of a message header_find looks at: a header section of
+ * HEADER_MAX bytes ended by CR LF needs both bytes after it to be told
+ * from a larger one.  Given this many bytes (or the whole message), its
+ * answer is the one it gives for the whole message.
+ */
+#define HEADER_READ	(HEADER_MAX + 2)
 #define HEADER_WORD_MAX	4096		/* bytes one encoded word decodes to */
 #define HEADER_VALUE_SIZE 8192		/* a value buffer for routing */
 

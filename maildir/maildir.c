@@ -16,21 +16,39 @@
 
 #include "maildir/maildir.h"
 #include "maildir/names.h"
+#include "util/fault.h"
+
+/*
+ * After a failed fsync of a directory that was there already: whether
+ * it failed to write (else the file system has no such flush).
+ */
+static int
+flush_failed(void)
+{
+	return errno != EINVAL && errno != EROFS;
+}
 
 /*
  * Flushes the directory holding the last component of path (path is
  * cut at its last '/' in place and restored), so that a directory just
  * created in it survives a power cut: POSIX makes a new name durable only
  * with an fsync of its directory, and a Maildir whose new/ vanished
- * would take the record and every message with it.
+ * would take the record and every message with it.  A directory found
+ * there (made is 0) is flushed too: a run killed between its mkdir and
+ * this flush made it, or the user did a moment ago, and messages
+ * delivered into it would vanish with it.  For one found, a directory
+ * above that we may not open (a 0711 home, or outside the sandbox) is
+ * not one a run of ours made, and a file system that cannot flush a
+ * directory (EINVAL) or is read-only (EROFS) has nothing to flush:
+ * neither is an error; a failing flush (EIO) is.
  */
 static int
-sync_parent(char *path, struct error *err)
+sync_parent(char *path, int made, struct error *err)
 {
 	char *slash = strrchr(path, '/');
 	int fd, rc = 0;
 
-	if (slash == NULL)
+	if (slash == NULL || fault_skip("mkdir"))
 		return 0;
 	if (slash == path)
 		fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -38,13 +56,31 @@ sync_parent(char *path, struct error *err)
 		*slash = '\0';
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
-	if (fd == -1 || fsync(fd) == -1)
-		rc = error_errno(err, ERR_MAILBOX, "%s: fsync",
-		    slash == path ? "/" : path);
-	if (fd != -1)
+	if (fd == -1) {
+		if (made)
+			rc = error_errno(err, ERR_MAILBOX, "%s: fsync",
+			    slash == path ? "/" : path);
+	} else {
+		if (fsync(fd) == -1 && (made || flush_failed()))
+			rc = error_errno(err, ERR_MAILBOX, "%s: fsync",
+			    slash == path ? "/" : path);
 		close(fd);
+	}
 	*slash = '/';
 	return rc;
+}
+
+/* Makes the directory path (0700), or finds it.  1 made, 0 found, -1. */
+static int
+make_dir(const char *path, struct error *err)
+{
+	if (mkdir(path, 0700) == 0) {
+		fault_point("dir-made");
+		return 1;
+	}
+	if (errno != EEXIST)
+		return error_errno(err, ERR_MAILBOX, "%s: mkdir", path);
+	return 0;
 }
 
 int
@@ -52,6 +88,7 @@ maildir_mkdirs(const char *path, struct error *err)
 {
 	char buf[4096];
 	size_t i;
+	int made;
 
 	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
 		return error_set(err, ERR_MAILBOX, "%s: path too long", path);
@@ -59,39 +96,36 @@ maildir_mkdirs(const char *path, struct error *err)
 		if (buf[i] != '/')
 			continue;
 		buf[i] = '\0';
-		if (mkdir(buf, 0700) == 0) {
-			if (sync_parent(buf, err) == -1)
-				return -1;
-		} else if (errno != EEXIST)
-			return error_errno(err, ERR_MAILBOX, "%s: mkdir", buf);
+		if ((made = make_dir(buf, err)) == -1 ||
+		    sync_parent(buf, made, err) == -1)
+			return -1;
 		buf[i] = '/';
 	}
-	if (mkdir(buf, 0700) == 0)
-		return sync_parent(buf, err);
-	if (errno != EEXIST)
-		return error_errno(err, ERR_MAILBOX, "%s: mkdir", buf);
-	return 0;
+	if ((made = make_dir(buf, err)) == -1)
+		return -1;
+	return sync_parent(buf, made, err);
 }
 
 /*
  * Opens md's subdirectory sub ("tmp", "new" or "cur") relative to md->fd,
- * creating it first (mode 0700) when create is set.  Returns the new
- * descriptor, the caller's to close, or -1 with err set (ERR_MAILBOX) and
- * errno left as the failing call set it: maildir_open takes ENOENT in a
- * dry run for a Maildir not made yet, not for an error.
+ * creating it first (mode 0700) when create is set, and then sets *made
+ * if it made it (maildir_open flushes md once for all three).  Returns
+ * the new descriptor, the caller's to close, or -1 with err set
+ * (ERR_MAILBOX) and errno left as the failing call set it: maildir_open
+ * takes ENOENT in a dry run for a Maildir not made yet, not for an
+ * error.
  */
 static int
-open_sub(struct maildir *md, const char *sub, int create, struct error *err)
+open_sub(struct maildir *md, const char *sub, int create, int *made,
+    struct error *err)
 {
 	struct stat st;
 	int fd;
 
 	if (create) {
-		/* A new tmp/ new/ or cur/ must outlive a power cut (sync_parent). */
 		if (mkdirat(md->fd, sub, 0700) == 0) {
-			if (fsync(md->fd) == -1)
-				return error_errno(err, ERR_MAILBOX,
-				    "%s: fsync", md->path);
+			fault_point("dir-made");
+			*made = 1;
 		} else if (errno != EEXIST)
 			return error_errno(err, ERR_MAILBOX, "%s/%s: mkdir",
 			    md->path, sub);
@@ -123,6 +157,8 @@ int
 maildir_open(struct maildir *md, const char *path, int create,
     struct error *err)
 {
+	int made = 0;
+
 	md->fd = md->tmpfd = md->newfd = md->curfd = -1;
 	if ((md->path = strdup(path)) == NULL)
 		return error_errno(err, ERR_MAILBOX, "strdup");
@@ -134,9 +170,9 @@ maildir_open(struct maildir *md, const char *path, int create,
 			return 1;
 		return error_errno(err, ERR_MAILBOX, "%s", path);
 	}
-	if ((md->tmpfd = open_sub(md, "tmp", create, err)) == -1 ||
-	    (md->newfd = open_sub(md, "new", create, err)) == -1 ||
-	    (md->curfd = open_sub(md, "cur", create, err)) == -1) {
+	if ((md->tmpfd = open_sub(md, "tmp", create, &made, err)) == -1 ||
+	    (md->newfd = open_sub(md, "new", create, &made, err)) == -1 ||
+	    (md->curfd = open_sub(md, "cur", create, &made, err)) == -1) {
 		if (!create && errno == ENOENT) {
 			maildir_close(md);
 			if ((md->path = strdup(path)) == NULL)
@@ -145,6 +181,10 @@ maildir_open(struct maildir *md, const char *path, int create,
 		}
 		return -1;
 	}
+	/* tmp/ new/ and cur/ on disk, made now or found (sync_parent). */
+	if (create && !fault_skip("mkdir") && fsync(md->fd) == -1 &&
+	    (made || flush_failed()))
+		return error_errno(err, ERR_MAILBOX, "%s: fsync", md->path);
 	return 0;
 }
 

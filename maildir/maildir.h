@@ -24,15 +24,21 @@ struct maildir {
 /*
  * Opens the Maildir at path.  With create set, the Maildir, its missing
  * parents and tmp/ new/ cur/ are created mode 0700.  Without it (dry
- * run) a missing Maildir returns 1 with every fd -1.  Returns 0 or 1, or
- * -1 with err set (ERR_MAILBOX).  Close with maildir_close.
+ * run) a missing Maildir returns 1 with every fd -1.  With create set,
+ * the Maildir's path and tmp/ new/ cur/ are on disk on return, even
+ * those found (maildir_mkdirs).  Returns 0 or 1, or -1 with err set
+ * (ERR_MAILBOX).  Close with maildir_close.
  */
 int	 maildir_open(struct maildir *, const char *path, int create,
 	    struct error *err);
 
 /*
- * mkdir -p of path with mode 0700 for what is missing, each new name
- * flushed to disk.  0, or -1 with err set (ERR_MAILBOX).
+ * mkdir -p of path with mode 0700 for what is missing, each name on the
+ * path flushed to disk, also those found: a run killed before its flush
+ * made them, or the user did a moment ago, and what is delivered into
+ * them would go with them (a found one's parent that cannot be opened,
+ * or cannot be flushed at all, is no error).  0, or -1 with err set
+ * (ERR_MAILBOX).
  */
 int	 maildir_mkdirs(const char *path, struct error *err);
 

@@ -355,6 +355,13 @@ out:
 }
 
 void
+session_shutdown(struct session *s)
+{
+	if (s->fd != -1)
+		(void)shutdown(s->fd, SHUT_RDWR);
+}
+
+void
 session_close(struct session *s)
 {
 	if (s->ssh != NULL) {

@@ -91,6 +91,16 @@ int	 session_error(struct session *s, struct error *err, int kind,
 	    const char *what);
 
 /*
+ * Ends the connection at once, without a goodbye: for one known or
+ * likely dead, so that what is closed and freed after it (the SFTP
+ * channel, session_close) finds the stream at its end instead of
+ * waiting for answers that never come.  libssh2 frees a session and its
+ * channels only when their closing completes: over a silent connection
+ * it gives up after its timeout and keeps the memory.
+ */
+void	 session_shutdown(struct session *s);
+
+/*
  * Disconnects, stops the proxy command (killed if it does not leave on
  * its own at once) and frees; safe on a half-opened or zeroed session.
  */

@@ -21,7 +21,7 @@
 #include "util/note.h"
 
 /* The local end of each pull, locked before anything touches the network. */
-struct local {
+struct account_local {
 	struct maildir	 md;
 	struct record	 rec;
 	int		 ok;	/* opened and locked */
@@ -39,7 +39,7 @@ struct local {
  */
 static int
 open_locals(const struct account *a, const struct run_options *o,
-    const char *user, struct local *loc, struct error *err)
+    const char *user, struct account_local *loc, struct error *err)
 {
 	char source[8192];
 	size_t i;
@@ -67,7 +67,7 @@ open_locals(const struct account *a, const struct run_options *o,
  * least STATUS_PARTIAL.  Returns status, so worsened.
  */
 static int
-close_locals(const struct account *a, struct local *loc, int status)
+close_locals(const struct account *a, struct account_local *loc, int status)
 {
 	struct error err;
 	size_t i;
@@ -138,82 +138,144 @@ account_target_free(struct account_target *at)
 }
 
 int
-account_run(const struct account_target *at, const struct run_options *o)
+account_open(struct account_live *al, const struct account_target *at,
+    const struct run_options *o, struct error *err)
 {
 	const struct account *a = at->acct;
-	const struct sshconfig_target *t = &at->t;
-	struct session s;
-	struct sftp c;
-	struct local *loc;
-	struct error err;
-	struct pull_stats st;
-	struct pull_job job;
-	struct timespec deadline;
-	struct ssh_account sa;
-	struct timespec start, end;
-	struct mlog log;
 	size_t i;
-	int status = STATUS_OK, rc;
 
-	memset(&s, 0, sizeof(s));
-	memset(&c, 0, sizeof(c));
-	memset(&st, 0, sizeof(st));
-	s.fd = -1;
-	error_clear(&err);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	start = deadline;
-	note_clock_start();
-	deadline.tv_sec += a->deadline;
-	memset(&log, 0, sizeof(log));
-	log.fd = -1;
-
+	memset(al, 0, sizeof(*al));
+	al->at = at;
+	al->o = o;
+	al->s.fd = -1;
+	al->log.fd = -1;
 	/*
 	 * The ssh config completed the account before anything else: its
 	 * User is part of the mailbox's identity in the local record.
 	 */
 	if (!at->resolved) {
-		say_warn(a->name, "%s", at->err.msg);
-		return status_of(&at->err);
+		*err = at->err;
+		return -1;
 	}
-	if (!o->dryrun)
-		say_progress_start(a->name);
-	if ((loc = calloc(a->npulls, sizeof(*loc))) == NULL) {
-		say_warn(a->name, "out of memory");
-		return STATUS_PARTIAL;
-	}
+	if ((al->loc = calloc(a->npulls, sizeof(*al->loc))) == NULL)
+		return error_errno(err, ERR_MAILBOX, "calloc");
 	for (i = 0; i < a->npulls; i++)
-		loc[i].md.fd = loc[i].md.tmpfd = loc[i].md.newfd =
-		    loc[i].md.curfd = loc[i].rec.fd = -1;
-	if (open_locals(a, o, t->user, loc, &err) == -1) {
-		say_warn(a->name, "%s", err.msg);
-		return close_locals(a, loc, status_of(&err));
-	}
+		al->loc[i].md.fd = al->loc[i].md.tmpfd = al->loc[i].md.newfd =
+		    al->loc[i].md.curfd = al->loc[i].rec.fd = -1;
+	if (open_locals(a, o, at->t.user, al->loc, err) == -1)
+		return -1;
 	/* Nothing moves unrecorded: a log that cannot be opened stops us. */
-	if (!o->dryrun && mlog_open(&log, a, &err) == -1) {
-		say_warn(a->name, "%s", err.msg);
-		return close_locals(a, loc, status_of(&err));
-	}
+	if (!o->dryrun && mlog_open(&al->log, a, err) == -1)
+		return -1;
+	return 0;
+}
 
-	config_ssh(a, &sa);
-	if (session_open(&s, &sa, t, &deadline, o->abort, &err) == -1 ||
-	    sftp_open(&c, &s, &err) == -1) {
+int
+account_connect(struct account_live *al, int seconds, struct error *err)
+{
+	struct ssh_account sa;
+	struct timespec deadline;
+
+	account_disconnect(al);
+	note_clock_start();
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += seconds;
+	config_ssh(al->at->acct, &sa);
+	if (session_open(&al->s, &sa, &al->at->t, &deadline, al->o->abort,
+	    err) == -1 || sftp_open(&al->c, &al->s, err) == -1) {
+		account_disconnect(al);
+		return -1;
+	}
+	al->connected = 1;
+	return 0;
+}
+
+void
+account_disconnect(struct account_live *al)
+{
+	sftp_close(&al->c);
+	session_close(&al->s);
+	memset(&al->c, 0, sizeof(al->c));
+	memset(&al->s, 0, sizeof(al->s));
+	al->s.fd = -1;
+	al->connected = 0;
+}
+
+void
+account_drop(struct account_live *al)
+{
+	session_shutdown(&al->s);
+	account_disconnect(al);
+}
+
+int
+account_pull(struct account_live *al, size_t i, struct pull_stats *st,
+    struct error *err)
+{
+	const struct account_target *at = al->at;
+	struct pull_job job;
+
+	job.acct = at->acct;
+	job.pull = &at->acct->pulls[i];
+	job.md = &al->loc[i].md;
+	job.rec = &al->loc[i].rec;
+	job.dryrun = al->o->dryrun;
+	job.log = &al->log;
+	job.runner = at->runner.pid > 0 ? (struct runner *)&at->runner : NULL;
+	job.stop = al->o->stop;
+	job.abort = al->o->abort;
+	error_clear(err);
+	return pull_run(&job, &al->c, st, err);
+}
+
+int
+account_close(struct account_live *al, int status,
+    const struct pull_stats *st, const struct timespec *start)
+{
+	struct timespec end;
+
+	account_disconnect(al);
+	if (al->loc != NULL)
+		status = close_locals(al->at->acct, al->loc, status);
+	al->loc = NULL;
+	if (st != NULL) {
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		mlog_run(&al->log, status, st->moved, st->bytes,
+		    (end.tv_sec - start->tv_sec) * 1000 +
+		    (end.tv_nsec - start->tv_nsec) / 1000000);
+	}
+	mlog_close(&al->log);
+	return status;
+}
+
+int
+account_run(const struct account_target *at, const struct run_options *o)
+{
+	const struct account *a = at->acct;
+	struct account_live al;
+	struct error err;
+	struct pull_stats st;
+	struct timespec start;
+	size_t i;
+	int status = STATUS_OK, rc;
+
+	memset(&st, 0, sizeof(st));
+	error_clear(&err);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (at->resolved && !o->dryrun)
+		say_progress_start(a->name);
+	if (account_open(&al, at, o, &err) == -1) {
+		say_warn(a->name, "%s", err.msg);
+		say_progress_finish();
+		return account_close(&al, status_of(&err), NULL, NULL);
+	}
+	if (account_connect(&al, a->deadline, &err) == -1) {
 		say_warn(a->name, "%s", err.msg);
 		status = status_of(&err);
 		goto out;
 	}
 	for (i = 0; i < a->npulls && !*o->stop; i++) {
-		job.acct = a;
-		job.pull = &a->pulls[i];
-		job.md = &loc[i].md;
-		job.rec = &loc[i].rec;
-		job.dryrun = o->dryrun;
-		job.log = &log;
-		job.runner = at->runner.pid > 0 ? (struct runner *)&at->runner :
-		    NULL;
-		job.stop = o->stop;
-		job.abort = o->abort;
-		error_clear(&err);
-		rc = pull_run(&job, &c, &st, &err);
+		rc = account_pull(&al, i, &st, &err);
 		if (rc == -1) {
 			say_warn(a->name, "%s", err.msg);
 			status = status_worst(status, status_of(&err));
@@ -236,13 +298,5 @@ account_run(const struct account_target *at, const struct run_options *o)
 		    (unsigned long long)st.moved, (unsigned long long)st.bytes);
 out:
 	say_progress_finish();
-	sftp_close(&c);
-	session_close(&s);
-	status = close_locals(a, loc, status);
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	mlog_run(&log, status, st.moved, st.bytes,
-	    (end.tv_sec - start.tv_sec) * 1000 +
-	    (end.tv_nsec - start.tv_nsec) / 1000000);
-	mlog_close(&log);
-	return status;
+	return account_close(&al, status, &st, &start);
 }

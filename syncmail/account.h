@@ -4,6 +4,8 @@
  */
 /*
  * One account's run (SPEC section 4): lock, connect, every pull, report.
+ * Its steps are also what watch mode (syncmail/watch.c) repeats, holding
+ * the lock and the connection between looks.
  */
 #ifndef SYNCMAIL_ACCOUNT_H
 #define SYNCMAIL_ACCOUNT_H
@@ -11,8 +13,12 @@
 #include <signal.h>
 
 #include "exec/runner.h"
+#include "sftp/client.h"
+#include "sftp/session.h"
 #include "sftp/sshconfig.h"
 #include "syncmail/config.h"
+#include "syncmail/mlog.h"
+#include "syncmail/pull.h"
 #include "util/error.h"
 
 /*
@@ -40,6 +46,24 @@ struct run_options {
 	const volatile sig_atomic_t *stop;
 	/* Second signal: stop at once. */
 	const volatile sig_atomic_t *abort;
+	int		 watch;		/* -w: after the first run, watch (SPEC 9) */
+};
+
+struct account_local;
+
+/*
+ * An account while it runs: its Maildirs, opened and locked, its log,
+ * and its connection when connected is set.  The steps below fill it;
+ * account_close empties it.
+ */
+struct account_live {
+	const struct account_target *at;
+	const struct run_options *o;
+	struct account_local *loc;	/* one per pull */
+	struct mlog	 log;
+	struct session	 s;
+	struct sftp	 c;
+	int		 connected;
 };
 
 /*
@@ -65,6 +89,50 @@ int	 account_dests(const struct account *a, enum dest_kind kind);
  * runner: 1 or 0.
  */
 int	 account_pipes(const struct account *a);
+
+/*
+ * Opens at's Maildirs and takes their locks, then its log: nothing
+ * touches the network yet.  Returns 0, or -1 with err set (ERR_TRANSIENT
+ * for a lock held, the config error of an ssh config that did not
+ * resolve); account_close either way.
+ */
+int	 account_open(struct account_live *, const struct account_target *at,
+	    const struct run_options *o, struct error *err);
+
+/*
+ * Connects and opens the SFTP channel, for a run of at most seconds.
+ * Returns 0, or -1 with err set (session_open's kinds); the half-made
+ * connection is closed again.
+ */
+int	 account_connect(struct account_live *, int seconds, struct error *err);
+
+/* Closes the connection, if any; the Maildirs stay locked. */
+void	 account_disconnect(struct account_live *);
+
+/*
+ * The same for a connection that failed or is likely dead: ended at
+ * once (session_shutdown), so that nothing waits for it or stays
+ * allocated.
+ */
+void	 account_drop(struct account_live *);
+
+/*
+ * Runs the account's pull number i over its connection, adding to st.
+ * Returns pull_run's status, or -1 with err set (ERR_MAILBOX: only this
+ * pull failed, the connection serves the next).
+ */
+int	 account_pull(struct account_live *, size_t i, struct pull_stats *st,
+	    struct error *err);
+
+/*
+ * Disconnects, closes each record (releasing the locks) and Maildir,
+ * then the log.  Returns status, made at least STATUS_PARTIAL when a
+ * record could not be written; with st, the run that began at start
+ * (monotonic) is logged with that status first (mlog_run).  Fine after
+ * a failed account_open.
+ */
+int	 account_close(struct account_live *, int status,
+	    const struct pull_stats *st, const struct timespec *start);
 
 /*
  * Runs the account of at, resolved by account_resolve, and reports its

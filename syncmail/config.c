@@ -69,6 +69,7 @@ static const struct {
 	[KW_LOG] =		{ "log",		1, 0 },
 	[KW_ROUTE] =		{ "route",		3, 1, 4 },
 	[KW_COMMAND_TIMEOUT] =	{ "command-timeout",	1, 0 },
+	[KW_WATCH_INTERVAL] =	{ "watch-interval",	1, 0 },
 	[KW_ATTACHMENT_TYPES] =	{ "attachment-types",	1, 1, 6 },
 	/* once per pull: config_filter.c checks that */
 	[KW_FILTER] =		{ "filter",		1, 1 },
@@ -82,7 +83,7 @@ static const struct {
  * user meant to stop).
  */
 static const char *const keywords_later[] = {
-	"watch-interval", "server-notify", NULL
+	"server-notify", NULL
 };
 
 int
@@ -594,6 +595,12 @@ config_keyword(struct parser *p, enum keyword kw, char **v, int nv)
 		    COMMAND_TIMEOUT_MAX, &n) == -1)
 			return -1;
 		a->command_timeout = (int)n;
+		return 0;
+	case KW_WATCH_INTERVAL:
+		if (config_range(p, "watch-interval", v[0], 1,
+		    WATCH_INTERVAL_MAX, &n) == -1)
+			return -1;
+		a->watch_interval = (int)n;
 		return 0;
 	default:
 		/* the unsupported ones never get here */

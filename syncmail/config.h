@@ -102,6 +102,7 @@ struct account {
 	int		 deadline;	/* seconds, default 3600 */
 	int		 command_timeout; /* seconds a pipe or filter command
 					    may run per message */
+	int		 watch_interval; /* -w: seconds between looks, default 10 */
 	/*
 	 * attachment-types: the patterns an attachment's "type/subtype"
 	 * must match one of (util/match.h), lower case, NULL-terminated;

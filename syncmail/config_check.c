@@ -128,6 +128,8 @@ config_check_inherit(struct parser *p, struct account *a, unsigned int set)
 		a->deadline = d->deadline;
 	if (from & SET(KW_COMMAND_TIMEOUT))
 		a->command_timeout = d->command_timeout;
+	if (from & SET(KW_WATCH_INTERVAL))
+		a->watch_interval = d->watch_interval;
 	if (from & SET(KW_LOG)) {
 		a->log_syslog = d->log_syslog;
 		if (d->log_file != NULL &&
@@ -149,6 +151,8 @@ config_check_inherit(struct parser *p, struct account *a, unsigned int set)
 		a->deadline = DEADLINE_DEFAULT;
 	if (a->command_timeout == 0)
 		a->command_timeout = COMMAND_TIMEOUT_DEFAULT;
+	if (a->watch_interval == 0)
+		a->watch_interval = WATCH_INTERVAL_DEFAULT;
 
 	if (a->host == NULL)
 		return config_error(p, "account \"%s\" has no host", a->name);

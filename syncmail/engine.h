@@ -276,7 +276,7 @@ const struct dest *route_pipe_dest(const struct run *, const struct message *m);
 /*
  * Whether the first got bytes of a message of size bytes, found as h,
  * hold its whole header section: an empty line ended it, the message
- * ended, or more than HEADER_MAX bytes are read.  The dry run's reads
+ * ended, or HEADER_READ bytes are read (mail/header.h).  The dry run's reads
  * from the server (preview.c) and the run's from tmp/ stop by this.
  */
 int	 route_header_whole(const struct header *h, size_t got,

@@ -20,6 +20,7 @@
 #include <libssh2.h>
 #include <openssl/crypto.h>
 
+#include "compat/compat.h"
 #include "sftp/auth.h"
 #include "syncmail/account.h"
 #include "syncmail/config.h"
@@ -27,6 +28,7 @@
 #include "syncmail/sandbox.h"
 #include "syncmail/say.h"
 #include "syncmail/status.h"
+#include "syncmail/watch.h"
 #include "util/fault.h"
 #include "util/note.h"
 #include "util/prompt.h"
@@ -64,7 +66,7 @@ on_signal(int sig, siginfo_t *si, void *ctx)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: syncmail [-hnqvV] [-c file] [-j jobs] "
+	fprintf(f, "usage: syncmail [-hnqvVw] [-c file] [-j jobs] "
 	    "[account ...]\n");
 }
 
@@ -82,6 +84,8 @@ help(void)
 	    "  -v       one line per message; -vv protocol detail\n"
 	    "  -V       versions of syncmail, libssh2 and OpenSSL "
 	    "(--version)\n"
+	    "  -w       watch: after the first run, move new mail as it "
+	    "arrives\n"
 	    "  account  only these accounts\n"
 	    "See syncmail(1) and syncmail.conf(5).\n");
 }
@@ -152,6 +156,13 @@ setup_signals(void)
 	sigaction(SIGXFSZ, &sa, NULL);
 }
 
+/* One account's run, or with -w its first run and its watch. */
+static int
+run_account(const struct account_target *at, const struct run_options *o)
+{
+	return o->watch ? watch_account(at, o) : account_run(at, o);
+}
+
 /* Frees the selected accounts' targets and the array; NULL is fine. */
 static void
 selected_free(struct account_target *sel, size_t nsel)
@@ -176,11 +187,11 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 	pid_t *pids;
 	size_t next = 0, running = 0, i;
 	int status = STATUS_OK, ws, forwarded = 0;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (jobs <= 1 || nsel <= 1) {
 		for (i = 0; i < nsel && !stop_requested; i++)
-			status = status_worst(status, account_run(&sel[i], o));
+			status = status_worst(status, run_account(&sel[i], o));
 		return status;
 	}
 	if ((pids = calloc(nsel, sizeof(*pids))) == NULL) {
@@ -202,12 +213,21 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 			if (pid == 0) {
 				int rc;
 
+				/*
+				 * A watch never ends on its own: one whose
+				 * parent was killed stops as at a SIGTERM
+				 * (where the platform can say so).
+				 */
+				if (o->watch &&
+				    compat_parent_death_signal(SIGTERM) == 0 &&
+				    getppid() != parent)
+					raise(SIGTERM);
 				/* Only its own runner: the others' must see
 				 * their engine go when it does. */
 				for (i = 0; i < nsel; i++)
 					if (i != next)
 						runner_detach(&sel[i].runner);
-				rc = account_run(&sel[next], o);
+				rc = run_account(&sel[next], o);
 
 				fflush(NULL);
 				_exit(rc);
@@ -227,6 +247,10 @@ run_accounts(struct account_target *sel, size_t nsel, int jobs,
 				for (i = 0; i < next; i++)
 					if (pids[i] > 0)
 						kill(pids[i], stop_signal);
+			if (o->watch && watch_woken())
+				for (i = 0; i < next; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGUSR1);
 			continue;
 		}
 		for (i = 0; i < next; i++)
@@ -279,7 +303,7 @@ main(int argc, char *argv[])
 		version();
 		return STATUS_OK;
 	}
-	while ((ch = getopt(argc, argv, "c:hj:nqvV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:hj:nqvVw")) != -1) {
 		switch (ch) {
 		case 'c':
 			cfgpath = optarg;
@@ -309,6 +333,9 @@ main(int argc, char *argv[])
 		case 'V':
 			version();
 			return STATUS_OK;
+		case 'w':
+			o.watch = 1;
+			break;
 		default:
 			usage(stderr);
 			return STATUS_USAGE;
@@ -316,6 +343,12 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (o.watch && o.dryrun) {
+		fprintf(stderr, "syncmail: -n and -w together: a dry run "
+		    "watches nothing\n");
+		usage(stderr);
+		return STATUS_USAGE;
+	}
 	note_set_sink(say_note);
 	if (say_quiet)
 		say_verbose = 0;
@@ -369,6 +402,9 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return STATUS_TEMPFAIL;
 	}
+	/* Watched accounts are watched at the same time (SPEC 9). */
+	if (o.watch)
+		jobs = nsel > 0 ? (int)nsel : 1;
 	/*
 	 * Each account's ssh config is read here, once, before the sandbox
 	 * closes: the sandbox allows what the targets name, and each account
@@ -434,6 +470,8 @@ main(int argc, char *argv[])
 	 * lets the accounts finish what is in flight.
 	 */
 	setup_signals();
+	if (o.watch)
+		watch_signals();
 	/* Before -j forks: the accounts' processes would each say it. */
 	for (i = 0; i < nsel && !o.dryrun; i++)
 		if (sel[i].acct->log_syslog) {

@@ -7,7 +7,7 @@
  * message would go): each message's header section is read from the
  * server into memory, never into a file, and routed as a real run would
  * route it.  A few files at a time, each read in READ_CHUNK pieces until
- * its header section ends, HEADER_MAX is passed, or the file does;
+ * its header section ends, HEADER_READ bytes are read, or the file does;
  * nothing is written on either side (a route's missing Maildir is not
  * created, only named).
  */
@@ -116,8 +116,13 @@ peek_reply(struct preview *pv, struct peek *p, const struct proto_reply *rep,
 		p->buf = b;
 		p->len += rep->datalen;
 		pv->held += rep->datalen;
-		if (header_find(p->buf, p->len, &h, &big) == -1 ||
-		    route_header_whole(&h, p->len, m->size))
+		/*
+		 * Too large is known only once HEADER_READ bytes are here
+		 * (route_header_whole): a reply that ends a byte short of
+		 * them would read a CR LF right at the bound as more.
+		 */
+		(void)header_find(p->buf, p->len, &h, &big);
+		if (route_header_whole(&h, p->len, m->size))
 			return peek_done(pv, p, 1, err);
 		return fetch_send(r, SSH_FXP_READ, p->mi, p->len, READ_CHUNK,
 		    err);

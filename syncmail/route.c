@@ -232,16 +232,17 @@ int
 route_header_whole(const struct header *h, size_t got, uint64_t size)
 {
 	/*
-	 * Once HEADER_MAX and one more byte are read, header_find has
-	 * said whether the section is too large.
+	 * Once HEADER_READ bytes are read, header_find has said whether
+	 * the section is too large; with one byte fewer, a section of
+	 * exactly HEADER_MAX bytes ended by CR LF would read as larger.
 	 */
-	return h->len < h->body || got >= size || got > HEADER_MAX;
+	return h->len < h->body || got >= size || got >= HEADER_READ;
 }
 
 /*
  * Reads the header section of m's file in tmp/ into r->hdrbuf and finds
- * it: HEADER_FIRST bytes, then up to HEADER_MAX and one more when it
- * does not end there.  Returns 1 with h set, 0 when it is over HEADER_MAX
+ * it: HEADER_FIRST bytes, then up to HEADER_READ when it does not end
+ * there.  Returns 1 with h set, 0 when it is over HEADER_MAX
  * (the caller warns), -1 with err set on a read error.
  */
 static int
@@ -261,7 +262,7 @@ read_header(struct run *r, struct message *m, struct header *h,
 	    O_CLOEXEC)) == -1)
 		return error_errno(err, ERR_MAILBOX, "%s/tmp/%s",
 		    r->job->md->path, tmp);
-	for (want = HEADER_FIRST;; want = HEADER_MAX + 1) {
+	for (want = HEADER_FIRST;; want = HEADER_READ) {
 		if (want > m->size)
 			want = m->size;
 		if (r->hdrcap < want) {

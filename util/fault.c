@@ -44,6 +44,14 @@ fault_syncfs_forced(void)
 	return v != NULL && strcmp(v, "1") == 0;
 }
 
+int
+fault_skip(const char *name)
+{
+	const char *v = getenv("SYNCMAIL_TEST_SKIP");
+
+	return v != NULL && strcmp(v, name) == 0;
+}
+
 /* Tries each ':'-separated path of the variable name; see fault.h. */
 static void
 fault_probe_list(const char *name, int create)

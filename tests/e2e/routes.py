@@ -7,11 +7,17 @@
 #   routes.py T DIR OWNER hostile
 #   routes.py T DIR OWNER nagios N
 #   routes.py T DIR OWNER subject SUBJECT COUNT SIZE
+#   routes.py T DIR OWNER mixed COUNT SEED
 #
 # Each message goes into DIR (as OWNER) and, with the same bytes, into
 # T/orig; T/expect gets a line "NAME<TAB>WHERE" per message: the folder
 # the route "<([^>]*)\.lists\.example\.org>" names (its capture made
 # safe), "-" for none, "discard" for the monitoring system's.
+# "mixed" (t-41's power cuts with routes) writes COUNT messages of 200 B
+# to 16 KB (at least 10), each one of three lists (WHERE "lists/NAME"),
+# of the work folder (X-Folder: work, "Work"), of the monitoring system
+# ("discard"), a ticket (Subject: [ticket] ..., "pipe") or none ("-"):
+# two of each kind, the others by chance.
 # The List-Id fields vary as mailers write them: display names plain,
 # quoted and RFC 2047 encoded (Q and B), the whole value encoded, the
 # field folded (CRLF and LF), the name in other cases, a second List-Id
@@ -129,5 +135,40 @@ elif MODE == "subject":
         put(name(subj.replace(" ", "_"), seq[0]),
             ("From: a@example.org\nSubject: %s %d\n\n%s\n" %
              (subj, i, body[:size])).encode(), subj)
+elif MODE == "mixed":
+    count, rnd = int(ARGS[0]), random.Random(int(ARGS[1]))
+    random.seed(int(ARGS[1]))
+    # At least two of each kind (a crash point of the pipe needs a
+    # second message there), the rest drawn, all shuffled.
+    kinds = ["list", "work", "discard", "pipe", "plain"] * 2
+    while len(kinds) < count:
+        r = rnd.random()
+        kinds.append("list" if r < 0.35 else "work" if r < 0.50 else
+                     "discard" if r < 0.65 else "pipe" if r < 0.75 else
+                     "plain")
+    rnd.shuffle(kinds)
+    for kind in kinds[:count]:
+        seq[0] += 1
+        subject = "note %d" % seq[0]
+        if kind == "list":
+            lst = rnd.choice(["dev", "users", "k8s.ops"])
+            header, where = list_id(lst, rnd.randrange(7)), "lists/" + lst
+        elif kind == "work":
+            header, where = "X-Folder: work\n", "Work"
+        elif kind == "discard":
+            header, where = ("Sender: Nagios <nagios@monitor.example.com>\n",
+                             "discard")
+        elif kind == "pipe":
+            header, where = "", "pipe"
+            subject = "[ticket] printer %d" % seq[0]
+        else:
+            header, where = "", "-"
+        head = ("From: a@example.org\nTo: me@example.org\n%s"
+                "Subject: %s\nMessage-ID: <%d.%s.mixed@example.org>\n\n" %
+                (header, subject, seq[0], ARGS[1]))
+        size = rnd.randint(200, 16 * 1024)
+        line = "%d %s\n" % (seq[0], "x" * 70)
+        body = (line * (size // len(line) + 1))[:max(size - len(head), 1)]
+        put(name("mixed", seq[0]), (head + body).encode(), where)
 else:
     sys.exit("routes.py: unknown mode " + MODE)

@@ -25,7 +25,7 @@ cat "$T/out" "$T/err" | grep -q -- '-c' || fail "syncmail -h does not mention -c
 # --help is -h; every flag has its line.
 sm --help
 assert_rc 0 "syncmail --help"
-for f in -c -h -j -n -q -v -V; do
+for f in -c -h -j -n -q -v -V -w; do
 	grep -q -- "^  $f " "$T/out" || fail "syncmail --help has no line for $f"
 done
 [ -s "$T/err" ] && fail "syncmail --help wrote on stderr"

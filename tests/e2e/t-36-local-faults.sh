@@ -335,9 +335,31 @@ case_done notdir
 
 # ---- fsync: sync calls failing with EIO --------------------------------
 
-# Before any download a run flushes new/ and cur/ (maildir_scan: see
-# "earlier" below): sync calls 1 and 2.  The batches' calls follow.
-SCAN=2
+# Before any download a run flushes the Maildir's path (maildir_open:
+# each directory on it into its parent, then the Maildir itself) and its
+# new/ and cur/ (maildir_scan: see "earlier" below), cur/ last; the
+# batches' calls follow.  SCAN, the number of that last one, from a run
+# with nothing to move (the path's length varies with the temp dir).
+run_shim -- -q
+SCAN=$(awk -v cur="$LOCAL/cur" '$2 == "fsync" && $4 == cur { print $1; exit }' "$T/fs.log")
+[ -n "$SCAN" ] || fail "a run with nothing to move flushed no cur/:" \
+    "$(head -n 12 "$T/fs.log" | tr '\n' ' ')"
+
+# A directory on that path, there already, whose flush fails (EIO): the
+# account stops before anything is fetched, since what it delivered
+# could vanish with that directory (maildir_mkdirs).  The error names
+# the first it could open: "/", or with the sandbox (Landlock) the
+# Maildir itself.
+mkmsgs "$REMOTE/new" 3 small
+run_shim FAILSYNC_MODE=from:1 -- -q
+want_shim "^1 fsync EIO /\$" "the path's first flush failing"
+want_fault "the path's flush failing" ": fsync: Input/output error"
+grep -qE "^syncmail: test: (/|$LOCAL): fsync: Input/output error\$" "$T/err" ||
+	fail "the path's flush failing: the error names neither / nor $LOCAL"
+ck
+want_remote 3 "the path's flush failing"
+want_safe
+recover "the path's flush failing"
 
 # Every sync call of the batches, 5 messages (per-file fsync), then 100
 # (syncfs).
@@ -411,7 +433,11 @@ for mode in none always; do
 	printf '+\t%s\t3000\t%s\n' "$y" "syncmail.$TAG.1.2" >>"$STATE"
 	cp -p "$REMOTE/new/$x" "$LOCAL/new/$x"
 	cp -p "$REMOTE/new/$y" "$LOCAL/cur/$y:2,S"
-	run_shim FAILSYNC_MODE=$mode FAILSYNC_PROBE="$REMOTE/new/$x" -- -q
+	# "always": every sync call from the scan's flush of new/ on (the
+	# one before its flush of cur/, SCAN) fails.
+	shim=$mode
+	[ "$mode" = none ] || shim=from:$((SCAN - 1))
+	run_shim FAILSYNC_MODE=$shim FAILSYNC_PROBE="$REMOTE/new/$x" -- -q
 	if [ "$mode" = none ]; then
 		assert_rc 0 "run removing earlier deliveries"
 		ck
@@ -423,7 +449,7 @@ for mode in none always; do
 		check_exactly_once
 		ck
 	else
-		want_shim "^1 fsync EIO $LOCAL/new " "flush of new/ failing"
+		want_shim "^$((SCAN - 1)) fsync EIO $LOCAL/new " "flush of new/ failing"
 		want_fault "flush of new/ failing" "$LOCAL/new: fsync: Input/output error"
 		want_remote 2 "flush of new/ failing"
 		want_safe

@@ -75,6 +75,7 @@ has "$EX/syncmail.service" 644
 has "$EX/syncmail.timer" 644 contrib/syncmail.timer
 has "$EX/crontab.example" 644
 has "$EX/README.contrib" 644 contrib/README
+has "$EX/strip-attachments" 755 contrib/strip-attachments
 names_prog "$EX/syncmail.service" /usr/local
 names_prog "$EX/crontab.example" /usr/local
 if [ "$(uname -s)" = Linux ]; then

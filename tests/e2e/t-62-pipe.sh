@@ -9,7 +9,9 @@
 # quoted, status 1, the pull goes on), one that reads half a 200 KB
 # message and exits 0 (stays), one that hangs (killed at command-timeout,
 # stays; the next attempt has SYNCMAIL_REDELIVERY=1); -n runs nothing;
-# the log names the command; valgrind finds nothing; two SIGINTs during a
+# the log names the command; a pull whose DEST is a pipe (maildrop)
+# gives it every message byte for byte through the staging Maildir, which
+# keeps nothing, and -n runs nothing; valgrind finds nothing; two SIGINTs during a
 # command stop syncmail and the command at once (130), and the next
 # attempt is flagged.  Killed at each of the
 # pipe's crash points (the record written, the command exited, done): the
@@ -224,6 +226,33 @@ for point in pipe-recorded pipe-exited pipe-done; do
 			fail "$point: $n never reached the command"
 	done
 done
+
+# ---- a pull whose DEST is a pipe: every message to maildrop, through
+# the staging Maildir, which keeps nothing; -n runs nothing.
+write_config
+sed -i "s|^	pull .*|	pull $REMOTE pipe \"maildrop $T/mailfilter2\"|" "$CONF"
+MD2=$T/local/maildrop2
+mkmaildir "$MD2"
+printf 'to "%s/"\n' "$MD2" >"$T/mailfilter2"
+chmod 600 "$T/mailfilter2"
+: >"$T/expect"
+gen pulldest 6 2000
+run_syncmail -n
+assert_rc 0 "-n with a pull's pipe"
+assert_eq "$(grep -c "would pipe $REMOTE/new/.* to \"maildrop $T/mailfilter2\" (not run by -n)" "$T/out")" 6 "-n lines for a pull's pipe"
+assert_eq "$(count_files "$MD2/new")" 0 "-n ran the pull's command"
+run_syncmail -q
+assert_rc 0 "a pull's pipe"
+assert_eq "$(count_entries "$REMOTE/new")" 0 "remote new/ after a pull's pipe"
+_hashes "$MD2/new" >"$T/.h.md2"
+for n in $(cut -f1 "$T/expect"); do
+	grep -qx "$(sha256sum <"$T/orig/$n" | cut -c1-64)" "$T/.h.md2" ||
+		fail "a pull's pipe: $n not delivered by maildrop byte for byte"
+	forget_orig "$n"
+done
+assert_eq "$(count_files "$MD2/new")" 6 "messages maildrop delivered for the pull"
+left=$(find "$T/home/.local/state/syncmail/staging" -type f ! -name 'syncmail-state.*' | head -n 3)
+[ -z "$left" ] || fail "the staging Maildir keeps files: $left"
 
 # ---- crashes while a slow command runs
 write_config

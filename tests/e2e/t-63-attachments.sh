@@ -18,7 +18,11 @@
 #           PDFs are saved and their messages dropped; a message with
 #           nothing to save stays on the server, warned about once (-v
 #           repeats it);
+#   keep    "keep yes": saved once, the message left on the server, not
+#           saved again by the next run;
 #   route   a route to "attachments DIR/%1 MAILDIR" by Subject;
+#   filter  a filter before attachments: the filtered message's files
+#           saved, it in MAILDIR, the original in the quarantine;
 #   crash   SIGKILL at every crash point of saving a two-attachment
 #           message (syncmail-asan), and at random moments while the
 #           child parses a large one: afterwards each attachment is in
@@ -185,6 +189,24 @@ staging=$T/home/.local/state/syncmail/staging
 left=$(find "$staging/tmp" "$staging/new" "$staging/cur" -type f | head -n 3)
 [ -z "$left" ] || fail "the staging Maildir keeps messages: $left"
 
+# ---- keep yes: saved once, the message left on the server, and not
+# saved again by the next run.
+rm -rf "$T/orig" "$T/expect" "$REMOTE/new/"*
+mkdir -p "$T/orig"
+DIRK=$T/local/kept
+LOCAL=$T/local/KeptMail
+use_pull attachments "$DIRK" "$LOCAL"
+conf_add keep yes
+python3 "$MIME" "$T" "$REMOTE/new" "$TEST_USER" two || fail "mime.py"
+run_syncmail -q
+assert_rc 0 "keep run"
+run_syncmail -q
+assert_rc 0 "second keep run"
+assert_eq "$(count_files "$REMOTE/new")" 1 "the message left on the server with keep"
+assert_eq "$(count_files "$DIRK")" 2 "files saved after two keep runs"
+check_exactly_once -k
+rm -f "$REMOTE/new/"*
+
 # ---- route: by Subject, to a DIR named by the capture, and a MAILDIR
 rm -rf "$T/orig" "$T/expect" "$REMOTE/new/"*
 mkdir -p "$T/orig"
@@ -200,6 +222,26 @@ assert_rc 0 "run with a route to attachments"
 assert_eq "$(count_files "$T/local/Scans/new")" 2 "routed messages in their MAILDIR"
 assert_eq "$(count_files "$LOCAL/new")" 1 "the plain message in the pull's Maildir"
 assert_eq "$(count_entries "$REMOTE/new")" 0 "remote after the route run"
+
+# ---- a filter before attachments: the filtered message's attachments
+# are saved, the filtered message goes to MAILDIR, its original to the
+# quarantine first.
+rm -rf "$T/orig" "$T/expect" "$REMOTE/new/"*
+mkdir -p "$T/orig"
+LOCAL=$T/local/FiltMail
+use_pull attachments "$T/local/filt" "$LOCAL"
+conf_add filter "\"sed '1i X-Filtered: yes'\""
+conf_add quarantine "$T/local/Quarantine"
+python3 "$MIME" "$T" "$REMOTE/new" "$TEST_USER" two || fail "mime.py"
+run_syncmail -q
+assert_rc 0 "a filter before attachments"
+assert_eq "$(count_files "$T/local/filt")" 2 "files saved from the filtered message"
+check_no_hidden "$T/local/filt"
+assert_eq "$(count_files "$T/local/Quarantine/new")" 1 "originals in the quarantine"
+cmp -s "$T/local/Quarantine/new/"* "$T/orig/"* || fail "the quarantine's copy is not the original"
+assert_eq "$(count_files "$LOCAL/new")" 1 "filtered messages in MAILDIR"
+head -n 1 "$LOCAL/new/"* | grep -qx "X-Filtered: yes" || fail "MAILDIR holds not the filtered message"
+assert_eq "$(count_entries "$REMOTE/new")" 0 "remote after a filter and attachments"
 
 # ---- valgrind (the normal build): a scan and an image, parsed by the
 # child and placed by the parent, leak-free.

@@ -1249,6 +1249,30 @@ test_filters(void)
 	config_free(&cfg);
 }
 
+/* watch-interval: seconds, 1 to a day, inherited, 10 by default. */
+static void
+test_watch(void)
+{
+	struct config c;
+
+	PARSES(ACC, &c);
+	CHECK(c.accounts[0].watch_interval == 10);
+	config_free(&c);
+	PARSES("watch-interval 60\n" ACC "account b\nhost h\npull N /n\n"
+	    "watch-interval 1\n", &c);
+	CHECK(c.accounts[0].watch_interval == 60);
+	CHECK(c.accounts[1].watch_interval == 1);
+	config_free(&c);
+	FAILS(ACC "watch-interval 0\n", "t.conf:4: \"watch-interval\" must "
+	    "be 1-86400, not \"0\"");
+	FAILS(ACC "watch-interval 86401\n", "t.conf:4: \"watch-interval\" "
+	    "must be 1-86400, not \"86401\"");
+	FAILS(ACC "watch-interval 1\nwatch-interval 2\n", "t.conf:5: "
+	    "\"watch-interval\" given twice (first at line 4)");
+	FAILS(ACC "server-notify yes\n", "t.conf:4: \"server-notify\" is "
+	    "not supported by this version of syncmail");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1262,6 +1286,7 @@ main(int argc, char *argv[])
 	test_mailboxes();
 	test_routes();
 	test_filters();
+	test_watch();
 	test_hostile();
 	test_random();
 	test_load();
