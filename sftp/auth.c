@@ -485,6 +485,30 @@ auth_gone_error(struct auth_run *r, const struct sshconfig_target *t,
 	    r->offered, t->alias, r->tried);
 }
 
+/*
+ * The methods the server offers s->user, asked with a "none" request
+ * (libssh2_userauth_list): only once the keys were refused, to say why,
+ * as a probe before them would cost every login a round trip.  It also
+ * tells a refusal from a connection that failed meanwhile, which libssh2
+ * reports alike ("Waiting for USERAUTH response").  NULL when the server
+ * does not answer (the connection failed, or it let us in: see
+ * libssh2_userauth_authenticated).
+ */
+static const char *
+auth_methods(struct session *s)
+{
+	struct error ignored;
+	char *list;
+
+	do {
+		list = libssh2_userauth_list(s->ssh, s->user, strlen(s->user));
+		if (list != NULL || libssh2_session_last_errno(s->ssh) !=
+		    LIBSSH2_ERROR_EAGAIN)
+			break;
+	} while (session_wait(s, &ignored) != -1);
+	return list;
+}
+
 int
 auth_user(struct session *s, const struct sshconfig_target *t,
     struct error *err)
@@ -493,27 +517,9 @@ auth_user(struct session *s, const struct sshconfig_target *t,
 	struct auth_id *ids = NULL;
 	LIBSSH2_AGENT *agent;
 	size_t nids = 0;
-	char *list;
+	const char *list;
+	char what[512];
 	int rc, ret = -1;
-
-	do {
-		list = libssh2_userauth_list(s->ssh, s->user, strlen(s->user));
-		if (list != NULL || libssh2_session_last_errno(s->ssh) !=
-		    LIBSSH2_ERROR_EAGAIN)
-			break;
-	} while (session_wait(s, err) != -1);
-	if (list == NULL) {
-		if (libssh2_userauth_authenticated(s->ssh))
-			return 0;
-		if (libssh2_session_last_errno(s->ssh) == LIBSSH2_ERROR_EAGAIN)
-			return -1;
-		return session_error(s, err, ERR_TRANSIENT,
-		    "asking for authentication methods");
-	}
-	session_progress(s);
-	if (strstr(list, "publickey") == NULL)
-		return error_set(err, ERR_DENIED, "%s@%s offers no public "
-		    "key authentication (only: %s)", s->user, s->host, list);
 
 	memset(&r, 0, sizeof(r));
 	r.s = s;
@@ -530,6 +536,17 @@ auth_user(struct session *s, const struct sshconfig_target *t,
 		ret = 0;
 	else if (rc == 0 && auth_gone(&r))
 		auth_gone_error(&r, t, err);
+	else if (rc == 0 && (list = auth_methods(s)) == NULL) {
+		if (libssh2_userauth_authenticated(s->ssh))
+			ret = 0;
+		else {
+			snprintf(what, sizeof(what), "authentication as %s@%s",
+			    s->user, s->host);
+			session_error(s, err, ERR_TRANSIENT, what);
+		}
+	} else if (rc == 0 && strstr(list, "publickey") == NULL)
+		error_set(err, ERR_DENIED, "%s@%s offers no public key "
+		    "authentication (only: %s)", s->user, s->host, list);
 	else if (rc == 0)
 		error_set(err, ERR_DENIED, "authentication as %s@%s failed; "
 		    "tried: %s%s", s->user, s->host, r.tried[0] ? r.tried :

@@ -22,32 +22,47 @@ static int	sftp_packet(struct sftp *, struct proto_reply *,
 		    struct error *);
 
 /*
- * Waits for the VERSION that answers our INIT over the stream just
- * opened.  0 or -1 with err.
+ * Queues the INIT of a stream just opened, without waiting for the
+ * VERSION that answers it: the first requests (the listing's) go out
+ * behind it, in the same round trip.  SFTP servers take requests in
+ * order (OpenSSH's refuses any before the INIT, not after it), and we
+ * speak version 3, which is what a server speaking a later one falls
+ * back to for us; one that speaks an earlier one fails at its VERSION,
+ * read first by sftp_reply, before any of those requests' answers is
+ * believed.  0 or -1 with err.
  */
 static int
 sftp_start(struct sftp *c, struct error *err)
 {
-	struct proto_reply r;
-	int rc;
-
 	if (proto_init(&c->out) == -1)
 		return error_set(err, ERR_TRANSIENT, "out of memory");
-	while ((rc = sftp_packet(c, &r, err)) == 0)
-		if (sftp_pump(c, 1, err) == -1)
-			return -1;
-	if (rc == -1)
-		return -1;
-	if (r.type != SSH_FXP_VERSION) {
-		c->broken = 1;
+	clock_gettime(CLOCK_MONOTONIC, &c->init_sent);
+	return 0;
+}
+
+/*
+ * The server's answer to our INIT, which must come before any other:
+ * r is the first packet.  0, or -1 with err set (and c broken).
+ */
+static int
+sftp_version(struct sftp *c, const struct proto_reply *r, struct error *err)
+{
+	struct timespec now;
+
+	c->broken = 1;
+	if (r->type != SSH_FXP_VERSION)
 		return error_set(err, ERR_TRANSIENT, "SFTP server answered "
-		    "request %u, expected its version", r.id);
-	}
-	c->version = r.version;
-	if (c->version < 3)
+		    "request %u, expected its version", r->id);
+	if (r->version < 3)
 		return error_set(err, ERR_TRANSIENT, "SFTP server speaks "
-		    "version %u, we need 3", c->version);
-	note(2, c->account, "SFTP version %u", c->version);
+		    "version %u, we need 3", r->version);
+	c->broken = 0;
+	c->version = r->version;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	c->rtt_ms = (now.tv_sec - c->init_sent.tv_sec) * 1000 +
+	    (now.tv_nsec - c->init_sent.tv_nsec) / 1000000;
+	note(2, c->account, "SFTP version %u (%ld ms), %ld ms after our INIT",
+	    c->version, note_clock(), c->rtt_ms);
 	return 0;
 }
 
@@ -59,6 +74,7 @@ sftp_init(struct sftp *c, const char *account, struct error *err)
 	c->wakefd = -1;
 	c->account = account;
 	c->next_id = 1;
+	c->rtt_ms = -1;
 	c->nslots = SFTP_SLOTS;
 	if ((c->in = malloc(SFTP_READBUF)) == NULL ||
 	    (c->reqs = calloc(c->nslots, sizeof(*c->reqs))) == NULL)
@@ -191,6 +207,8 @@ sftp_send(struct sftp *c, int type, const char *path, const uint8_t *handle,
 	q->off = off;
 	q->len = count;
 	c->ninflight++;
+	if (tag == SFTP_UNWAITED)
+		c->nunwaited++;
 	return 0;
 }
 
@@ -245,10 +263,16 @@ sftp_send_remove(struct sftp *c, const char *path, size_t tag,
 	return sftp_send(c, SSH_FXP_REMOVE, path, NULL, 0, 0, 0, tag, err);
 }
 
+long
+sftp_rtt(const struct sftp *c)
+{
+	return c->rtt_ms;
+}
+
 size_t
 sftp_inflight(const struct sftp *c)
 {
-	return c->ninflight;
+	return c->ninflight - c->nunwaited;
 }
 
 int
@@ -365,19 +389,32 @@ sftp_reply(struct sftp *c, struct proto_reply *r, struct sftp_req *q,
 	struct sftp_req *slot;
 	int rc;
 
-	if ((rc = sftp_packet(c, r, err)) != 1)
-		return rc;
-	slot = &c->reqs[r->id & (c->nslots - 1)];
-	if (r->type == SSH_FXP_VERSION || !slot->used || slot->id != r->id) {
-		/* Nothing said after this can be matched to its request. */
-		c->broken = 1;
-		return error_set(err, ERR_TRANSIENT, "the SFTP server "
-		    "answered request %u, which is not in flight", r->id);
+	for (;;) {
+		if ((rc = sftp_packet(c, r, err)) != 1)
+			return rc;
+		if (c->version == 0) {
+			if (sftp_version(c, r, err) == -1)
+				return -1;
+			continue;
+		}
+		slot = &c->reqs[r->id & (c->nslots - 1)];
+		if (r->type == SSH_FXP_VERSION || !slot->used ||
+		    slot->id != r->id) {
+			/* Nothing said after this can be matched to its request. */
+			c->broken = 1;
+			return error_set(err, ERR_TRANSIENT, "the SFTP server "
+			    "answered request %u, which is not in flight",
+			    r->id);
+		}
+		slot->used = 0;
+		c->ninflight--;
+		if (slot->tag == SFTP_UNWAITED) {
+			c->nunwaited--;
+			continue;
+		}
+		*q = *slot;
+		return 1;
 	}
-	*q = *slot;
-	slot->used = 0;
-	c->ninflight--;
-	return 1;
 }
 
 void

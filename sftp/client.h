@@ -61,15 +61,20 @@ struct sftp {
 	size_t		 inoff;		/* start of the unparsed part */
 	size_t		 consumed;	/* size of the packet last returned */
 	uint32_t	 next_id;
-	uint32_t	 version;
+	uint32_t	 version;	/* 0 until the server's VERSION is read */
+	struct timespec	 init_sent;	/* when the INIT was queued */
+	long		 rtt_ms;	/* INIT to VERSION; -1 before */
 	struct sftp_req	*reqs;		/* in flight, at id & (nslots - 1) */
 	size_t		 nslots;	/* a power of two, over twice ninflight */
 	size_t		 ninflight;
+	size_t		 nunwaited;	/* of them, tagged SFTP_UNWAITED */
 	int		 broken;	/* the stream failed or lied: no more */
 };
 
 /*
- * Opens the "sftp" subsystem on a new channel of s and exchanges versions.
+ * Opens the "sftp" subsystem on a new channel of s and queues our INIT;
+ * the server's VERSION is read (and checked) by the first sftp_reply,
+ * before any answer, so that the first requests share its round trip.
  * Returns 0, or -1 with err set (ERR_TRANSIENT).  sftp_close either way.
  */
 int	 sftp_open(struct sftp *, struct session *s, struct error *err);
@@ -87,6 +92,12 @@ int	 sftp_open_fd(struct sftp *, int fd, int timeout, struct error *err);
  */
 int	 sftp_open_stream(struct sftp *, const struct sftp_stream *st,
 	    const char *account, struct error *err);
+
+/*
+ * The tag of a request whose answer nobody waits for (the CLOSE of a
+ * listing): sftp_reply reads that answer and goes on to the next.
+ */
+#define SFTP_UNWAITED	((size_t)-1)
 
 /* A descriptor whose readability ends sftp_pump's wait (-1: none). */
 void	 sftp_set_wakefd(struct sftp *, int fd);
@@ -112,7 +123,16 @@ int	 sftp_send_lstat(struct sftp *, const char *path, size_t tag,
 int	 sftp_send_remove(struct sftp *, const char *path, size_t tag,
 	    struct error *err);
 
-/* How many requests await their answer. */
+/*
+ * The milliseconds from our INIT to the server's VERSION: the round trip
+ * of the connection (and the SFTP server's start), -1 before the VERSION.
+ */
+long	 sftp_rtt(const struct sftp *);
+
+/*
+ * How many requests await their answer, but for those nobody waits for
+ * (SFTP_UNWAITED): a caller done when this is 0 does not wait for them.
+ */
 size_t	 sftp_inflight(const struct sftp *);
 
 /*

@@ -301,6 +301,7 @@ session_open(struct session *s, const struct ssh_account *a,
 
 	if (transport_open(s, err) == -1)
 		goto out;
+	note(2, s->account, "connected (%ld ms)", note_clock());
 	if ((s->ssh = libssh2_session_init_ex(NULL, NULL, NULL, s)) == NULL) {
 		error_set(err, ERR_TRANSIENT, "libssh2_session_init failed");
 		goto out;
@@ -338,11 +339,14 @@ session_open(struct session *s, const struct ssh_account *a,
 	}
 	kex_peek_stop(s);
 	session_progress(s);
+	note(2, s->account, "SSH banner, key exchange and service request "
+	    "done (%ld ms)", note_clock());
 	if (hostcheck_verify(s, &set, t->check, err) == -1)
 		goto out;
 	if (auth_user(s, t, err) == -1)
 		goto out;
 	session_progress(s);
+	note(2, s->account, "authenticated (%ld ms)", note_clock());
 	ret = 0;
 out:
 	kex_peek_stop(s);
@@ -369,6 +373,14 @@ session_close(struct session *s)
 		libssh2_session_set_timeout(s->ssh, 1000);
 		libssh2_session_set_blocking(s->ssh, 1);
 		libssh2_session_disconnect(s->ssh, "bye");
+		/*
+		 * The DISCONNECT ends the channel too.  libssh2 would
+		 * close it first, and wait a round trip for the server's
+		 * CLOSE: with our side shut, its EOF and CLOSE fail to go
+		 * out and it frees at once.
+		 */
+		if (s->fd != -1)
+			shutdown(s->fd, SHUT_WR);
 		libssh2_session_free(s->ssh);
 		s->ssh = NULL;
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sftp/stream.h"
+#include "util/note.h"
 
 /*
  * The channel's receive window.  libssh2 holds up to this much unread
@@ -87,10 +88,11 @@ channel_wait(void *ctx, int wakefd, int writing, struct error *err)
 }
 
 /*
- * The stream's close: frees the channel and ch, and unhooks the wake fd
- * from the session; ctx may be NULL.  After a channel was open the
- * session is left blocking with a one-second timeout, fit only for the
- * session_close that follows.
+ * The stream's close: frees ch and unhooks the wake fd from the
+ * session; ctx may be NULL.  The channel itself is left to its session,
+ * which frees it in session_close (the one goodbye for both: closing
+ * the channel alone costs a round trip waiting for the server's CLOSE),
+ * so the session must be closed next.
  */
 static void
 channel_close(void *ctx)
@@ -99,16 +101,6 @@ channel_close(void *ctx)
 
 	if (ch == NULL)
 		return;
-	if (ch->chan != NULL) {
-		/*
-		 * Non-blocking, the free may answer EAGAIN and keep the
-		 * memory; blocking, it is bounded to a second, set here as
-		 * session_close sets it for its own goodbye.
-		 */
-		libssh2_session_set_timeout(ch->s->ssh, 1000);
-		libssh2_session_set_blocking(ch->s->ssh, 1);
-		libssh2_channel_free(ch->chan);
-	}
 	ch->s->wakefd = -1;
 	free(ch);
 }
@@ -140,6 +132,7 @@ stream_channel_open(struct sftp_stream *st, struct session *s,
 		if (session_wait(s, err) == -1)
 			return -1;
 	}
+	note(2, s->account, "SSH channel open (%ld ms)", note_clock());
 	while ((rc = libssh2_channel_process_startup(ch->chan, "subsystem",
 	    sizeof("subsystem") - 1, "sftp", sizeof("sftp") - 1)) ==
 	    LIBSSH2_ERROR_EAGAIN)
@@ -152,6 +145,7 @@ stream_channel_open(struct sftp_stream *st, struct session *s,
 	libssh2_channel_handle_extended_data2(ch->chan,
 	    LIBSSH2_CHANNEL_EXTENDED_DATA_IGNORE);
 	session_progress(s);
+	note(2, s->account, "sftp subsystem started (%ld ms)", note_clock());
 	return 0;
 }
 

@@ -17,7 +17,8 @@
 /*
  * Opens the "sftp" subsystem on a new channel of s as st, with a receive
  * window that bounds the bytes in flight to us.  Returns 0, or -1 with err
- * set; st->close frees what was made either way.
+ * set; st->close frees what was made either way, but for the channel,
+ * which goes with its session: session_close must follow.
  */
 int	 stream_channel_open(struct sftp_stream *st, struct session *s,
 	    struct error *err);

@@ -18,6 +18,7 @@
 #include "syncmail/pull.h"
 #include "syncmail/say.h"
 #include "syncmail/status.h"
+#include "util/note.h"
 
 /* The local end of each pull, locked before anything touches the network. */
 struct account_local {
@@ -176,6 +177,7 @@ account_connect(struct account_live *al, int seconds, struct error *err)
 	struct timespec deadline;
 
 	account_disconnect(al);
+	note_clock_start();
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += seconds;
 	config_ssh(al->at->acct, &sa);

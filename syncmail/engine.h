@@ -48,12 +48,18 @@
 #include "maildir/committer.h"
 
 /*
- * How much is in flight.  Enough files and reads to cover a 50 ms round
- * trip at loopback speed; the channel window (client.c) bounds the bytes
- * that can actually be on the way to us, and so our memory.
+ * How much is in flight.  A small file costs two round trips in flight
+ * (OPEN, then READ and CLOSE), so the files open at once grow with the
+ * round trip, measured by the SFTP INIT (fetch_window): 128 for each
+ * FILES_RTT_MS of round trip, at least 128 (near, more would only add
+ * work in progress) and at most FILES_INFLIGHT_MAX (remote handles open
+ * at once, which servers bound).  The channel
+ * window (stream.c) bounds the bytes that can actually be on the way to
+ * us, and so our memory.  Each file may have two READs in flight.
  */
-#define FILES_INFLIGHT	128	/* remote files open at once */
-#define READS_INFLIGHT	256	/* READs in flight, all files together */
+#define FILES_INFLIGHT	128	/* remote files open at once, near */
+#define FILES_RTT_MS	25
+#define FILES_INFLIGHT_MAX 512
 #define READ_CHUNK	32768	/* what every SFTP server serves in one READ */
 #define READDIRS	8	/* READDIRs in flight per directory */
 #define LSTATS_INFLIGHT	256	/* LSTATs in flight... */
@@ -183,6 +189,7 @@ struct run {
 	size_t		*batch;		/* its messages */
 	size_t		 nbatch;
 	int		 nfiles, nreads, nlstats;	/* in flight */
+	int		 files_max;	/* nfiles' bound (fetch_window) */
 	struct localset	 local;		/* unique names in new/ and cur/ */
 	struct dest_maildir **dests;	/* [0]: the pull's own Maildir */
 	size_t		 ndests;
@@ -241,6 +248,7 @@ int	 fetch_send(struct run *, int type, size_t mi, uint64_t off,
 int	 fetch_close_handle(struct run *, size_t mi, struct error *err);
 int	 fetch_prove(struct run *, int unlisted, struct error *err);
 int	 fetch_transfer(struct run *, struct error *err);
+void	 fetch_window(struct run *);
 void	 fetch_report_removes(struct run *);
 /*
  * Message mi is done locally (delivered, piped, saved): with keep it

@@ -305,7 +305,7 @@ start_msgs(struct run *r, struct error *err)
 	if ((rc = send_lstats(r, limit, 0, err)) == -1)
 		return -1;
 	started |= rc;
-	while (r->nfiles < FILES_INFLIGHT && sftp_inflight(r->c) < REQS_INFLIGHT &&
+	while (r->nfiles < r->files_max && sftp_inflight(r->c) < REQS_INFLIGHT &&
 	    !*r->job->stop && !r->nonew && r->next < r->nmsgs) {
 		m = &r->msgs[r->next];
 		if (m->state != MSG_WAIT || m->earlier) {
@@ -343,7 +343,11 @@ start_msgs(struct run *r, struct error *err)
  * Asks for the next pieces of the files being read, oldest file first.
  * The pieces cover one byte more than the listed size: a reply that ends
  * short exactly at the size (or an EOF there) proves the file is the one
- * listed, at no extra round trip; a byte more means it grew.
+ * listed, at no extra round trip; a byte more means it grew.  A file
+ * read whole by one READ is CLOSEd right behind it, so that it holds
+ * its place among the files in flight two round trips (OPEN, READ), not
+ * three: the server answers in order, the READ before the CLOSE.  Not
+ * with a server seen reading short (on_read opens such a file again).
  */
 static int
 issue_reads(struct run *r, struct error *err)
@@ -353,12 +357,12 @@ issue_reads(struct run *r, struct error *err)
 	size_t i;
 	int issued = 0;
 
-	for (i = 0; i < r->nactive && r->nreads < READS_INFLIGHT &&
+	for (i = 0; i < r->nactive && r->nreads < 2 * r->files_max &&
 	    sftp_inflight(r->c) < REQS_INFLIGHT; i++) {
 		m = &r->msgs[r->active[i]];
 		if (m->state != MSG_READ)
 			continue;
-		while (m->next_off <= m->size && r->nreads < READS_INFLIGHT &&
+		while (m->next_off <= m->size && r->nreads < 2 * r->files_max &&
 		    sftp_inflight(r->c) < REQS_INFLIGHT) {
 			/*
 			 * Never over READ_CHUNK, which SFTP servers should
@@ -377,6 +381,10 @@ issue_reads(struct run *r, struct error *err)
 			r->nreads++;
 			issued = 1;
 		}
+		if (m->next_off > m->size && m->reads == 1 &&
+		    m->next_off <= READ_CHUNK && !r->short_reads &&
+		    fetch_close_handle(r, r->active[i], err) == -1)
+			return -1;
 	}
 	return issued;
 }
@@ -424,6 +432,9 @@ on_open(struct run *r, size_t mi, const struct proto_reply *rep,
 
 	if (rep->type == SSH_FXP_STATUS) {
 		r->nfiles--;
+		if (m->fd != -1)	/* opened again after a short read */
+			return fail_msgf(r, mi, err, "open again: %s",
+			    proto_status_str(rep->status));
 		active_remove(r, mi);
 		if (rep->status == SSH_FX_NO_SUCH_FILE) {
 			/* Moved by the server's own mail client: not ours now. */
@@ -446,7 +457,8 @@ on_open(struct run *r, size_t mi, const struct proto_reply *rep,
 	memcpy(m->handle, rep->handle, rep->handlelen);
 	m->handlelen = rep->handlelen;
 	m->handle_open = 1;
-	if ((m->fd = tmppool_take(&r->pool, &m->tmpseq, &local)) == -1)
+	if (m->fd == -1 &&
+	    (m->fd = tmppool_take(&r->pool, &m->tmpseq, &local)) == -1)
 		return fail_local(r, mi, &local, errno, 1, err);
 	m->state = MSG_READ;
 	return 0;
@@ -514,7 +526,19 @@ on_read(struct run *r, const struct sftp_req *q, const struct proto_reply *rep,
 			if (q->off + rep->datalen == m->size &&
 			    q->off + q->len == m->size + 1 && !r->short_reads)
 				m->eof_seen = 1;
-			else {
+			else if (!m->handle_open) {
+				/*
+				 * Its CLOSE went out behind this READ
+				 * (issue_reads): open it again for the
+				 * rest, and close no file early again.
+				 */
+				r->short_reads = 1;
+				m->next_off = q->off + rep->datalen;
+				m->state = MSG_OPEN;
+				r->nfiles++;
+				return fetch_send(r, SSH_FXP_OPEN, q->tag, 0, 0,
+				    err);
+			} else {
 				if (q->off + rep->datalen != m->size)
 					r->short_reads = 1;
 				/* A short read: ask again for the rest. */
@@ -699,6 +723,25 @@ run_pipes(struct run *r, struct error *err)
 	if (r->msgs[mi].dest == TO_SAVE)
 		return save_message(r, mi, err);
 	return pipe_message(r, mi, err);
+}
+
+/*
+ * Sizes the files in flight from the connection's round trip (engine.h):
+ * enough to keep a far server busy, no more near, where more only adds
+ * work in progress.
+ */
+void
+fetch_window(struct run *r)
+{
+	long rtt = sftp_rtt(r->c);
+
+	r->files_max = FILES_INFLIGHT;
+	if (rtt / FILES_RTT_MS > 1)
+		r->files_max = FILES_INFLIGHT * (rtt / FILES_RTT_MS);
+	if (r->files_max > FILES_INFLIGHT_MAX)
+		r->files_max = FILES_INFLIGHT_MAX;
+	say_info(2, r->account, "%d files in flight at most (round trip "
+	    "%ld ms)", r->files_max, rtt);
 }
 
 /*

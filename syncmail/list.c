@@ -139,11 +139,15 @@ struct lister {
 	int		 eof;
 	int		 full;		/* cut short: the rest is not read */
 	size_t		 nread;		/* entries read */
-	int		 closing;
-	int		 done;
+	int		 done;		/* and its CLOSE sent, if it was open */
 };
 
-/* Queues a request of type (SSH_FXP_*) for l.  0 or -1 with err. */
+/*
+ * Queues a request of type (SSH_FXP_*) for l.  A CLOSE is not waited
+ * for (a failed close of a listing loses nothing), so that the listing
+ * ends with its last READDIR's answer, not a round trip later; its
+ * answer is read by whoever reads next.  0 or -1 with err.
+ */
 static int
 lister_send(struct run *r, struct lister *l, int type, struct error *err)
 {
@@ -155,20 +159,54 @@ lister_send(struct run *r, struct lister *l, int type, struct error *err)
 		rc = sftp_send_readdir(r->c, l->handle, l->handlelen, l->tag,
 		    err);
 	else
-		rc = sftp_send_close(r->c, l->handle, l->handlelen, l->tag,
-		    err);
+		rc = sftp_send_close(r->c, l->handle, l->handlelen,
+		    SFTP_UNWAITED, err);
 	if (rc == -1) {
 		error_prefix(err, "%s", l->path);
 		return -1;
 	}
-	l->inflight++;
+	if (type != SSH_FXP_CLOSE)
+		l->inflight++;
 	return 0;
 }
 
 /*
+ * What l sends next, once the answers that have arrived are read: more
+ * READDIRs until one says EOF, then its CLOSE.  Sent after reading all
+ * of them, not after each: the EOF is often in the same segment as the
+ * last names, and a READDIR sent between would cost a round trip.
+ */
+static int
+lister_next(struct run *r, struct lister *l, struct error *err)
+{
+	if (l->done || l->handlelen == 0)
+		return 0;
+	if (!l->eof) {
+		/*
+		 * Several READDIRs at once: the server answers them in
+		 * turn, each with the next names, then EOF.  Without this a
+		 * big new/ costs a round trip per hundred names.  Topped up
+		 * only once half are answered: the answers to a small
+		 * directory's come in several segments, and more sent after
+		 * the first (its names) would delay the CLOSE a round trip.
+		 */
+		if (l->inflight <= READDIRS / 2)
+			while (l->inflight < READDIRS)
+				if (lister_send(r, l, SSH_FXP_READDIR,
+				    err) == -1)
+					return -1;
+		return 0;
+	}
+	if (l->inflight > 0)
+		return 0;
+	l->done = 1;
+	return lister_send(r, l, SSH_FXP_CLOSE, err);
+}
+
+/*
  * The answer rep to one of l's requests: the OPENDIR's handle, then
- * READDIRs' names (each entry to l->each) until EOF, then the CLOSE's.
- * 0 or -1 with err set.
+ * READDIRs' names (each entry to l->each) until EOF.  0 or -1 with err
+ * set.
  */
 static int
 lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
@@ -178,11 +216,6 @@ lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
 	struct proto_name n;
 	int rc;
 
-	if (l->closing) {
-		/* The CLOSE's answer (a failed close of a listing loses nothing). */
-		l->done = 1;
-		return 0;
-	}
 	if (l->handlelen == 0) {
 		if (rep->type == SSH_FXP_STATUS) {
 			if (l->missing_ok && rep->status == SSH_FX_NO_SUCH_FILE) {
@@ -203,14 +236,6 @@ lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
 			    "answered with packet type %u", l->path, rep->type);
 		memcpy(l->handle, rep->handle, rep->handlelen);
 		l->handlelen = rep->handlelen;
-		/*
-		 * Several READDIRs at once: the server answers them in
-		 * turn, each with the next names, then EOF.  Without this a
-		 * big new/ costs a round trip per hundred names.
-		 */
-		while (l->inflight < READDIRS)
-			if (lister_send(r, l, SSH_FXP_READDIR, err) == -1)
-				return -1;
 		return 0;
 	}
 	if (l->full) {
@@ -234,15 +259,9 @@ lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
 		if (rc == -1)
 			return error_set(err, ERR_TRANSIENT, "%s: malformed "
 			    "READDIR reply", l->path);
-		if (!l->eof && lister_send(r, l, SSH_FXP_READDIR, err) == -1)
-			return -1;
 	} else
 		return error_set(err, ERR_TRANSIENT, "%s: READDIR answered "
 		    "with packet type %u", l->path, rep->type);
-	if (l->eof && l->inflight == 0) {
-		l->closing = 1;
-		return lister_send(r, l, SSH_FXP_CLOSE, err);
-	}
 	return 0;
 }
 
@@ -278,8 +297,11 @@ list_dirs_run(struct run *r, struct lister *ls, size_t n, struct error *err)
 		}
 		if (rc == -1)
 			return -1;
-		for (i = 0, left = 0; i < n; i++)
+		for (i = 0, left = 0; i < n; i++) {
+			if (lister_next(r, &ls[i], err) == -1)
+				return -1;
 			left |= !ls[i].done;
+		}
 		if (!left) {
 			r->truncated = ls[0].full;
 			return 0;
@@ -310,7 +332,7 @@ list_dirs(struct run *r, struct error *err)
 	if ((rc = list_dirs_run(r, ls, n, err)) == -1 &&
 	    err->kind == ERR_MAILBOX)
 		for (i = 0; i < n; i++)
-			if (ls[i].handlelen > 0 && !ls[i].closing)
+			if (ls[i].handlelen > 0 && !ls[i].done)
 				(void)sftp_send_close(r->c, ls[i].handle,
 				    ls[i].handlelen, i, &ignored);
 	return rc;

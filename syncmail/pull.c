@@ -20,6 +20,7 @@
 #include "maildir/deliver.h"
 #include "syncmail/engine.h"
 #include "syncmail/say.h"
+#include "util/note.h"
 
 /* The name of m's file in tmp/; buf has TMPPOOL_NAME bytes. */
 const char *
@@ -239,8 +240,8 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 		    "messages (at most %d messages or %d entries a run); the "
 		    "rest wait for the next run", r->remote, r->nmsgs,
 		    LIST_KEEP, LIST_READ);
-	say_info(2, r->account, "%s/new: %zu messages listed", r->remote,
-	    r->nmsgs);
+	say_info(2, r->account, "%s/new: %zu messages listed (%ld ms)",
+	    r->remote, r->nmsgs, note_clock());
 
 	if (route_start(r, err) == -1 || recover_reconcile(r, err) == -1)
 		goto out;
@@ -272,7 +273,8 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 		ret = r->status;
 		goto out;
 	}
-	if ((r->active = calloc(FILES_INFLIGHT + 1, sizeof(size_t))) == NULL ||
+	fetch_window(r);
+	if ((r->active = calloc(r->files_max + 1, sizeof(size_t))) == NULL ||
 	    (r->ready = calloc(r->nmsgs + 1, sizeof(size_t))) == NULL ||
 	    (r->pipeq = calloc(r->nmsgs + 1, sizeof(size_t))) == NULL ||
 	    (r->batch = calloc(BATCH_MAX, sizeof(size_t))) == NULL ||
@@ -292,6 +294,8 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 		goto out;
 	}
 	fetch_report_removes(r);
+	say_info(2, r->account, "%s/new: transfer done, the last remove "
+	    "answered (%ld ms)", r->remote, note_clock());
 	ret = r->status;
 out:
 	/*

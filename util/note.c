@@ -5,10 +5,28 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "util/note.h"
 
 static note_sink *sink;
+static struct timespec clock_start;
+
+void
+note_clock_start(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &clock_start);
+}
+
+long
+note_clock(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - clock_start.tv_sec) * 1000 +
+	    (now.tv_nsec - clock_start.tv_nsec) / 1000000;
+}
 
 void
 note_set_sink(note_sink *fn)

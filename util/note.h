@@ -16,6 +16,16 @@ typedef void	 note_sink(int level, const char *account, const char *line);
 
 void	 note_set_sink(note_sink *);
 
+/*
+ * The clock of -vv's timeline: note_clock_start marks the start of a
+ * connection (account_connect), note_clock gives the milliseconds
+ * since, which its steps (TCP, handshake, authentication, channel,
+ * subsystem, SFTP version, listing, transfer) put in their -vv lines so
+ * that a slow link's round trips can be counted from the output.
+ */
+void	 note_clock_start(void);
+long	 note_clock(void);
+
 /* Formats a line and hands it to the sink, if there is one. */
 void	 note(int level, const char *account, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -32,10 +32,13 @@ against an sshd in smb-srv (tests/bench/netns.sh: a veth pair, each packet
 held RTT/2 on arrival in each namespace by tests/bench/nfdelay.c).
 
 Environment: QUICK=1 (short run), BENCH_RUNS (runs per contender and case;
-default 3, 1 with QUICK), BENCH_RTT (ms, default 50), BENCH_ONLY (comma-
+default 3, 1 with QUICK), BENCH_RTT (ms, default 50), BENCH_RTT2 (ms, the
+long-haul cases' round trip, default 100), BENCH_ONLY (comma-
 separated case keys to run, e.g. "1k,200MB,100@50ms"), BENCH_WHO (comma-
 separated contenders to run, e.g. "syncmail,rsync --fsync"), SYNCMAIL (the program,
-default syncmail/syncmail), BENCH_REPORT (file the table is also written
+default syncmail/syncmail), BENCH_BASELINE (another syncmail, say an
+earlier commit's build, run as the contender "syncmail baseline" beside
+it in every case), BENCH_REPORT (file the table is also written
 to, default /tmp/syncmail-bench.md).
 """
 
@@ -66,6 +69,7 @@ SRV_ADDR, NS_PORT = "192.0.2.1", 2222
 RUN_TIMEOUT = 1800          # one contender run, seconds
 
 SYNCMAIL = "syncmail"
+BASELINE = "syncmail baseline"
 RSYNC = "rsync"
 RSYNC_FSYNC = "rsync --fsync"
 SFTP = "sftp list+get+rm"
@@ -94,22 +98,26 @@ class Case:
     """A case: a name, a mailbox (count messages, or one of big bytes), a
     round trip, and the contenders it runs."""
 
-    def __init__(self, key, label, count, rtt, contenders, big=0):
+    def __init__(self, key, label, count, rtt, contenders, big=0,
+                 maxruns=0):
         self.key, self.label, self.count = key, label, count
         self.rtt, self.contenders, self.big = rtt, contenders, big
+        self.maxruns = maxruns      # 0: as many as the others
 
     @property
     def mailbox(self):
         return "big%d" % self.big if self.big else "n%d" % self.count
 
 
-def cases(quick, rtt):
+def cases(quick, rtt, rtt2):
     lat = "@%dms" % rtt
+    lat2 = "@%dms" % rtt2
     if quick:
         return [
             Case("200", "200 msgs", 200, 0, ALL),
             Case("2k", "2,000 msgs", 2000, 0, ALL),
             Case("20MB", "1 msg of 20 MB", 1, 0, ALL, big=20 * 10**6),
+            Case("1" + lat, "1 msg " + lat, 1, rtt, NO_SFTP),
             Case("20" + lat, "20 msgs " + lat, 20, rtt, ALL),
             Case("200" + lat, "200 msgs " + lat, 200, rtt, NO_SFTP),
         ]
@@ -119,9 +127,16 @@ def cases(quick, rtt):
         Case("200MB", "1 msg of 200 MB", 1, 0, ALL, big=200 * 10**6),
         # sftp list+get+rm costs several round trips per message: 100 of
         # them take about 40 s at 50 ms, 1,000 would take 7 minutes a run.
+        Case("1" + lat, "1 msg " + lat, 1, rtt, NO_SFTP),
         Case("100" + lat, "100 msgs " + lat, 100, rtt, ALL),
         Case("1k" + lat, "1,000 msgs " + lat, 1000, rtt, NO_SFTP),
         Case("10k" + lat, "10,000 msgs " + lat, 10000, rtt, NO_SFTP),
+        # The same three sizes a long way off; the 10,000 messages once
+        # per contender, as rsync alone takes minutes there.
+        Case("1" + lat2, "1 msg " + lat2, 1, rtt2, NO_SFTP),
+        Case("1k" + lat2, "1,000 msgs " + lat2, 1000, rtt2, NO_SFTP),
+        Case("10k" + lat2, "10,000 msgs " + lat2, 10000, rtt2, NO_SFTP,
+             maxruns=1),
     ]
 
 
@@ -409,7 +424,8 @@ class Network:
     """tests/bench/netns.sh, holding the two namespaces while we run."""
 
     def __init__(self, T, rtt, nfdelay):
-        ready = os.path.join(T, "netns.ready")
+        self.rtt = rtt
+        ready = os.path.join(T, "netns.ready.%d" % rtt)
         self.proc = subprocess.Popen(
             ["sh", os.path.join(BENCH, "netns.sh"), str(rtt), nfdelay, ready,
              str(os.getpid())], stdin=subprocess.DEVNULL,
@@ -438,8 +454,8 @@ class Network:
 # ---------------------------------------------------------------- the rig
 
 class Rig:
-    def __init__(self, T, syncmail):
-        self.T, self.syncmail = T, syncmail
+    def __init__(self, T, syncmail, baseline=None):
+        self.T, self.syncmail, self.baseline = T, syncmail, baseline
         self.remote = os.path.join(T, "remote", "Maildir")
         self.local = os.path.join(T, "local", "Maildir")
         self.key = os.path.join(T, "id_ed25519")
@@ -487,9 +503,10 @@ account bench
         host, port, ns = self.targets[rtt]
         pre = ["ip", "netns", "exec", ns] if ns else []
         dest = "%s@%s" % (TEST_USER, host)
-        if contender == SYNCMAIL:
+        if contender in (SYNCMAIL, BASELINE):
             conf = os.path.join(self.T, "syncmail.%d.conf" % rtt)
-            runs = [pre + [self.syncmail, "-q", "-c", conf]]
+            prog = self.syncmail if contender == SYNCMAIL else self.baseline
+            runs = [pre + [prog, "-q", "-c", conf]]
         elif contender in (RSYNC, RSYNC_FSYNC):
             ssh = " ".join(shlex.quote(a) for a in
                            ["ssh", "-p", str(port)] + self.ssh_opts(port))
@@ -610,6 +627,13 @@ def machine(T, syncmail):
     ]
 
 
+def with_baseline(contenders, baseline):
+    """The contenders, with the baseline syncmail right after ours."""
+    if not baseline:
+        return contenders
+    return contenders[:1] + [BASELINE] + contenders[1:]
+
+
 def table(results, cases_run):
     rows = ["| case | contender | median s (min-max) | vs rsync --fsync "
             "| msgs/s | MB/s | peak RSS MiB |",
@@ -617,7 +641,7 @@ def table(results, cases_run):
     for case, mb in cases_run:
         ref = results.get((case.key, RSYNC_FSYNC))
         refmed = statistics.median(ref[0]) if ref else None
-        for c in case.contenders:
+        for c in [SYNCMAIL, BASELINE] + case.contenders[1:]:
             r = results.get((case.key, c))
             if not r:
                 continue
@@ -640,6 +664,7 @@ def main():
     quick = os.environ.get("QUICK", "") not in ("", "0")
     runs = int(os.environ.get("BENCH_RUNS") or (1 if quick else 3))
     rtt = int(os.environ.get("BENCH_RTT") or 50)
+    rtt2 = int(os.environ.get("BENCH_RTT2") or 100)
     only = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
     syncmail = os.path.abspath(os.environ.get("SYNCMAIL") or
                                os.path.join(ROOT, "syncmail", "syncmail"))
@@ -653,7 +678,7 @@ def main():
         print("this rsync has no --fsync option: the benchmark needs it",
               file=sys.stderr)
         return 1
-    todo = [c for c in cases(quick, rtt) if not only or c.key in only]
+    todo = [c for c in cases(quick, rtt, rtt2) if not only or c.key in only]
     if not todo:
         print("BENCH_ONLY matches no case", file=sys.stderr)
         return 1
@@ -704,7 +729,12 @@ def bench(T, syncmail, todo, runs, quick, report, procs, started):
     with open(os.path.join(T, "ssh_host_ed25519_key.pub")) as f:
         hostkey = " ".join(f.read().split()[:2])
 
-    rig = Rig(T, syncmail)
+    baseline = os.environ.get("BENCH_BASELINE")
+    if baseline:
+        baseline = os.path.abspath(baseline)
+        if not os.access(baseline, os.X_OK):
+            raise BenchError("no program at BENCH_BASELINE=%s" % baseline)
+    rig = Rig(T, syncmail, baseline)
     lo_port = free_port()
     with open(rig.kh, "w") as f:
         f.write("[127.0.0.1]:%d %s\n[%s]:%d %s\n"
@@ -730,10 +760,21 @@ def bench(T, syncmail, todo, runs, quick, report, procs, started):
                        check=True)
 
     net = None
-    for case in sorted(todo, key=lambda c: c.rtt != 0):
-        if case.rtt and net is None:
+    nets = []           # (rtt, avg, min, max) of each delayed network
+    # Loopback first, then each round trip in turn (in the cases' order):
+    # one delayed network at a time, rebuilt when the round trip changes.
+    rtts = [c.rtt for c in todo if c.rtt]
+    for case in sorted(todo, key=lambda c: (c.rtt != 0, c.rtt and
+                                            rtts.index(c.rtt))):
+        if case.rtt and (net is None or net.rtt != case.rtt):
+            if net is not None:
+                sshd = procs.pop()
+                sshd.stop()
+                procs.remove(net)
+                net.stop()
             net = Network(T, case.rtt, nfdelay)
             procs.append(net)
+            nets.append((case.rtt, net.avg, net.min, net.max))
             log("== network namespaces %s <-> %s, round trip measured with "
                 "ping -U: avg %.1f ms (min %.1f, max %.1f)"
                 % (CLI_NS, SRV_NS, net.avg, net.min, net.max))
@@ -750,8 +791,9 @@ def bench(T, syncmail, todo, runs, quick, report, procs, started):
         log("== case %s: %d messages, %.1f MB" % (case.label, len(mb.sums),
                                                   mb.total / 1e6))
         cases_run.append((case, mb))
-        order = [c for c in case.contenders if not who or c in who]
-        for r in range(runs):
+        order = [c for c in with_baseline(case.contenders, baseline)
+                 if not who or c in who]
+        for r in range(min(runs, case.maxruns or runs)):
             for c in order[r % len(order):] + order[:r % len(order)]:
                 if net is not None and case.rtt and not net.alive():
                     raise BenchError("the delayed network went away")
@@ -775,10 +817,10 @@ def bench(T, syncmail, todo, runs, quick, report, procs, started):
                 runs, "" if runs == 1 else "s", elapsed),
              "Machine: " + info[0] + ".",
              "Software: " + info[1] + "."]
-    if net:
-        lines.append("Latency cases: round trip measured with ping -U "
+    for rtt, avg, lo, hi in nets:
+        lines.append("Latency cases @%dms: round trip measured with ping -U "
                      "across the veth: avg %.1f ms (min %.1f, max %.1f)."
-                     % (net.avg, net.min, net.max))
+                     % (rtt, avg, lo, hi))
     lines.append("Load average at the end: %s." % " ".join(
         open("/proc/loadavg").read().split()[:3]))
     log("")

@@ -173,7 +173,10 @@ class Server:
                 return
             if self.stalled:
                 continue
-            if self.mode != "reorder":
+            # The INIT is answered first, whatever the mode: until its
+            # VERSION a client cannot read any other reply (syncmail
+            # sends its first requests right behind the INIT).
+            if self.mode != "reorder" or pkt[0] == SSH_FXP_INIT:
                 self.dispatch(pkt)
                 continue
             # Every request already received is answered, in reverse.
