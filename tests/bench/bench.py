@@ -26,6 +26,8 @@ Contenders (all with the same key, known_hosts and sshd):
   rsync --fsync     the same with --fsync
   sftp list+get+rm  sftp -b: one batch `ls -1 new`, then one batch with
                     `get -p NAME` and `rm NAME` for each listed name
+  syncmail 20 routes  syncmail with 20 route lines that match no message
+                    (the cases at 0 ms): what routing costs a message
 
 Latency cases run syncmail, rsync and sftp in the network namespace smb-cli
 against an sshd in smb-srv (tests/bench/netns.sh: a veth pair, each packet
@@ -73,8 +75,39 @@ BASELINE = "syncmail baseline"
 RSYNC = "rsync"
 RSYNC_FSYNC = "rsync --fsync"
 SFTP = "sftp list+get+rm"
+ROUTES = "syncmail 20 routes"
 ALL = [SYNCMAIL, RSYNC, RSYNC_FSYNC, SFTP]
 NO_SFTP = [SYNCMAIL, RSYNC, RSYNC_FSYNC]
+# The loopback cases also time what routing costs a message: the same
+# pull with 20 route lines that read its header and match none of it.
+LOCAL_ALL = [SYNCMAIL, ROUTES, RSYNC, RSYNC_FSYNC, SFTP]
+
+# The 20 routes: fields every message has and fields it lacks, plain
+# and anchored patterns, captures; none matches a benchmark message, so
+# each message is read against all 20 and still lands in the pull's
+# Maildir, where verify() finds it.
+ROUTE_LINES = [
+    ('List-Id', '"<([^>]*)\\.lists\\.example\\.org>"', "lists/%1"),
+    ('List-Id', '"<announce\\.example\\.com>"', "Announce"),
+    ('X-Folder', '"^(work|home)$"', "%1"),
+    ('Sender', '"nagios@monitor\\.example\\.com"', "discard"),
+    ('From', '"@bank\\.example\\.com>?$"', "Bank"),
+    ('From', '"^Scanner <scans@office"', "Scans"),
+    ('To', '"^support@"', "Support"),
+    ('To', '"(billing|invoices)@example\\.net"', "Billing"),
+    ('Subject', '"^\\[ticket #([0-9]+)\\]"', "Tickets"),
+    ('Subject', '"^(Re: )?\\[dev\\]"', "Dev"),
+    ('Subject', '"newsletter"', "News"),
+    ('Delivered-To', '"^postmaster@"', "Postmaster"),
+    ('Return-Path', '"<>"', "Bounces"),
+    ('X-Spam-Flag', '"^YES"', "Junk"),
+    ('X-Mailer', '"^cron"', "Cron"),
+    ('Precedence', '"^(bulk|list)$"', "Bulk"),
+    ('Auto-Submitted', '"^auto-"', "Auto"),
+    ('X-GitHub-Reason', '"(.*)"', "github/%1"),
+    ('Message-ID', '"@calendar\\.example\\.org>$"', "Calendar"),
+    ('Received', '"from relay[0-9]+\\.example\\.com "', "Relayed"),
+]
 
 
 class BenchError(Exception):
@@ -114,16 +147,16 @@ def cases(quick, rtt, rtt2):
     lat2 = "@%dms" % rtt2
     if quick:
         return [
-            Case("200", "200 msgs", 200, 0, ALL),
-            Case("2k", "2,000 msgs", 2000, 0, ALL),
+            Case("200", "200 msgs", 200, 0, LOCAL_ALL),
+            Case("2k", "2,000 msgs", 2000, 0, LOCAL_ALL),
             Case("20MB", "1 msg of 20 MB", 1, 0, ALL, big=20 * 10**6),
             Case("1" + lat, "1 msg " + lat, 1, rtt, NO_SFTP),
             Case("20" + lat, "20 msgs " + lat, 20, rtt, ALL),
             Case("200" + lat, "200 msgs " + lat, 200, rtt, NO_SFTP),
         ]
     return [
-        Case("1k", "1,000 msgs", 1000, 0, ALL),
-        Case("10k", "10,000 msgs", 10000, 0, ALL),
+        Case("1k", "1,000 msgs", 1000, 0, LOCAL_ALL),
+        Case("10k", "10,000 msgs", 10000, 0, LOCAL_ALL),
         Case("200MB", "1 msg of 200 MB", 1, 0, ALL, big=200 * 10**6),
         # sftp list+get+rm costs several round trips per message: 100 of
         # them take about 40 s at 50 ms, 1,000 would take 7 minutes a run.
@@ -479,6 +512,14 @@ account bench
 	ssh-config none
 	pull {self.remote} {self.local}
 """)
+        with open(os.path.join(self.T, "syncmail.%d.conf" % rtt)) as f:
+            conf = f.read()
+        with open(os.path.join(self.T, "routes.%d.conf" % rtt), "w") as f:
+            f.write(conf)
+            for field, regex, dest in ROUTE_LINES:
+                if dest != "discard":
+                    dest = os.path.join(self.T, "local", "routed", dest)
+                f.write("\troute %s %s %s\n" % (field, regex, dest))
 
     def ssh_opts(self, port):
         return ["-F", "none", "-i", self.key, "-o", "IdentitiesOnly=yes",
@@ -503,9 +544,10 @@ account bench
         host, port, ns = self.targets[rtt]
         pre = ["ip", "netns", "exec", ns] if ns else []
         dest = "%s@%s" % (TEST_USER, host)
-        if contender in (SYNCMAIL, BASELINE):
-            conf = os.path.join(self.T, "syncmail.%d.conf" % rtt)
-            prog = self.syncmail if contender == SYNCMAIL else self.baseline
+        if contender in (SYNCMAIL, BASELINE, ROUTES):
+            conf = os.path.join(self.T, "%s.%d.conf" % (
+                "routes" if contender == ROUTES else "syncmail", rtt))
+            prog = self.baseline if contender == BASELINE else self.syncmail
             runs = [pre + [prog, "-q", "-c", conf]]
         elif contender in (RSYNC, RSYNC_FSYNC):
             ssh = " ".join(shlex.quote(a) for a in
