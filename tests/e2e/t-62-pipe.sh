@@ -270,6 +270,7 @@ mkdir -p "$T/piped"
 : >"$T/expect"
 conf_add route Subject "^slow" pipe "$T/slow.sh"
 gen slow 40 2000
+crash_t0=$(now_ms)
 kills=0
 while [ "$kills" -lt 25 ] && [ "$(count_files "$REMOTE/new")" -gt 0 ]; do
 	start_syncmail -q
@@ -281,6 +282,7 @@ run_syncmail -q
 assert_rc 0 "clean run after $kills kills"
 [ "$(count_files "$REMOTE/new")" = 0 ] || run_syncmail -q
 assert_eq "$(count_entries "$REMOTE/new")" 0 "remote new/ after the crashes"
+crash_s=$((($(now_ms) - crash_t0 + 500) / 1000))
 sleep 1
 pgrep -f "$T/slow.sh" >/dev/null && fail "a command outlived its syncmail"
 # Every message given whole at least once and exited 0; none given again
@@ -326,4 +328,4 @@ sys.exit(1 if bad else 0)
 EOF
 attempts=$(grep -c '^start ' "$T/attempts")
 redeliveries=$(grep -c '^start .* 1$' "$T/attempts")
-note "procmail, maildrop, env, 75, 1, half read, timeout, 3 crash points; $kills kills during a slow command: 40 messages in $attempts attempts, $redeliveries marked redelivery"
+note "procmail, maildrop, env, 75, 1, half read, timeout, 3 crash points; $kills kills during a slow command in $crash_s s: 40 messages in $attempts attempts, $redeliveries marked redelivery"
