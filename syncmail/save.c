@@ -258,13 +258,13 @@ place_list(int dirfd, const char *dir, const char *prefix, char *names,
 			strlcat(names, ", ", size);
 		strlcat(names, shown, size);
 	}
-	if (attach_sync_dir(dirfd, err) == -1)
+	if (!fault_skip("save-dir") && attach_sync_dir(dirfd, err) == -1)
 		goto out;
 	if (unlinkat(dirfd, list, 0) == -1) {
 		error_errno(err, ERR_MAILBOX, "%s/%s: unlink", dir, list);
 		goto out;
 	}
-	rc = attach_sync_dir(dirfd, err);
+	rc = fault_skip("save-dir") ? 0 : attach_sync_dir(dirfd, err);
 out:
 	free(buf);
 	close(fd);

@@ -34,10 +34,13 @@ int	 fault_syncfs_forced(void);
  * Whether the test asks to leave out the flush named (SYNCMAIL_TEST_SKIP
  * =NAME): "route-new", the flush of a route's Maildir's new/ after the
  * moves into it (maildir/commit.c); "mkdir", the flush of the directory
- * above a directory made or found (maildir/maildir.c).  The power-cut
- * test's self-check shows that its rounds lose mail without either
- * (tests/e2e/t-41-powercut.sh), so that they can see such a bug.  Always
- * 0 in the program users build.
+ * above a directory made or found (maildir/maildir.c); "save-dir", the
+ * flushes of an attachments DIR after its files' moves and after the
+ * list's removal (syncmail/save.c); "quarantine-new", the flush of the
+ * quarantine's new/ after an original's move (syncmail/filter.c).  The
+ * power-cut test's self-check shows that its rounds lose mail without
+ * any one of them (tests/e2e/t-59-powercut-dests.sh), so that they can
+ * see such a bug.  Always 0 in the program users build.
  */
 #ifdef SYNCMAIL_FAULTS
 int	 fault_skip(const char *name);

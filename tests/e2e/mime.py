@@ -15,6 +15,8 @@ them (LF line ends, as delivered into a Maildir): a scanner's PDF, an
 inline image, RFC 2231 long and non-ASCII names, quoted-printable, an
 attached message, two parts of one name, hostile names, none at all,
 10,000 levels of nesting, and a 50 MB attachment as one base64 line.
+With MIME_UNIQUE=1 in the environment no two attachments have the same
+bytes.
 """
 import base64
 import hashlib
@@ -28,7 +30,15 @@ import urllib.parse
 seq = [0]
 
 
+# MIME_UNIQUE=1 (t-41's power cuts): each attachment's bytes its own,
+# told apart by the process and the message, so that a test can find
+# every one by its SHA-256.
+UNIQUE = os.environ.get("MIME_UNIQUE") == "1"
+
+
 def payload(n, head=b""):
+    if UNIQUE:
+        head += b"\n%d.%d\n" % (os.getpid(), seq[0])
     return head + random.Random(n * 7919 + len(head)).randbytes(n)
 
 

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: ISC (the text is in LICENSE)
  */
 /*
- * pcfs, the power-cut file system of tests/e2e/t-41-powercut.sh: a FUSE
+ * pcfs, the power-cut file system of tests/e2e/t-41-powercut.sh and
+ * t-59-powercut-dests.sh (their rig: lib-pcfs.sh): a FUSE
  * file system (libfuse 3) that keeps only what POSIX promises to keep
  * when the power goes.
  *

@@ -6,7 +6,7 @@
 #   routes.py T DIR OWNER lists N_PER_LIST N_PLAIN [SEED]
 #   routes.py T DIR OWNER hostile
 #   routes.py T DIR OWNER nagios N
-#   routes.py T DIR OWNER subject SUBJECT COUNT SIZE
+#   routes.py T DIR OWNER subject SUBJECT COUNT SIZE [SEED]
 #   routes.py T DIR OWNER mixed COUNT SEED
 #
 # Each message goes into DIR (as OWNER) and, with the same bytes, into
@@ -128,7 +128,10 @@ elif MODE == "nagios":
             write(name("human", i), "Sender: Ann <ann@example.org>\n", "-")
 elif MODE == "subject":
     subj, count, size = ARGS[0], int(ARGS[1]), int(ARGS[2])
-    random.seed(sum(map(ord, subj)) * 1000 + count)
+    # The same names for the same SUBJECT and COUNT, unless SEED says
+    # otherwise (a test that reuses a record needs names never seen).
+    random.seed(int(ARGS[3]) if len(ARGS) > 3 else
+                sum(map(ord, subj)) * 1000 + count)
     for i in range(count):
         body = ("%s %d " % (subj, i)) * (size // (len(subj) + 6) + 1)
         seq[0] += 1

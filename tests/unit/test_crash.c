@@ -99,12 +99,12 @@ static const struct point {
 /*
  * Crash points that the end-to-end tests kill at instead, all needing
  * the command runner, the attachments' child or a power cut, which this
- * engine-only test has not: a pipe's (tests/e2e/t-62-pipe.sh, and
- * t-41-powercut.sh with power cuts), a pull's filter and quarantine's
- * (tests/e2e/t-65-filter-crash.sh), attachments'
- * (tests/e2e/t-63-attachments.sh), a directory made and its parent not
- * yet flushed, which matters only with a power cut after the next run
- * (t-41-powercut.sh, its route rounds).
+ * engine-only test has not: a pipe's (tests/e2e/t-62-pipe.sh), a pull's
+ * filter and quarantine's (tests/e2e/t-65-filter-crash.sh), attachments'
+ * (tests/e2e/t-63-attachments.sh), all three with power cuts too
+ * (t-59-powercut-dests.sh), and a directory made and its parent not yet
+ * flushed, which matters only with a power cut after the next run
+ * (t-59-powercut-dests.sh).
  */
 static const char *const elsewhere[] = {
 	"pipe-recorded", "pipe-exited", "pipe-done",
