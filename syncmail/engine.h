@@ -316,21 +316,15 @@ int	 save_dest_open(struct run *, const char *dir, const char *maildir,
 int	 save_message(struct run *, size_t mi, struct error *err);
 /*
  * A recorded message (name, its tmp file tmp still there) that was
- * going to the attachments of the record's dest.  Returns 1 when it is
+ * going to the attachments DIR dir and then to maildir ("" when none),
+ * as its record's DEST says (record_attach_parse).  Returns 1 when it is
  * finished now (its tmp file gone: delivered), 0 when nothing of it was
  * placed (its files are removed: the caller drops it), 2 when it cannot
  * be finished now (warned about: it stays recorded, and on the server),
  * or -1 with err set.
  */
 int	 save_recover(struct run *, const char *name, const char *tmp,
-	    const char *dest, struct error *err);
-/*
- * A record's DEST for attachments, "attachments\tDIR[\tMAILDIR]", into
- * dir and maildir ("" when none), each of size bytes.  1, 0 when dest is
- * another kind, -1 when a path does not fit.
- */
-int	 save_parse_dest(const char *dest, char *dir, char *maildir,
-	    size_t size);
+	    const char *dir, const char *maildir, struct error *err);
 void	 save_stop(struct run *);
 
 /* preview.c: -n with routes: each message's dest, from its header section. */
