@@ -223,6 +223,17 @@ printable(const char *name, char *buf, size_t size)
 /* pull.c: the name of m's file in tmp/; buf has TMPPOOL_NAME bytes. */
 const char *run_tmpname(const struct run *, const struct message *m,
 	    char *buf);
+/*
+ * pull.c: forgets name's delivery, durably, and only then removes its
+ * tmp file tmp (a recorded name whose tmp file is gone reads as done).
+ * drop is record_drop (its "f" line too) or record_drop_delivery (the
+ * "f" line kept: the quarantine may have its original); note, unless -1,
+ * an enum record_note set after the drop, in the same sync.  0, or -1
+ * with err set and the file left.
+ */
+int	 run_forget(struct run *, const char *name, const char *tmp,
+	    int (*drop)(struct record *, const char *, struct error *),
+	    int note, struct error *err);
 
 /*
  * list.c: lists REMOTE/new (the candidates, r->msgs) and REMOTE/tmp (old

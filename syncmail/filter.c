@@ -176,8 +176,7 @@ quarantine(struct filtering *f, struct dest_maildir *d, struct error *err)
 	else if (deliver_move(md, d->md, f->orig, final, d->local,
 	    &one) == -1) {
 		/* Still alone in tmp/: forgotten durably, then it goes. */
-		if (record_drop(rec, m->name, err) == -1 ||
-		    record_sync(rec, err) == -1)
+		if (run_forget(r, m->name, f->orig, record_drop, -1, err) == -1)
 			return -1;
 		goto fail;
 	}

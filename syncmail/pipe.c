@@ -104,26 +104,6 @@ pipe_done(struct run *r, const char *tmp, struct error *err)
 	return maildir_sync(r->job->md, r->job->md->tmpfd, "tmp", err);
 }
 
-/*
- * Forgets m after a command's clean failure, durably, and only then
- * removes its tmp file; with unknown set (killed at the timeout) the
- * record keeps "r NAME" for the next attempt.  0, or -1 with err.
- */
-static int
-pipe_forget(struct run *r, struct message *m, const char *tmp, int unknown,
-    struct error *err)
-{
-	struct record *rec = r->job->rec;
-
-	/* A filter's quarantine of the original stays noted (record.h). */
-	if (record_drop_delivery(rec, m->name, err) == -1 ||
-	    (unknown && record_note_set(rec, NOTE_REDELIVER, m->name, err) == -1) ||
-	    record_sync(rec, err) == -1)
-		return -1;
-	deliver_discard(r->job->md, tmp);
-	return 0;
-}
-
 /* Says what became of m's command, sets r->status; m stays on the server. */
 static void
 pipe_failed(struct run *r, struct message *m, const char *command,
@@ -225,7 +205,9 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 		    "the server", r->remote, name, d->command, err->msg);
 		r->status = status_worst(r->status, STATUS_PARTIAL);
 		error_clear(err);
-		rc = pipe_forget(r, m, tmp, 0, err);
+		/* A filter's quarantine of the original stays noted. */
+		rc = run_forget(r, m->name, tmp, record_drop_delivery, -1,
+		    err);
 		goto out;
 	}
 	if (pipe_wait_runner(r, err) == -1 ||
@@ -234,8 +216,10 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 	fault_point("pipe-exited");
 	if (res.outcome != COMMAND_OK) {
 		pipe_failed(r, m, d->command, &res);
-		rc = pipe_forget(r, m, tmp, res.outcome == COMMAND_TIMEOUT ||
-		    res.outcome == COMMAND_OUTPUT_LIMIT, err);
+		rc = run_forget(r, m->name, tmp, record_drop_delivery,
+		    res.outcome == COMMAND_TIMEOUT ||
+		    res.outcome == COMMAND_OUTPUT_LIMIT ? NOTE_REDELIVER : -1,
+		    err);
 		goto out;
 	}
 	if (pipe_done(r, tmp, err) == -1)

@@ -272,25 +272,6 @@ save_warn(struct run *r, const struct message *m, const struct error *e)
 	r->status = status_worst(r->status, STATUS_PARTIAL);
 }
 
-/*
- * Forgets m, durably, before its tmp file goes (a recorded name whose
- * tmp file is gone reads as done); with warned set, notes that the
- * warning of "nothing to save" was given.  0, or -1 with err set.
- */
-static int
-save_forget(struct run *r, const struct message *m, const char *tmp,
-    int warned, struct error *err)
-{
-	struct record *rec = r->job->rec;
-
-	if (record_drop(rec, m->name, err) == -1 ||
-	    (warned && record_note_set(rec, NOTE_WARNED, m->name, err) == -1) ||
-	    record_sync(rec, err) == -1)
-		return -1;
-	deliver_discard(r->job->md, tmp);
-	return 0;
-}
-
 /* m had nothing to save and no MAILDIR: it stays, with a warning once. */
 static void
 save_nothing(struct run *r, const struct message *m, const char *dir,
@@ -414,7 +395,8 @@ save_message(struct run *r, size_t mi, struct error *err)
 	}
 	if (res.n == 0 && to == NULL) {
 		save_nothing(r, m, sd->dir, res.parsed ? "" : "not parsed");
-		if (save_forget(r, m, tmp, 1, err) == -1)
+		if (run_forget(r, m->name, tmp, record_drop, NOTE_WARNED,
+		    err) == -1)
 			goto out;
 		m->state = MSG_SKIP;
 		rc = 0;
@@ -450,7 +432,7 @@ removal:
 alone:
 	/* Nothing of it is placed: forgotten, it is fetched again. */
 	save_warn(r, m, &one);
-	rc = recorded ? save_forget(r, m, tmp, 0, err) : 0;
+	rc = recorded ? run_forget(r, m->name, tmp, record_drop, -1, err) : 0;
 	if (!recorded)
 		deliver_discard(r->job->md, tmp);
 	goto out;
