@@ -300,8 +300,7 @@ int	 pipe_message(struct run *, size_t mi, struct error *err);
 /*
  * What pipe.c and filter.c share: m's command environment (PIPE_ENV
  * buffers of PIPE_ENV_SIZE bytes, pointed to by env; returns how many),
- * the first lines of a command's stderr made printable, and the wait for
- * the runner's answer that a second signal ends (-1 with err).
+ * and the first lines of a command's stderr made printable.
  */
 #define PIPE_ENV	15	/* SPEC 8's 6 variables, a route's 9 groups */
 #define PIPE_ENV_SIZE	8192	/* one variable, at most */
@@ -309,7 +308,19 @@ size_t	 pipe_env(struct run *, struct message *m, int redelivery,
 	    char (*buf)[PIPE_ENV_SIZE], const char **env);
 void	 pipe_stderr_lines(const struct command_result *res, char *buf,
 	    size_t size);
-int	 pipe_wait_runner(struct run *, struct error *err);
+/*
+ * Also shared: runs m through spec's command on the runner and waits for
+ * its answer, which a second signal ends.  The caller sets spec's
+ * command, in_fd, out_fd and out_limit; the rest is filled here: m's
+ * environment (redelivery: SYNCMAIL_REDELIVERY=1), its size, the
+ * timeout.  Returns 0 with res filled: the command ran, or could not be
+ * started (COMMAND_NOT_STARTED: warned about, the warning calling it
+ * what, "pipe" or "filter", and r->status partial); or -1 with err set
+ * (a second signal, the runner gone: what the command did is not known).
+ */
+int	 pipe_run(struct run *, struct message *m, struct command_spec *spec,
+	    const char *what, int redelivery, struct command_result *res,
+	    struct error *err);
 
 /* filter.c: see each function. */
 int	 filter_wanted(const struct run *, const struct message *m);
