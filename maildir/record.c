@@ -121,22 +121,71 @@ path_ok(const char *s, const char *end)
 }
 
 /*
+ * Splits an attachments DEST, "attachments\tDIR[\tMAILDIR]", without
+ * copying: DIR is the *dirlen bytes at *dir, MAILDIR the rest after the
+ * next tab (NULL when none).  1, or 0 when dest is another kind.
+ */
+static int
+attach_split(const char *dest, const char **dir, size_t *dirlen,
+    const char **maildir)
+{
+	size_t len = strlen(RECORD_ATTACH);
+	const char *tab;
+
+	if (strncmp(dest, RECORD_ATTACH, len) != 0 || dest[len] != '\t')
+		return 0;
+	*dir = dest + len + 1;
+	if ((tab = strchr(*dir, '\t')) == NULL) {
+		*dirlen = strlen(*dir);
+		*maildir = NULL;
+	} else {
+		*dirlen = tab - *dir;
+		*maildir = tab + 1;
+	}
+	return 1;
+}
+
+int
+record_attach_dest(const char *dir, const char *maildir, char *buf,
+    size_t size)
+{
+	int n;
+
+	n = snprintf(buf, size, "%s\t%s%s%s", RECORD_ATTACH, dir,
+	    maildir != NULL ? "\t" : "", maildir != NULL ? maildir : "");
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int
+record_attach_parse(const char *dest, char *dir, char *maildir, size_t size)
+{
+	const char *d, *m;
+	size_t dlen, mlen;
+
+	if (!attach_split(dest, &d, &dlen, &m))
+		return 0;
+	mlen = m != NULL ? strlen(m) : 0;
+	if (dlen >= size || mlen >= size)
+		return -1;
+	memcpy(dir, d, dlen);
+	dir[dlen] = '\0';
+	memcpy(maildir, m != NULL ? m : "", mlen + 1);
+	return 1;
+}
+
+/*
  * What a DEST field may say: "discard", "pipe", an absolute path, or
  * "attachments" and one or two of them.
  */
 static int
 dest_ok(const char *dest)
 {
-	size_t len = strlen(RECORD_ATTACH);
-	const char *dir, *tab;
+	const char *dir, *maildir;
+	size_t dirlen;
 
-	if (strncmp(dest, RECORD_ATTACH, len) == 0 && dest[len] == '\t') {
-		dir = dest + len + 1;
-		if ((tab = strchr(dir, '\t')) == NULL)
-			return path_ok(dir, dir + strlen(dir));
-		return path_ok(dir, tab) && path_ok(tab + 1, tab + 1 +
-		    strlen(tab + 1));
-	}
+	if (attach_split(dest, &dir, &dirlen, &maildir))
+		return path_ok(dir, dir + dirlen) && (maildir == NULL ||
+		    path_ok(maildir, maildir + strlen(maildir)));
 	return strcmp(dest, RECORD_DISCARD) == 0 ||
 	    strcmp(dest, RECORD_PIPE) == 0 || path_ok(dest, dest +
 	    strlen(dest));

@@ -52,6 +52,19 @@
  */
 #define RECORD_ATTACH	"attachments"
 /*
+ * The attachments DEST for dir and maildir (NULL: none) into buf (size
+ * bytes), the one place that writes it.  0, or -1 when it does not fit.
+ */
+int	 record_attach_dest(const char *dir, const char *maildir, char *buf,
+	    size_t size);
+/*
+ * An attachments DEST read back: its DIR and MAILDIR ("" when none) into
+ * dir and maildir, each of size bytes.  1, 0 when dest is another kind,
+ * or -1 when a path does not fit.
+ */
+int	 record_attach_parse(const char *dest, char *dir, char *maildir,
+	    size_t size);
+/*
  * The notes a record keeps of a message beside its "+" line, each a line
  * "L\tNAME" of its own letter, all forgotten with the name's "-" line,
  * one alone with a "-L\tNAME" line.

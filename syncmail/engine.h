@@ -223,6 +223,17 @@ printable(const char *name, char *buf, size_t size)
 /* pull.c: the name of m's file in tmp/; buf has TMPPOOL_NAME bytes. */
 const char *run_tmpname(const struct run *, const struct message *m,
 	    char *buf);
+/*
+ * pull.c: forgets name's delivery, durably, and only then removes its
+ * tmp file tmp (a recorded name whose tmp file is gone reads as done).
+ * drop is record_drop (its "f" line too) or record_drop_delivery (the
+ * "f" line kept: the quarantine may have its original); note, unless -1,
+ * an enum record_note set after the drop, in the same sync.  0, or -1
+ * with err set and the file left.
+ */
+int	 run_forget(struct run *, const char *name, const char *tmp,
+	    int (*drop)(struct record *, const char *, struct error *),
+	    int note, struct error *err);
 
 /*
  * list.c: lists REMOTE/new (the candidates, r->msgs) and REMOTE/tmp (old
@@ -289,8 +300,7 @@ int	 pipe_message(struct run *, size_t mi, struct error *err);
 /*
  * What pipe.c and filter.c share: m's command environment (PIPE_ENV
  * buffers of PIPE_ENV_SIZE bytes, pointed to by env; returns how many),
- * the first lines of a command's stderr made printable, and the wait for
- * the runner's answer that a second signal ends (-1 with err).
+ * and the first lines of a command's stderr made printable.
  */
 #define PIPE_ENV	15	/* SPEC 8's 6 variables, a route's 9 groups */
 #define PIPE_ENV_SIZE	8192	/* one variable, at most */
@@ -298,7 +308,19 @@ size_t	 pipe_env(struct run *, struct message *m, int redelivery,
 	    char (*buf)[PIPE_ENV_SIZE], const char **env);
 void	 pipe_stderr_lines(const struct command_result *res, char *buf,
 	    size_t size);
-int	 pipe_wait_runner(struct run *, struct error *err);
+/*
+ * Also shared: runs m through spec's command on the runner and waits for
+ * its answer, which a second signal ends.  The caller sets spec's
+ * command, in_fd, out_fd and out_limit; the rest is filled here: m's
+ * environment (redelivery: SYNCMAIL_REDELIVERY=1), its size, the
+ * timeout.  Returns 0 with res filled: the command ran, or could not be
+ * started (COMMAND_NOT_STARTED: warned about, the warning calling it
+ * what, "pipe" or "filter", and r->status partial); or -1 with err set
+ * (a second signal, the runner gone: what the command did is not known).
+ */
+int	 pipe_run(struct run *, struct message *m, struct command_spec *spec,
+	    const char *what, int redelivery, struct command_result *res,
+	    struct error *err);
 
 /* filter.c: see each function. */
 int	 filter_wanted(const struct run *, const struct message *m);
@@ -316,21 +338,15 @@ int	 save_dest_open(struct run *, const char *dir, const char *maildir,
 int	 save_message(struct run *, size_t mi, struct error *err);
 /*
  * A recorded message (name, its tmp file tmp still there) that was
- * going to the attachments of the record's dest.  Returns 1 when it is
+ * going to the attachments DIR dir and then to maildir ("" when none),
+ * as its record's DEST says (record_attach_parse).  Returns 1 when it is
  * finished now (its tmp file gone: delivered), 0 when nothing of it was
  * placed (its files are removed: the caller drops it), 2 when it cannot
  * be finished now (warned about: it stays recorded, and on the server),
  * or -1 with err set.
  */
 int	 save_recover(struct run *, const char *name, const char *tmp,
-	    const char *dest, struct error *err);
-/*
- * A record's DEST for attachments, "attachments\tDIR[\tMAILDIR]", into
- * dir and maildir ("" when none), each of size bytes.  1, 0 when dest is
- * another kind, -1 when a path does not fit.
- */
-int	 save_parse_dest(const char *dest, char *dir, char *maildir,
-	    size_t size);
+	    const char *dir, const char *maildir, struct error *err);
 void	 save_stop(struct run *);
 
 /* preview.c: -n with routes: each message's dest, from its header section. */

@@ -176,8 +176,7 @@ quarantine(struct filtering *f, struct dest_maildir *d, struct error *err)
 	else if (deliver_move(md, d->md, f->orig, final, d->local,
 	    &one) == -1) {
 		/* Still alone in tmp/: forgotten durably, then it goes. */
-		if (record_drop(rec, m->name, err) == -1 ||
-		    record_sync(rec, err) == -1)
+		if (run_forget(r, m->name, f->orig, record_drop, -1, err) == -1)
 			return -1;
 		goto fail;
 	}
@@ -342,43 +341,17 @@ static int
 run_filter(struct filtering *f, int fd_in, int fd_out, int redelivery,
     struct command_result *res, struct error *err)
 {
-	struct run *r = f->r;
-	struct message *m = &r->msgs[f->mi];
+	struct message *m = &f->r->msgs[f->mi];
 	struct command_spec spec;
-	char (*envbuf)[PIPE_ENV_SIZE];
-	const char *env[PIPE_ENV];
-	int rc = -1;
 
-	if ((envbuf = calloc(PIPE_ENV, PIPE_ENV_SIZE)) == NULL)
-		return error_errno(err, ERR_MAILBOX, "calloc");
 	memset(&spec, 0, sizeof(spec));
 	spec.command = f->command;
-	spec.env = env;
-	spec.nenv = pipe_env(r, m, redelivery, envbuf, env);
 	spec.in_fd = fd_in;
-	spec.in_size = m->size;
 	spec.out_fd = fd_out;
 	/* Sizes come from the server: the bound may not wrap around. */
 	spec.out_limit = m->size > (UINT64_MAX - FILTER_SLACK) / FILTER_GROWTH ?
 	    UINT64_MAX : m->size * FILTER_GROWTH + FILTER_SLACK;
-	spec.timeout = (unsigned)r->job->acct->command_timeout;
-	spec.watch_fd = -1;
-	memset(res, 0, sizeof(*res));
-	if (runner_send(r->job->runner, &spec, err) == -1) {
-		say_warn(r->account, "%s/new/%s: filter \"%s\": %s; it stays "
-		    "on the server", r->remote, f->name, f->command, err->msg);
-		error_clear(err);
-		res->outcome = COMMAND_NOT_STARTED;
-		rc = 0;
-		goto out;
-	}
-	if (pipe_wait_runner(r, err) == -1 ||
-	    runner_receive(r->job->runner, res, err) == -1)
-		goto out;
-	rc = 0;
-out:
-	free(envbuf);
-	return rc;
+	return pipe_run(f->r, m, &spec, "filter", redelivery, res, err);
 }
 
 /*
@@ -439,7 +412,6 @@ filter_message(struct run *r, size_t mi, struct error *err)
 		goto out;	/* the record says "unknown" */
 	fault_point("filter-exited");
 	if (res.outcome == COMMAND_NOT_STARTED) {
-		r->status = status_worst(r->status, STATUS_PARTIAL);
 		rc = !had_r ? record_note_clear(rec, NOTE_REDELIVER, m->name, err) : 0;
 		goto out;
 	}

@@ -104,26 +104,6 @@ pipe_done(struct run *r, const char *tmp, struct error *err)
 	return maildir_sync(r->job->md, r->job->md->tmpfd, "tmp", err);
 }
 
-/*
- * Forgets m after a command's clean failure, durably, and only then
- * removes its tmp file; with unknown set (killed at the timeout) the
- * record keeps "r NAME" for the next attempt.  0, or -1 with err.
- */
-static int
-pipe_forget(struct run *r, struct message *m, const char *tmp, int unknown,
-    struct error *err)
-{
-	struct record *rec = r->job->rec;
-
-	/* A filter's quarantine of the original stays noted (record.h). */
-	if (record_drop_delivery(rec, m->name, err) == -1 ||
-	    (unknown && record_note_set(rec, NOTE_REDELIVER, m->name, err) == -1) ||
-	    record_sync(rec, err) == -1)
-		return -1;
-	deliver_discard(r->job->md, tmp);
-	return 0;
-}
-
 /* Says what became of m's command, sets r->status; m stays on the server. */
 static void
 pipe_failed(struct run *r, struct message *m, const char *command,
@@ -148,7 +128,7 @@ pipe_failed(struct run *r, struct message *m, const char *command,
  * pull then fails, the engine exits, and the runner, seeing its socket
  * close, stops the command).  0, or -1 with err set.
  */
-int
+static int
 pipe_wait_runner(struct run *r, struct error *err)
 {
 	struct pollfd pfd;
@@ -170,6 +150,51 @@ pipe_wait_runner(struct run *r, struct error *err)
 }
 
 /*
+ * m through spec's command on the runner, for pipe_message and filter.c
+ * (engine.h says what the caller sets).  0 with res filled, or -1 with
+ * err set; the environment is freed before it returns.
+ */
+int
+pipe_run(struct run *r, struct message *m, struct command_spec *spec,
+    const char *what, int redelivery, struct command_result *res,
+    struct error *err)
+{
+	char (*envbuf)[PIPE_ENV_SIZE], name[1100];
+	const char *env[PIPE_ENV];
+	int rc = -1;
+
+	if ((envbuf = calloc(PIPE_ENV, PIPE_ENV_SIZE)) == NULL)
+		return error_errno(err, ERR_MAILBOX, "calloc");
+	spec->env = env;
+	spec->nenv = pipe_env(r, m, redelivery, envbuf, env);
+	spec->in_size = m->size;
+	spec->timeout = (unsigned)r->job->acct->command_timeout;
+	spec->watch_fd = -1;
+	memset(res, 0, sizeof(*res));
+	if (runner_send(r->job->runner, spec, err) == -1) {
+		/* Nothing ran: a clean failure, the message stays. */
+		printable(m->name, name, sizeof(name));
+		say_warn(r->account, "%s/new/%s: %s \"%s\": %s; it stays on "
+		    "the server", r->remote, name, what, spec->command,
+		    err->msg);
+		r->status = status_worst(r->status, STATUS_PARTIAL);
+		error_clear(err);
+		res->outcome = COMMAND_NOT_STARTED;
+		rc = 0;
+		goto out;
+	}
+	if (pipe_wait_runner(r, err) == -1 ||
+	    runner_receive(r->job->runner, res, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	spec->env = NULL;
+	spec->nenv = 0;
+	free(envbuf);
+	return rc;
+}
+
+/*
  * Gives the downloaded message mi to its route's command.  Returns 0 (the
  * message is done, or failed alone: warned about, on the server), or -1
  * with err set when the pull cannot go on (the record cannot be written:
@@ -183,8 +208,7 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 	struct record *rec = r->job->rec;
 	struct command_spec spec;
 	struct command_result res;
-	char tmp[TMPPOOL_NAME], (*envbuf)[PIPE_ENV_SIZE], name[1100];
-	const char *env[PIPE_ENV];
+	char tmp[TMPPOOL_NAME], name[1100];
 	uint8_t sha[32];
 	int fd = -1, rc = -1, redelivery, have_sha;
 
@@ -196,8 +220,6 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 	m->state = MSG_FAIL;
 	if (r->job->runner == NULL)
 		return error_set(err, ERR_MAILBOX, "no command runner");
-	if ((envbuf = calloc(PIPE_ENV, PIPE_ENV_SIZE)) == NULL)
-		return error_errno(err, ERR_MAILBOX, "calloc");
 	/* The file and its name on disk before the record names it. */
 	if ((fd = deliver_open_durable(r->job->md, tmp, err)) == -1)
 		goto out;
@@ -211,31 +233,25 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 
 	memset(&spec, 0, sizeof(spec));
 	spec.command = d->command;
-	spec.env = env;
-	spec.nenv = pipe_env(r, m, redelivery, envbuf, env);
 	spec.in_fd = fd;
-	spec.in_size = m->size;
 	spec.out_fd = -1;
-	spec.timeout = (unsigned)r->job->acct->command_timeout;
-	spec.watch_fd = -1;
-	if (runner_send(r->job->runner, &spec, err) == -1) {
-		/* Nothing ran: a clean failure. */
-		printable(m->name, name, sizeof(name));
-		say_warn(r->account, "%s/new/%s: pipe \"%s\": %s; it stays on "
-		    "the server", r->remote, name, d->command, err->msg);
-		r->status = status_worst(r->status, STATUS_PARTIAL);
-		error_clear(err);
-		rc = pipe_forget(r, m, tmp, 0, err);
+	if (pipe_run(r, m, &spec, "pipe", redelivery, &res, err) == -1)
+		goto out;	/* the record says "unknown" */
+	/*
+	 * A clean failure forgets it with its "f" line kept: a filter's
+	 * quarantine of the original stays noted (record.h).
+	 */
+	if (res.outcome == COMMAND_NOT_STARTED) {
+		rc = run_forget(r, m->name, tmp, record_drop_delivery, -1, err);
 		goto out;
 	}
-	if (pipe_wait_runner(r, err) == -1 ||
-	    runner_receive(r->job->runner, &res, err) == -1)
-		goto out;	/* the record says "unknown" */
 	fault_point("pipe-exited");
 	if (res.outcome != COMMAND_OK) {
 		pipe_failed(r, m, d->command, &res);
-		rc = pipe_forget(r, m, tmp, res.outcome == COMMAND_TIMEOUT ||
-		    res.outcome == COMMAND_OUTPUT_LIMIT, err);
+		rc = run_forget(r, m->name, tmp, record_drop_delivery,
+		    res.outcome == COMMAND_TIMEOUT ||
+		    res.outcome == COMMAND_OUTPUT_LIMIT ? NOTE_REDELIVER : -1,
+		    err);
 		goto out;
 	}
 	if (pipe_done(r, tmp, err) == -1)
@@ -262,7 +278,6 @@ pipe_message(struct run *r, size_t mi, struct error *err)
 out:
 	if (fd != -1)
 		close(fd);
-	free(envbuf);
 	free(m->matches);
 	m->matches = NULL;
 	return rc;

@@ -30,6 +30,26 @@ run_tmpname(const struct run *r, const struct message *m, char *buf)
 	return buf;
 }
 
+int
+run_forget(struct run *r, const char *name, const char *tmp,
+    int (*drop)(struct record *, const char *, struct error *), int note,
+    struct error *err)
+{
+	struct record *rec = r->job->rec;
+
+	/*
+	 * The record line goes, on disk, before the file: a recorded name
+	 * whose tmp file is gone reads as delivered, so a crash between
+	 * the two must find the file still there or the name forgotten.
+	 */
+	if (drop(rec, name, err) == -1 ||
+	    (note != -1 && record_note_set(rec, note, name, err) == -1) ||
+	    record_sync(rec, err) == -1)
+		return -1;
+	deliver_discard(r->job->md, tmp);
+	return 0;
+}
+
 /*
  * m stays on the server, over max-size: a warning the first time (the
  * record remembers it, so a cron job does not repeat it every run), a -v

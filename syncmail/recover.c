@@ -39,7 +39,7 @@ recorded_dest(struct run *r, struct message *l, struct error *err)
 	l->dest = 0;
 	if (dest == NULL)
 		return 1;
-	if (save_parse_dest(dest, dir, maildir, sizeof(dir)) == 1) {
+	if (record_attach_parse(dest, dir, maildir, sizeof(dir)) == 1) {
 		/* Saved; a Maildir's copy is checked as any other. */
 		if (maildir[0] == '\0') {
 			l->dest = TO_SAVE;
@@ -125,12 +125,17 @@ recover_stale(struct run *r, const char *name, const char *tmp,
 {
 	struct record *rec = r->job->rec;
 	const char *dest = record_dest(rec, name);
+	char dir[4096], maildir[4096];
 	struct message *l;
 	int rc, piped;
 
-	if (dest != NULL && strncmp(dest, RECORD_ATTACH "\t",
-	    sizeof(RECORD_ATTACH)) == 0) {
-		if ((rc = save_recover(r, name, tmp, dest, err)) == -1)
+	if (dest != NULL && (rc = record_attach_parse(dest, dir, maildir,
+	    sizeof(dir))) != 0) {
+		if (rc == -1)
+			return error_set(err, ERR_MAILBOX, "%s: not an "
+			    "attachments destination", dest);
+		if ((rc = save_recover(r, name, tmp, dir, maildir,
+		    err)) == -1)
 			return -1;
 		if (rc == 1)
 			return STALE_DONE;

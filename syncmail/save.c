@@ -87,39 +87,6 @@ save_stop(struct run *r)
 	r->nsaves = 0;
 }
 
-/* The record's DEST for dir and maildir (or NULL) into buf; -1: too long. */
-static int
-save_record_dest(const char *dir, const char *maildir, char *buf,
-    size_t size)
-{
-	int n;
-
-	n = snprintf(buf, size, "%s\t%s%s%s", RECORD_ATTACH, dir,
-	    maildir != NULL ? "\t" : "", maildir != NULL ? maildir : "");
-	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-int
-save_parse_dest(const char *dest, char *dir, char *maildir, size_t size)
-{
-	const char *s, *tab;
-	size_t len = strlen(RECORD_ATTACH);
-
-	if (strncmp(dest, RECORD_ATTACH, len) != 0 || dest[len] != '\t')
-		return 0;
-	s = dest + len + 1;
-	maildir[0] = '\0';
-	if ((tab = strchr(s, '\t')) == NULL)
-		tab = s + strlen(s);
-	else if (strlcpy(maildir, tab + 1, size) >= size)
-		return -1;
-	if ((size_t)(tab - s) >= size)
-		return -1;
-	memcpy(dir, s, tab - s);
-	dir[tab - s] = '\0';
-	return 1;
-}
-
 /* The prefix of the files of the message whose tmp file is tmp. */
 static void
 save_prefix(const char *tmp, char prefix[ATTACH_PREFIX_MAX + 1])
@@ -305,25 +272,6 @@ save_warn(struct run *r, const struct message *m, const struct error *e)
 	r->status = status_worst(r->status, STATUS_PARTIAL);
 }
 
-/*
- * Forgets m, durably, before its tmp file goes (a recorded name whose
- * tmp file is gone reads as done); with warned set, notes that the
- * warning of "nothing to save" was given.  0, or -1 with err set.
- */
-static int
-save_forget(struct run *r, const struct message *m, const char *tmp,
-    int warned, struct error *err)
-{
-	struct record *rec = r->job->rec;
-
-	if (record_drop(rec, m->name, err) == -1 ||
-	    (warned && record_note_set(rec, NOTE_WARNED, m->name, err) == -1) ||
-	    record_sync(rec, err) == -1)
-		return -1;
-	deliver_discard(r->job->md, tmp);
-	return 0;
-}
-
 /* m had nothing to save and no MAILDIR: it stays, with a warning once. */
 static void
 save_nothing(struct run *r, const struct message *m, const char *dir,
@@ -421,7 +369,7 @@ save_message(struct run *r, size_t mi, struct error *err)
 			goto removal;
 		}
 	}
-	if (save_record_dest(sd->dir, to != NULL ? to->path : NULL, dest,
+	if (record_attach_dest(sd->dir, to != NULL ? to->path : NULL, dest,
 	    sizeof(dest)) == -1) {
 		error_set(&one, ERR_MAILBOX, "%s: path too long", sd->dir);
 		goto alone;
@@ -447,7 +395,8 @@ save_message(struct run *r, size_t mi, struct error *err)
 	}
 	if (res.n == 0 && to == NULL) {
 		save_nothing(r, m, sd->dir, res.parsed ? "" : "not parsed");
-		if (save_forget(r, m, tmp, 1, err) == -1)
+		if (run_forget(r, m->name, tmp, record_drop, NOTE_WARNED,
+		    err) == -1)
 			goto out;
 		m->state = MSG_SKIP;
 		rc = 0;
@@ -483,7 +432,7 @@ removal:
 alone:
 	/* Nothing of it is placed: forgotten, it is fetched again. */
 	save_warn(r, m, &one);
-	rc = recorded ? save_forget(r, m, tmp, 0, err) : 0;
+	rc = recorded ? run_forget(r, m->name, tmp, record_drop, -1, err) : 0;
 	if (!recorded)
 		deliver_discard(r->job->md, tmp);
 	goto out;
@@ -502,10 +451,9 @@ out:
 
 int
 save_recover(struct run *r, const char *name, const char *tmp,
-    const char *dest, struct error *err)
+    const char *dir, const char *maildir, struct error *err)
 {
-	char dir[4096], maildir[4096], prefix[ATTACH_PREFIX_MAX + 1];
-	char names[4096], shown[1100];
+	char prefix[ATTACH_PREFIX_MAX + 1], names[4096], shown[1100];
 	struct dest_maildir *to = NULL;
 	struct error one;
 	uint32_t idx;
@@ -513,9 +461,6 @@ save_recover(struct run *r, const char *name, const char *tmp,
 
 	error_clear(&one);
 	names[0] = '\0';
-	if (save_parse_dest(dest, dir, maildir, sizeof(dir)) != 1)
-		return error_set(err, ERR_MAILBOX, "%s: not an attachments "
-		    "destination", dest);
 	save_prefix(tmp, prefix);
 	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 &&
 	    errno != ENOENT) {

@@ -10,7 +10,8 @@
  * listed, in both orders and with a Maildir that has tmp/ but no new/
  * (the answers the failed listing left in flight must not reach the next
  * pull); keep; recovery of a recorded delivery whose local file is whole,
- * and of one whose file is empty.
+ * and of one whose file is empty; the record's attachments DEST written
+ * and read back.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -402,6 +403,39 @@ test_recovery(void)
 	CHECK(same_file(file, src));
 }
 
+/* The attachments DEST: what record_attach_dest writes, parse reads. */
+static void
+test_attach_dest(void)
+{
+	char buf[64], dir[8], maildir[8];
+
+	CHECK(record_attach_dest("/s", NULL, buf, sizeof(buf)) == 0);
+	CHECK_STR(buf, "attachments\t/s");
+	CHECK(record_attach_parse(buf, dir, maildir, sizeof(dir)) == 1);
+	CHECK_STR(dir, "/s");
+	CHECK_STR(maildir, "");
+	CHECK(record_attach_dest("/s", "/m", buf, sizeof(buf)) == 0);
+	CHECK_STR(buf, "attachments\t/s\t/m");
+	CHECK(record_attach_parse(buf, dir, maildir, sizeof(dir)) == 1);
+	CHECK_STR(dir, "/s");
+	CHECK_STR(maildir, "/m");
+	/* Too long to write, or to read back into the buffers given. */
+	CHECK(record_attach_dest("/s", "/m", buf, 16) == -1);
+	CHECK(record_attach_parse("attachments\t/1234567", dir, maildir,
+	    sizeof(dir)) == -1);
+	CHECK(record_attach_parse("attachments\t/s\t/1234567", dir, maildir,
+	    sizeof(dir)) == -1);
+	/* The other kinds of DEST. */
+	CHECK(record_attach_parse(RECORD_DISCARD, dir, maildir,
+	    sizeof(dir)) == 0);
+	CHECK(record_attach_parse(RECORD_PIPE, dir, maildir, sizeof(dir)) == 0);
+	CHECK(record_attach_parse("/m", dir, maildir, sizeof(dir)) == 0);
+	CHECK(record_attach_parse("attachments", dir, maildir,
+	    sizeof(dir)) == 0);
+	CHECK(record_attach_parse("attachments/s", dir, maildir,
+	    sizeof(dir)) == 0);
+}
+
 int
 main(void)
 {
@@ -418,6 +452,7 @@ main(void)
 		return 1;
 	}
 	say_quiet = 1;
+	test_attach_dest();
 	test_plain();
 	test_failed_pull("mg");
 	test_failed_pull("gm");
