@@ -395,7 +395,7 @@ save_message(struct run *r, size_t mi, struct error *err)
 	}
 	if (res.n == 0 && to == NULL) {
 		save_nothing(r, m, sd->dir, res.parsed ? "" : "not parsed");
-		if (run_forget(r, m->name, tmp, record_drop, NOTE_WARNED,
+		if (run_forget(r, m->name, tmp, record_drop_delivery, NOTE_WARNED,
 		    err) == -1)
 			goto out;
 		m->state = MSG_SKIP;
@@ -430,9 +430,14 @@ removal:
 	rc = 0;
 	goto out;
 alone:
-	/* Nothing of it is placed: forgotten, it is fetched again. */
+	/*
+	 * Nothing of it is placed: forgotten, it is fetched again; a
+	 * filter's "f" line stays, so that its original, in the quarantine
+	 * already, does not go there twice (as for a pipe).
+	 */
 	save_warn(r, m, &one);
-	rc = recorded ? run_forget(r, m->name, tmp, record_drop, -1, err) : 0;
+	rc = recorded ? run_forget(r, m->name, tmp, record_drop_delivery, -1,
+	    err) : 0;
 	if (!recorded)
 		deliver_discard(r->job->md, tmp);
 	goto out;

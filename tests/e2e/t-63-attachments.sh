@@ -22,7 +22,9 @@
 #           saved again by the next run;
 #   route   a route to "attachments DIR/%1 MAILDIR" by Subject;
 #   filter  a filter before attachments: the filtered message's files
-#           saved, it in MAILDIR, the original in the quarantine;
+#           saved, it in MAILDIR, the original in the quarantine; one
+#           with nothing to save stays on the server, and the next run
+#           does not quarantine its original again;
 #   crash   SIGKILL at every crash point of saving a two-attachment
 #           message (syncmail-asan), and at random moments while the
 #           child parses a large one: afterwards each attachment is in
@@ -242,6 +244,24 @@ cmp -s "$T/local/Quarantine/new/"* "$T/orig/"* || fail "the quarantine's copy is
 assert_eq "$(count_files "$LOCAL/new")" 1 "filtered messages in MAILDIR"
 head -n 1 "$LOCAL/new/"* | grep -qx "X-Filtered: yes" || fail "MAILDIR holds not the filtered message"
 assert_eq "$(count_entries "$REMOTE/new")" 0 "remote after a filter and attachments"
+# A filtered message with nothing to save and no MAILDIR stays on the
+# server, its original in the quarantine.  The user deletes that copy:
+# the next run, which fetches and filters the message again, must not
+# put the original there again (the record's "f" line outlives the
+# message's delivery that did not happen).
+rm -rf "$T/orig" "$T/expect" "$REMOTE/new/"* "$T/local/Quarantine"
+mkdir -p "$T/orig"
+use_pull attachments "$T/local/filt2"
+conf_add filter "\"sed '1i X-Filtered: yes'\""
+conf_add quarantine "$T/local/Quarantine"
+python3 "$MIME" "$T" "$REMOTE/new" "$TEST_USER" plain || fail "mime.py"
+run_syncmail -q
+assert_eq "$(count_files "$REMOTE/new")" 1 "remote: a filtered message with nothing to save"
+assert_eq "$(count_files "$T/local/Quarantine/new")" 1 "originals quarantined, nothing to save"
+rm "$T/local/Quarantine/new/"*
+run_syncmail -q
+assert_eq "$(count_files "$REMOTE/new")" 1 "remote: nothing to save, a second run"
+assert_eq "$(count_files "$T/local/Quarantine/new")" 0 "the deleted original came back to the quarantine"
 
 # ---- valgrind (the normal build): a scan and an image, parsed by the
 # child and placed by the parent, leak-free.
