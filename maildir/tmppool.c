@@ -28,8 +28,8 @@ make_one(struct tmppool *p, struct tmppool_file *f, struct error *err)
 /*
  * The pool's thread: keeps up to TMPPOOL_SIZE files made ahead, each
  * created with the lock dropped (make_one) so that takers never wait on
- * a creation.  It sleeps on p->cond while the pool is full or after a
- * failure, until tmppool_take signals (clearing failed when it found the
+ * a creation.  It sleeps on p->cond while the pool is full, once p->want
+ * files are made, or after a failure, until tmppool_take signals (clearing failed when it found the
  * pool empty) or tmppool_stop sets quit.  Its errors are dropped, not
  * reported: the next taker that finds the pool empty makes its own file
  * and meets the error itself.  The files it made belong to the pool
@@ -44,7 +44,8 @@ pool_main(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->quit) {
-		if (p->nfiles == TMPPOOL_SIZE || p->failed) {
+		if (p->nfiles == TMPPOOL_SIZE || p->failed ||
+		    p->seq >= p->want) {
 			pthread_cond_wait(&p->cond, &p->lock);
 			continue;
 		}
@@ -61,12 +62,13 @@ pool_main(void *arg)
 
 int
 tmppool_start(struct tmppool *p, const struct maildir *md,
-    const char *prefix, struct error *err)
+    const char *prefix, unsigned int want, struct error *err)
 {
 	int rc;
 
 	memset(p, 0, sizeof(*p));
 	p->md = md;
+	p->want = want;
 	strlcpy(p->prefix, prefix, sizeof(p->prefix));
 	p->pid = getpid();
 	pthread_mutex_init(&p->lock, NULL);

@@ -40,15 +40,21 @@ struct tmppool {
 	pthread_cond_t	 cond;
 	int		 started;
 	int		 quit;
-	unsigned int	 seq;
+	unsigned int	 seq;		/* files made so far, by anyone */
+	unsigned int	 want;		/* the thread makes no more than this */
 	struct tmppool_file files[TMPPOOL_SIZE];
 	int		 nfiles;
 	int		 failed;	/* the thread met an error: take makes its own */
 };
 
-/* Starts the thread.  0, or -1 with err set; tmppool_stop either way. */
+/*
+ * Starts the thread, which makes at most want files in all: the files
+ * the run can take (one a message), so that a run with one message or
+ * none does not make and remove TMPPOOL_SIZE.  0, or -1 with err set;
+ * tmppool_stop either way.
+ */
 int	 tmppool_start(struct tmppool *, const struct maildir *,
-	    const char *prefix, struct error *err);
+	    const char *prefix, unsigned int want, struct error *err);
 
 /*
  * Returns an open, empty tmp file (O_EXCL, 0600) and its number in *seq:

@@ -61,7 +61,14 @@
 #define FILES_RTT_MS	25
 #define FILES_INFLIGHT_MAX 512
 #define READ_CHUNK	32768	/* what every SFTP server serves in one READ */
-#define READDIRS	8	/* READDIRs in flight per directory */
+/*
+ * READDIRs in flight per directory: READDIRS at first, one more for each
+ * answer with names, up to READDIRS_MAX (list.c).  A server answers a
+ * READDIR with about a hundred names (OpenSSH's), some 20 KB: at most
+ * about 1.3 MB in flight, within the channel's window.
+ */
+#define READDIRS	8
+#define READDIRS_MAX	64
 #define LSTATS_INFLIGHT	256	/* LSTATs in flight... */
 #define LSTAT_AHEAD	512	/* ...at most this many messages ahead */
 #define BATCH_MIN	32	/* a batch waits for this many messages... */

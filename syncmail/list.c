@@ -136,6 +136,7 @@ struct lister {
 	size_t		 handlelen;
 	size_t		 tag;		/* its index, the tag of its requests */
 	int		 inflight;	/* requests */
+	int		 readdirs;	/* READDIRs in flight at most */
 	int		 eof;
 	int		 full;		/* cut short: the rest is not read */
 	size_t		 nread;		/* entries read */
@@ -189,9 +190,14 @@ lister_next(struct run *r, struct lister *l, struct error *err)
 		 * only once half are answered: the answers to a small
 		 * directory's come in several segments, and more sent after
 		 * the first (its names) would delay the CLOSE a round trip.
+		 * The number grows with the answers that bring names
+		 * (lister_reply), as TCP's window does, so that 10,000
+		 * names take a few round trips, not one per 800.
 		 */
-		if (l->inflight <= READDIRS / 2)
-			while (l->inflight < READDIRS)
+		if (l->readdirs == 0)
+			l->readdirs = READDIRS;
+		if (l->inflight <= l->readdirs / 2)
+			while (l->inflight < l->readdirs)
 				if (lister_send(r, l, SSH_FXP_READDIR,
 				    err) == -1)
 					return -1;
@@ -246,6 +252,8 @@ lister_reply(struct run *r, struct lister *l, const struct proto_reply *rep,
 			    l->path, proto_status_str(rep->status));
 		l->eof = 1;
 	} else if (rep->type == SSH_FXP_NAME) {
+		if (l->readdirs < READDIRS_MAX)
+			l->readdirs++;
 		proto_names_init(&it, rep);
 		while ((rc = proto_names_next(&it, &n)) == 1) {
 			if (++l->nread > LIST_READ ||

@@ -12,6 +12,7 @@
  * A message whose remote copy may go is always durable locally first;
  * an abort simply stops, and the record tells the next run the rest.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,7 +306,8 @@ pull_run(const struct pull_job *job, struct sftp *c, struct pull_stats *st,
 	}
 	snprintf(prefix, sizeof(prefix), "syncmail.%s", job->rec->tag);
 	if (committer_start(&r->committer, job->md, job->rec, err) == -1 ||
-	    tmppool_start(&r->pool, job->md, prefix, err) == -1)
+	    tmppool_start(&r->pool, job->md, prefix,
+	    r->total < UINT_MAX ? (unsigned int)r->total : UINT_MAX, err) == -1)
 		goto out;
 	sftp_set_wakefd(c, r->committer.pipe[0]);
 	if (fetch_transfer(r, err) == -1) {
