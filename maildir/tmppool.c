@@ -29,10 +29,10 @@ make_one(struct tmppool *p, struct tmppool_file *f, struct error *err)
  * The pool's thread: keeps up to TMPPOOL_SIZE files made ahead, each
  * created with the lock dropped (make_one) so that takers never wait on
  * a creation.  It sleeps on p->cond while the pool is full, once p->want
- * files are made, or after a failure, until tmppool_take signals (clearing failed when it found the
- * pool empty) or tmppool_stop sets quit.  Its errors are dropped, not
- * reported: the next taker that finds the pool empty makes its own file
- * and meets the error itself.  The files it made belong to the pool
+ * files are made, or after a failure, until tmppool_take signals
+ * (clearing failed when it found the pool empty) or tmppool_stop sets
+ * quit.  Its errors are dropped, not reported: the next taker that
+ * finds the pool empty makes its own file and meets the error itself.  The files it made belong to the pool
  * until taken; tmppool_stop removes the rest.  Returns NULL.
  */
 static void *
