@@ -28,7 +28,7 @@ s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
 rate = float(open(sys.argv[3]).read())
 start, got, ins = time.time(), 0, [0, s]
 def relay():
-    global got
+    global got, start
     while True:
         r, _, _ = select.select(ins, [], [])
         if 0 in r:
@@ -42,6 +42,10 @@ def relay():
             d = s.recv(16384)
             if not d:
                 return
+            # At most 0.1 s of credit: a slow handshake (ASan, a
+            # busy machine) must not let the first megabytes through
+            # unthrottled, or a ^C comes after the last message.
+            start = max(start, time.time() - got / rate - 0.1)
             got += len(d)
             while d:
                 d = d[os.write(1, d):]
