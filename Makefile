@@ -11,15 +11,23 @@ SYSTEMD_USER_DIR_OS != case "$$(uname -s)" in Linux) echo '$$(PREFIX)/lib/system
 SYSTEMD_USER_DIR ?= $(SYSTEMD_USER_DIR_OS)
 DESTDIR ?=
 CC ?=		cc
-PKGS =		libssh2 openssl libbsd-overlay gmime-3.0
+PKGS =		libssh2 openssl libbsd-overlay
+# GMime's headers only: the attachments child loads the library itself
+# (mail/gmime_load.h), by the file name GMIME_LIBRARY.
+GMIME_PKG =	gmime-3.0
 
 # The sandbox's platform file (compat/sandbox-*.c), and the mail
 # parser's confinement's (compat/confine-*.c).
 SANDBOX_OS !=	case "$$(uname -s)" in Linux) echo linux ;; \
 		OpenBSD) echo openbsd ;; *) echo none ;; esac
 
-PKG_CFLAGS !=	pkg-config --cflags $(PKGS) 2>/dev/null || true
+PKG_CFLAGS !=	pkg-config --cflags $(PKGS) $(GMIME_PKG) 2>/dev/null || true
 PKG_LIBS !=	pkg-config --libs $(PKGS) 2>/dev/null || true
+GMIME_LIBRARY_OS != case "$$(uname -s)" in OpenBSD) echo libgmime-3.0.so ;; \
+		*) echo libgmime-3.0.so.0 ;; esac
+GMIME_LIBRARY ?= $(GMIME_LIBRARY_OS)
+GMIME_LIBS !=	pkg-config --libs $(GMIME_PKG) 2>/dev/null || true
+DL_LIBS_OS !=	case "$$(uname -s)" in Linux) echo -ldl ;; esac
 
 # libssh2 1.11 signs with an RSA key as rsa-sha2-512 or -256 (RFC 8332),
 # chosen from the server's server-sig-algs; 1.10 with SHA-1 only
@@ -33,8 +41,8 @@ CFLAGS ?=	-O2 -g
 # EXAMPLES_DIR: where make install puts the example, for the first run's message.
 ALL_CFLAGS =	$(CFLAGS) $(WARN) -std=c11 -D_GNU_SOURCE -pthread -I. \
 		-DEXAMPLES_DIR='"$(EXAMPLES)"' $(RSA_SHA2) \
-		$(PKG_CFLAGS)
-LDLIBS =	$(PKG_LIBS) -pthread
+		-DGMIME_LIBRARY='"$(GMIME_LIBRARY)"' $(PKG_CFLAGS)
+LDLIBS =	$(PKG_LIBS) $(DL_LIBS_OS) -pthread
 
 OBJS =		syncmail/main.o \
 		syncmail/account.o \
@@ -83,6 +91,7 @@ OBJS =		syncmail/main.o \
 		mail/safename.o \
 		mail/utf8.o \
 		mail/attach.o \
+		mail/gmime_load.o \
 		util/note.o \
 		util/prompt.o \
 		maildir/maildir.o \
@@ -112,7 +121,7 @@ HDRS =		util/error.h syncmail/status.h syncmail/config.h syncmail/say.h util/rea
 		maildir/names.h maildir/nameset.h compat/compat.h compat/sandbox.h \
 		syncmail/sandbox.h util/match.h util/note.h util/prompt.h util/lex.h \
 		syncmail/config_int.h sftp/hostkey_blob.h \
-		mail/header.h mail/safename.h mail/utf8.h mail/attach.h \
+		mail/header.h mail/safename.h mail/utf8.h mail/attach.h mail/gmime_load.h \
 		compat/confine.h exec/command.h exec/runner.h
 
 UNIT =		tests/unit/test_config \
@@ -187,10 +196,11 @@ tests/unit/test_safename: tests/unit/test_safename.o mail/safename.o mail/utf8.o
 tests/unit/test_runner: tests/unit/test_runner.o exec/runner.o exec/command.o \
 	    compat/pdeath.o util/error.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-tests/unit/test_attach: tests/unit/test_attach.o mail/attach.o mail/safename.o \
-	    mail/utf8.o util/match.o util/error.o compat/rename.o \
+# Linked with GMime: its gmime#165 case calls GMime in the child itself.
+tests/unit/test_attach: tests/unit/test_attach.o mail/attach.o mail/gmime_load.o \
+	    mail/safename.o mail/utf8.o util/match.o util/error.o compat/rename.o \
 	    compat/confine-$(SANDBOX_OS).o compat/pdeath.o
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(GMIME_LIBS)
 # The engine against a local sftp-server: everything but the command line,
 # the account's connection and the sandbox.
 ENGINE_OBJS =	$(filter-out syncmail/main.o syncmail/account.o syncmail/watch.o \

@@ -31,8 +31,9 @@ sandbox_ready(struct sandbox_paths *l, int forks,
  * the passphrase prompt, getpw for the home directory when HOME is unset,
  * proc for -j, proc and exec for a proxy command, sendfd for a pipe
  * (the message's descriptor goes to the command runner, which is not
- * pledged: it was forked before), proc for attachments (each message is
- * parsed by a child, which pledges itself down: compat/confine.h).
+ * pledged: it was forked before), proc and prot_exec for attachments
+ * (each message is parsed by a child, which loads GMime, mapping its
+ * code, then pledges itself down: mail/gmime_load.h, compat/confine.h).
  */
 int
 sandbox_close(struct sandbox_paths *l, int forks,
@@ -61,8 +62,9 @@ sandbox_close(struct sandbox_paths *l, int forks,
 			return error_errno(err, ERR_MAILBOX, "unveil");
 	}
 	snprintf(promises, sizeof(promises), "stdio rpath wpath cpath fattr "
-	    "flock inet dns unix tty getpw%s%s%s", forks || l->proxy || l->mime ?
-	    " proc" : "", l->proxy ? " exec" : "", l->sendfd ? " sendfd" : "");
+	    "flock inet dns unix tty getpw%s%s%s%s", forks || l->proxy ||
+	    l->mime ? " proc" : "", l->proxy ? " exec" : "", l->mime ?
+	    " prot_exec" : "", l->sendfd ? " sendfd" : "");
 	if (pledge(promises, NULL) == -1)
 		return error_errno(err, ERR_MAILBOX, "pledge");
 	if (!quiet)

@@ -34,11 +34,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gmime/gmime.h>
 
 #include "compat/compat.h"
 #include "compat/confine.h"
 #include "mail/attach.h"
+#include "mail/gmime_load.h"
 #include "mail/safename.h"
 #include "util/error.h"
 #include "util/match.h"
@@ -342,25 +342,25 @@ attach_write(struct attach_child *c, GMimePart *part, const char *name,
 		return -1;
 	}
 	c->n++;
-	out = g_mime_stream_fs_new(fd);
-	content = g_mime_part_get_content(part);
+	out = gm.g_mime_stream_fs_new(fd);
+	content = gm.g_mime_part_get_content(part);
 	if (content != NULL &&
-	    g_mime_data_wrapper_write_to_stream(content, out) == -1) {
+	    gm.g_mime_data_wrapper_write_to_stream(content, out) == -1) {
 		attach_stop(c, ATTACH_MSG_ERROR, errno, "%s: write", m.tmp);
-		g_object_unref(out);
+		gm.g_object_unref(out);
 		return -1;
 	}
 	if (fsync(fd) == -1 || fstat(fd, &st) == -1) {
 		attach_stop(c, ATTACH_MSG_ERROR, errno, "%s: fsync", m.tmp);
-		g_object_unref(out);
+		gm.g_object_unref(out);
 		return -1;
 	}
-	if (g_mime_stream_close(out) == -1) {
+	if (gm.g_mime_stream_close(out) == -1) {
 		attach_stop(c, ATTACH_MSG_ERROR, errno, "%s: close", m.tmp);
-		g_object_unref(out);
+		gm.g_object_unref(out);
 		return -1;
 	}
-	g_object_unref(out);
+	gm.g_object_unref(out);
 	attach_send(c->out, &m);
 	return 0;
 }
@@ -373,20 +373,20 @@ attach_leaf(struct attach_child *c, GMimeObject *obj)
 	const char *fname;
 	char *mime, type[ATTACH_TYPE_SIZE], name[SAFENAME_SIZE];
 
-	disp = g_mime_object_get_content_disposition(obj);
-	fname = g_mime_part_get_filename(GMIME_PART(obj));
+	disp = gm.g_mime_object_get_content_disposition(obj);
+	fname = gm.g_mime_part_get_filename((GMimePart *)obj);
 	if ((fname == NULL || *fname == '\0') && (disp == NULL ||
-	    !g_mime_content_disposition_is_attachment(disp)))
+	    !gm.g_mime_content_disposition_is_attachment(disp)))
 		return 0;
-	mime = g_mime_content_type_get_mime_type(
-	    g_mime_object_get_content_type(obj));
+	mime = gm.g_mime_content_type_get_mime_type(
+	    gm.g_mime_object_get_content_type(obj));
 	attach_type_clean(mime != NULL ? mime : "application/octet-stream",
 	    type);
-	g_free(mime);
+	gm.g_free(mime);
 	if (!attach_type_matches(c, type))
 		return 0;
 	attach_wanted(fname, type, name);
-	return attach_write(c, GMIME_PART(obj), name, type);
+	return attach_write(c, (GMimePart *)obj, name, type);
 }
 
 /*
@@ -407,18 +407,19 @@ attach_walk(struct attach_child *c, GMimeObject *obj, unsigned int depth)
 		    "nested deeper than %u levels", c->depth);
 		return -1;
 	}
-	if (GMIME_IS_MULTIPART(obj)) {
-		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+	if (gm_is(obj, g_mime_multipart_get_type)) {
+		n = gm.g_mime_multipart_get_count((GMimeMultipart *)obj);
 		for (i = 0; i < n; i++)
-			if (attach_walk(c, g_mime_multipart_get_part(
-			    GMIME_MULTIPART(obj), i), depth + 1) == -1)
+			if (attach_walk(c, gm.g_mime_multipart_get_part(
+			    (GMimeMultipart *)obj, i), depth + 1) == -1)
 				return -1;
-	} else if (GMIME_IS_MESSAGE_PART(obj)) {
-		msg = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+	} else if (gm_is(obj, g_mime_message_part_get_type)) {
+		msg = gm.g_mime_message_part_get_message(
+		    (GMimeMessagePart *)obj);
 		if (msg != NULL)
-			return attach_walk(c, g_mime_message_get_mime_part(msg),
+			return attach_walk(c, gm.g_mime_message_get_mime_part(msg),
 			    depth + 1);
-	} else if (GMIME_IS_PART(obj))
+	} else if (gm_is(obj, g_mime_part_get_type))
 		return attach_leaf(c, obj);
 	return 0;
 }
@@ -437,22 +438,22 @@ attach_parse(struct attach_child *c)
 		attach_stop(c, ATTACH_MSG_ERROR, errno, "message: lseek");
 		return -1;
 	}
-	in = g_mime_stream_fs_new(CHILD_MSG_FD);
-	g_mime_stream_fs_set_owner(GMIME_STREAM_FS(in), FALSE);
-	parser = g_mime_parser_new_with_stream(in);
-	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	in = gm.g_mime_stream_fs_new(CHILD_MSG_FD);
+	gm.g_mime_stream_fs_set_owner((GMimeStreamFs *)in, FALSE);
+	parser = gm.g_mime_parser_new_with_stream(in);
+	gm.g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	/* offsets into the file, not copies of the parts' bytes */
-	g_mime_parser_set_persist_stream(parser, TRUE);
-	msg = g_mime_parser_construct_message(parser, NULL);
+	gm.g_mime_parser_set_persist_stream(parser, TRUE);
+	msg = gm.g_mime_parser_construct_message(parser, NULL);
 	if (msg == NULL)
 		attach_stop(c, ATTACH_MSG_UNPARSED, 0,
 		    "GMime found no message in it");
 	else {
-		rc = attach_walk(c, g_mime_message_get_mime_part(msg), 1);
-		g_object_unref(msg);
+		rc = attach_walk(c, gm.g_mime_message_get_mime_part(msg), 1);
+		gm.g_object_unref(msg);
 	}
-	g_object_unref(parser);
-	g_object_unref(in);
+	gm.g_object_unref(parser);
+	gm.g_object_unref(in);
 	return rc;
 }
 
@@ -521,6 +522,11 @@ attach_child(int msgfd, int dirfd, int out, const char *prefix,
 	c.out = CHILD_OUT_FD;
 	attach_self = &c;
 	signal(SIGXCPU, attach_xcpu);
+	/* before the limits: the libraries' mappings are not the parse's */
+	if (gmime_load(m.text, sizeof(m.text)) == -1) {
+		attach_stop(&c, ATTACH_MSG_ERROR, 0, "%s", m.text);
+		_exit(1);
+	}
 
 	/*
 	 * RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL a second later.
@@ -547,8 +553,8 @@ attach_child(int msgfd, int dirfd, int out, const char *prefix,
 		attach_stop(&c, ATTACH_MSG_ERROR, 0, "%s", err.msg);
 		_exit(1);
 	}
-	g_mime_init();
-	g_log_set_default_handler(attach_glib_log, &c);
+	gm.g_mime_init();
+	gm.g_log_set_default_handler(attach_glib_log, &c);
 	if (lim->child_hook != NULL)
 		lim->child_hook(CHILD_DIR_FD);
 	if (attach_parse(&c) == 0) {
@@ -565,7 +571,7 @@ attach_child(int msgfd, int dirfd, int out, const char *prefix,
 		}
 	}
 	/* glib's and GMime's caches, freed for the leak checkers */
-	g_mime_shutdown();
+	gm.g_mime_shutdown();
 	if (__lsan_do_leak_check != NULL && leak_check)
 		__lsan_do_leak_check();
 	_exit(status);

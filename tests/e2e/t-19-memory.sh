@@ -3,8 +3,10 @@
 # SPDX-License-Identifier: ISC (the text is in LICENSE)
 # Memory stays bounded by design, not by the size of the mailboxes: 2,000
 # new messages pulled into a local Maildir that already holds 100,000
-# (in cur/, as a reader's INBOX does) must peak under 16 MiB of RSS (GNU
-# time's %M), the bound for every benchmark case.  Of the local
+# (in cur/, as a reader's INBOX does) must peak under 11 MiB of RSS (GNU
+# time's %M); 16 MiB is the bound of every benchmark case, and this run
+# peaks at about 9, 11.5 when GMime was linked in (it is loaded by the
+# attachments child alone, mail/gmime_load.h).  Of the local
 # names only those that share a unique name with a listed message are
 # kept (maildir/localset.c); a map of all of them cost 29 MiB here.  One
 # of the new messages is already local under its unique name with the
@@ -48,7 +50,7 @@ check_exactly_once
 rss=$(tail -n 1 "$T/rss")
 case $(basename "$REAL") in
 *asan*) note "2,000 messages into a Maildir of 100,000, exactly once (RSS not judged under ASan)" ;;
-*)	[ "$rss" -le 16384 ] ||
-		fail "peak RSS $rss KiB, want at most 16384 KiB (16 MiB)"
+*)	[ "$rss" -le 11264 ] ||
+		fail "peak RSS $rss KiB, want at most 11264 KiB (11 MiB)"
 	note "2,000 messages into a Maildir of 100,000: peak RSS $rss KiB" ;;
 esac
