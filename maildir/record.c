@@ -937,29 +937,37 @@ fail:
 }
 
 int
-record_close(struct record *r, struct error *err)
+record_tidy(struct record *r, struct error *err)
 {
-	int ret = 0, i;
-
-	if (r->readonly)
-		r->pendlen = r->lines = 0;
-	if (r->fd != -1 && r->md != NULL && r->pendlen > 0 &&
-	    flush_pending(r, err) == -1)
-		ret = -1;
+	if (r->readonly || r->fd == -1 || r->md == NULL)
+		return 0;
+	if (r->pendlen > 0 && flush_pending(r, err) == -1)
+		return -1;
+	if (r->lines == 0)
+		return 0;
 	/*
 	 * With nothing live the file can simply be emptied: a crash
 	 * half-way leaves only dropped lines.  Otherwise rewrite it when
 	 * dropped lines dominate.
 	 */
-	if (ret == 0 && r->fd != -1 && r->md != NULL && r->lines > 0) {
-		if (r->entries.count == 0 && notes_count(r) == 0) {
-			if (ftruncate(r->fd, 0) == -1)
-				ret = error_errno(err, ERR_MAILBOX,
-				    "%s/%s: truncate", r->md->path, r->name);
-		} else if (r->lines > 2 * (r->entries.count +
-		    notes_count(r)) + 64)
-			ret = compact(r, err);
+	if (r->entries.count == 0 && notes_count(r) == 0) {
+		if (ftruncate(r->fd, 0) == -1)
+			return error_errno(err, ERR_MAILBOX, "%s/%s: truncate",
+			    r->md->path, r->name);
+		r->lines = 0;
+		return 0;
 	}
+	if (r->lines > 2 * (r->entries.count + notes_count(r)) + 64)
+		return compact(r, err);
+	return 0;
+}
+
+int
+record_close(struct record *r, struct error *err)
+{
+	int ret, i;
+
+	ret = record_tidy(r, err);
 	if (r->fd != -1)
 		close(r->fd);
 	r->fd = -1;

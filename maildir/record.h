@@ -209,8 +209,16 @@ int	 record_drop_delivery(struct record *, const char *name,
 	    struct error *err);
 
 /*
- * Writes what is pending (no flush), shortens the file when most of it
- * is dropped lines, releases the lock and frees.  Returns 0 or -1 with
+ * Writes what is pending (no flush) and shortens the file when most of
+ * it is dropped lines: emptied when nothing is live, else rewritten and
+ * renamed in, its lock taken over.  Only while no commit thread writes:
+ * between pulls (a watch tidies after each), or at the close.  Returns 0
+ * or -1 with err set (the file as it was).
+ */
+int	 record_tidy(struct record *, struct error *err);
+
+/*
+ * record_tidy, then releases the lock and frees.  Returns 0 or -1 with
  * err set; safe on a zeroed record.
  */
 int	 record_close(struct record *, struct error *err);

@@ -214,6 +214,8 @@ account_pull(struct account_live *al, size_t i, struct pull_stats *st,
 {
 	const struct account_target *at = al->at;
 	struct pull_job job;
+	struct error local;
+	int rc;
 
 	job.acct = at->acct;
 	job.pull = &at->acct->pulls[i];
@@ -225,7 +227,18 @@ account_pull(struct account_live *al, size_t i, struct pull_stats *st,
 	job.stop = al->o->stop;
 	job.abort = al->o->abort;
 	error_clear(err);
-	return pull_run(&job, &al->c, st, err);
+	rc = pull_run(&job, &al->c, st, err);
+	/*
+	 * A watch keeps the record open for days, its dropped lines with
+	 * it: it is tidied after each pull, not only at the close.
+	 */
+	error_clear(&local);
+	if (!job.dryrun && record_tidy(job.rec, &local) == -1) {
+		say_warn(at->acct->name, "%s", local.msg);
+		if (rc != -1)
+			rc = status_worst(rc, STATUS_PARTIAL);
+	}
+	return rc;
 }
 
 int

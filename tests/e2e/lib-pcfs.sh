@@ -235,6 +235,24 @@ while alive() and time.time() < end:
 EOF
 }
 
+# moment_for I COUNT MS KINDS...: MOMENT, the cut of round I of a kind,
+# the KINDS by turns: new (once K of COUNT files are in new/), gone
+# (once the server lost K), delay (after a delay up to MS), exit.
+moment_for()
+{
+	mf_i=$1 mf_n=$2 mf_ms=$3
+	shift 3
+	shift $((mf_i % $#))
+	pick "$mf_n"
+	case $1 in
+	new) MOMENT=new:$((R + 1)) ;;
+	gone) MOMENT=gone:$((R + 1)) ;;
+	delay) pick "$mf_ms"; MOMENT=delay:$R ;;
+	exit) MOMENT=exit ;;
+	*) fail "moment_for: no moment $1" ;;
+	esac
+}
+
 # until_moment MOMENT COUNT: returns at MOMENT of the background run (or
 # when it ended first): new:K (K files in the local new/), gone:K (the
 # server lost K of its COUNT files), delay:MS, exit (it ended), fault (it

@@ -160,19 +160,6 @@ cut_round()
 	MSGS=$((MSGS + cr_n))
 }
 
-# moment_for I COUNT MS: the cut of round I: by turns once K files are in
-# new/, once the server lost K, after a delay up to MS, after the exit.
-moment_for()
-{
-	pick "$2"
-	case $(($1 % 4)) in
-	0) MOMENT=new:$((R + 1)) ;;
-	1) MOMENT=gone:$((R + 1)) ;;
-	2) pick "$3"; MOMENT=delay:$R ;;
-	3) MOMENT=exit ;;
-	esac
-}
-
 # how_for I: the Maildir of round I: the first two rounds of a kind start
 # without the Maildir and without a record, then one in six each.
 how_for()
@@ -197,7 +184,7 @@ batch_rounds()
 	while [ "$br_i" -le 20 ]; do
 		pick 121
 		br_n=$((80 + R))
-		moment_for "$br_i" "$br_n" "$br_ms"
+		moment_for "$br_i" "$br_n" "$br_ms" new gone delay exit
 		how_for "$br_i"
 		cut_round "batch $br_i/20" "$br_n" "$MOMENT" "$HOW" 2 "$SYNCMAIL"
 		[ "$MOMENT" != exit ] || br_ms=$CR_MS
@@ -215,7 +202,7 @@ single_rounds()
 	while [ "$sr_i" -le 10 ]; do
 		pick 10
 		sr_n=$((3 + R))
-		moment_for "$sr_i" "$sr_n" "$sr_ms"
+		moment_for "$sr_i" "$sr_n" "$sr_ms" new gone delay exit
 		how_for "$sr_i"
 		cut_round "single $sr_i/10" "$sr_n" "$MOMENT" "$HOW" 2 "$SYNCMAIL"
 		[ "$MOMENT" != exit ] || sr_ms=$CR_MS

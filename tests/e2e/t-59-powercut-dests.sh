@@ -111,6 +111,17 @@ EOF
 chmod 755 "$T/ticket.sh"
 : >"$RT_LOG"
 
+# round_reset: a round starts from nothing checked, nothing expected, an
+# empty remote new/ and no message in any Maildir on the mount.
+round_reset()
+{
+	reset_orig
+	: >"$T/expect"
+	find "$REMOTE/new" -mindepth 1 -maxdepth 1 -type f -delete
+	find "$MNT" -mindepth 2 \( -path '*/new/*' -o -path '*/cur/*' \) \
+	    -type f -delete
+}
+
 # route_prepare HOW: a route round's start, the test's own changes
 # durable: no message anywhere (locally, on the server, in the logs of
 # the round), and the route Maildirs as HOW says: "keep" (as the round
@@ -120,13 +131,9 @@ chmod 755 "$T/ticket.sh"
 # make them durable, as it does the moves into new/ it finds unflushed).
 route_prepare()
 {
-	reset_orig
-	: >"$T/expect"
+	round_reset
 	: >"$RT_PIPELOG"
 	: >"$T/done.names"
-	find "$REMOTE/new" -mindepth 1 -maxdepth 1 -type f -delete
-	find "$MNT" -mindepth 2 \( -path '*/new/*' -o -path '*/cur/*' \) \
-	    -type f -delete
 	find "$MNT" -mindepth 1 \( -name new -o -name cur \) -type d \
 	    -exec sync {} + || fail "sync new/ and cur/"
 	[ -d "$RT_TK" ] || { mkmaildir "$RT_TK"; durable "$RT_TK"/* "$RT_TK" "$MNT"; }
@@ -182,11 +189,7 @@ attach_config()
 # DIR nor MAILDIR (syncmail makes them), else both there, durable.
 attach_prepare()
 {
-	reset_orig
-	: >"$T/expect"
-	find "$REMOTE/new" -mindepth 1 -maxdepth 1 -type f -delete
-	find "$MNT" -mindepth 2 \( -path '*/new/*' -o -path '*/cur/*' \) \
-	    -type f -delete
+	round_reset
 	rm -rf "$AT_DIR"
 	if [ "$1" = nodirs ]; then
 		rm -rf "$AT_MD"
@@ -254,11 +257,7 @@ filter_config()
 # (syncmail makes it), else the quarantine there, durable.
 filter_prepare()
 {
-	reset_orig
-	: >"$T/expect"
-	find "$REMOTE/new" -mindepth 1 -maxdepth 1 -type f -delete
-	find "$MNT" -mindepth 2 \( -path '*/new/*' -o -path '*/cur/*' \) \
-	    -type f -delete
+	round_reset
 	if [ "$1" = nodirs ]; then
 		rm -rf "$FL_Q"
 	elif [ ! -d "$FL_Q" ]; then
@@ -384,18 +383,6 @@ skip_round()
 	NSK=$((NSK + 1))
 }
 
-# random_moment I COUNT MS: ROUND_MOMENT, the cut of round I of a kind: by
-# turns once the server lost K, after a delay up to MS, after the exit.
-random_moment()
-{
-	pick "$2"
-	case $(($1 % 3)) in
-	0) ROUND_MOMENT=gone:$((R + 1)) ;;
-	1) pick "$3"; ROUND_MOMENT=delay:$R ;;
-	2) ROUND_MOMENT=exit ;;
-	esac
-}
-
 # routes_rounds: 8 rounds of 40 to 80 messages cut at random moments,
 # some starting without the route Maildirs or with ones made by hand,
 # every other one after a run (RESUME) from the fifth on; then a cut
@@ -410,7 +397,7 @@ routes_rounds()
 	while [ "$ro_i" -le 8 ]; do
 		pick 41
 		ro_n=$((40 + R))
-		random_moment "$ro_i" "$ro_n" "$ro_ms"
+		moment_for "$ro_i" "$ro_n" "$ro_ms" gone delay exit
 		case $ro_i in
 		1|5) ro_how=nodirs ;;
 		2|6) ro_how=byhand ;;
@@ -418,9 +405,9 @@ routes_rounds()
 		esac
 		ro_resume=
 		[ "$ro_i" -le 4 ] || ro_resume=1
-		dest_round route "routes $ro_i/8" "$ro_n" "$ROUND_MOMENT" \
+		dest_round route "routes $ro_i/8" "$ro_n" "$MOMENT" \
 		    "$ro_how" "$ro_resume" "$SYNCMAIL"
-		[ "$ROUND_MOMENT" != exit ] || ro_ms=$CR_MS
+		[ "$MOMENT" != exit ] || ro_ms=$CR_MS
 		NR=$((NR + 1))
 		ro_i=$((ro_i + 1))
 	done
@@ -466,12 +453,12 @@ kind_rounds()
 	while [ "$kr_i" -le 4 ]; do
 		pick $((kr_n + 1))
 		kr_count=$((kr_n + R))
-		random_moment "$kr_i" "$kr_count" "$kr_ms"
+		moment_for "$kr_i" "$kr_count" "$kr_ms" gone delay exit
 		kr_how=keep kr_resume=
 		case $kr_i in 1|3) kr_how=nodirs ;; *) kr_resume=1 ;; esac
 		dest_round "$kr_kind" "$kr_label $kr_i/4" "$kr_count" \
-		    "$ROUND_MOMENT" "$kr_how" "$kr_resume" "$SYNCMAIL"
-		[ "$ROUND_MOMENT" != exit ] || kr_ms=$CR_MS
+		    "$MOMENT" "$kr_how" "$kr_resume" "$SYNCMAIL"
+		[ "$MOMENT" != exit ] || kr_ms=$CR_MS
 		kr_i=$((kr_i + 1))
 	done
 	kr_k=0
